@@ -1,0 +1,64 @@
+"""wuling-geo: tourism and logistics maps for Qianjiang District (黔江区), Chongqing.
+
+The data flow: data (gazetteer, OSM, boundary) → network → analysis (catchments,
+accessibility, itineraries) → presentation (maps, exports) → interfaces (CLI, API).
+The public API is what this module re-exports.
+"""
+
+from __future__ import annotations
+
+from . import settings
+from ._errors import (
+                      DatumError,
+                      GazetteerError,
+                      InfeasibleError,
+                      InputError,
+                      NetworkError,
+                      OfflineError,
+                      OSMDataError,
+                      OutsideDistrictError,
+                      UnknownPlaceError,
+                      UnresolvedPlaceError,
+                      WulingGeoError,
+)
+from .boundary import boundaries, district
+from .datum import convert, convert_geometry
+from .gazetteer import Gazetteer, Place, load_gazetteer
+from .geocode import Geocoder, Resolution, geocode
+from .layers import write_layers
+from .pipeline import build
+
+# --- network (issue 3)
+# --- catchments (issue 4)
+# --- maps (issue 5)
+# --- itineraries (issue 6)
+# --- logistics (issue 7)
+
+__version__ = "0.1.0"
+
+__all__ = [
+                      "DatumError",
+                      "Gazetteer",
+                      "GazetteerError",
+                      "Geocoder",
+                      "InfeasibleError",
+                      "InputError",
+                      "NetworkError",
+                      "OSMDataError",
+                      "OfflineError",
+                      "OutsideDistrictError",
+                      "Place",
+                      "Resolution",
+                      "UnknownPlaceError",
+                      "UnresolvedPlaceError",
+                      "WulingGeoError",
+                      "boundaries",
+                      "build",
+                      "convert",
+                      "convert_geometry",
+                      "district",
+                      "geocode",
+                      "load_gazetteer",
+                      "settings",
+                      "write_layers",
+]

@@ -1,0 +1,51 @@
+"""Named error types. Each carries a one-line message that says what was wrong and what to do.
+
+The command-line interface prints the message of any :class:`WulingGeoError` and exits
+with status 2; any other exception is a bug.
+"""
+
+from __future__ import annotations
+
+
+class WulingGeoError(Exception):
+    """Base of every error caused by input, data or environment (not by a bug)."""
+
+
+class InputError(WulingGeoError, ValueError):
+    """A value given by the user is malformed or out of range."""
+
+
+class DatumError(InputError):
+    """An unknown datum name, or a coordinate that is not valid in the datum given."""
+
+
+class UnknownPlaceError(InputError, LookupError):
+    """A name or id that matches nothing in the gazetteer."""
+
+
+class UnresolvedPlaceError(WulingGeoError, LookupError):
+    """A known place whose position could not be found by any geocoding step."""
+
+
+class OutsideDistrictError(InputError):
+    """A coordinate outside Qianjiang District (or its margin), or with lat/lon swapped."""
+
+
+class GazetteerError(WulingGeoError):
+    """The gazetteer file is malformed; the message names the file, line and field."""
+
+
+class OSMDataError(WulingGeoError):
+    """An OSM file is missing, empty, truncated or corrupt, or holds no usable data."""
+
+
+class NetworkError(WulingGeoError):
+    """A road network is missing, stale, corrupt or lacks what an analysis needs."""
+
+
+class OfflineError(WulingGeoError, ConnectionError):
+    """An online service cannot be reached; the message says how to work offline."""
+
+
+class InfeasibleError(WulingGeoError):
+    """Constraints that no solution can meet; the message says which one and by how much."""

@@ -1,0 +1,66 @@
+"""The ``wuling-geo`` command line: a thin layer that parses, calls the API and prints.
+
+Every error caused by input or data is a :class:`~wuling_geo._errors.WulingGeoError`; it is
+printed on one line and the program exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import settings
+from .._errors import WulingGeoError
+from . import build, catchments, data, logistics, maps, network, route
+
+_MODULES = (data, network, catchments, maps, route, logistics, build)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("-q", "--quiet", is_flag=True, help="Hide progress bars and information.")
+@click.option("-v", "--verbose", is_flag=True, help="Print extra diagnostics.")
+@click.option("--gazetteer", type=click.Path(dir_okay=False), default=None,
+              help="Gazetteer TOML to use instead of geodata/gazetteer.toml.")
+@click.version_option(package_name="wuling-geo")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, verbose: bool, gazetteer: str | None) -> None:
+    """Maps, road networks, catchments and routes for Qianjiang District (黔江区), Chongqing.
+
+    Places are given as a gazetteer name or alias (Chinese, pinyin or English), an id, or
+    LON,LAT with --datum wgs84|gcj02|bd09.
+    """
+    settings.quiet = quiet
+    settings.verbose = verbose and not quiet
+    ctx.obj = {"gazetteer": gazetteer}
+
+
+for _module in _MODULES:
+    for _command in _module.COMMANDS:
+        main.add_command(_command)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line; return (and, as a script, exit with) its status."""
+    try:
+        main.main(args=argv, prog_name="wuling-geo", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("wuling-geo: aborted", err=True)
+        return 130
+    except WulingGeoError as exc:
+        message = " ".join(str(exc).split())
+        click.echo(f"wuling-geo: error: {message}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        click.echo("wuling-geo: interrupted", err=True)
+        return 130
+    return 0
+
+
+def _entry() -> None:  # pragma: no cover
+    sys.exit(run())

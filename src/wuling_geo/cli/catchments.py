@@ -1,0 +1,5 @@
+"""Commands for catchments (filled in by its issue)."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,70 @@
+"""``wuling-geo build``: the main job, run end to end.
+
+Stages run in data-flow order — layers, network, catchments, maps — and each builds what
+it can: without a road network the layers and maps are still written, and the report
+says how to add one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import settings
+from .geocode import Geocoder
+from .layers import LayerReport, write_layers
+
+
+@dataclass
+class BuildReport:
+    """What a build produced, stage by stage."""
+
+    out_dir: Path
+    layers: LayerReport | None = None
+    network: object | None = None  # the loaded road network, when one is cached
+    outputs: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _network_stage(report: BuildReport, network_dir: Path) -> None:
+    """Load the cached road network, if there is one (issue 3 fills this in)."""
+    report.notes.append(
+        f"no road network at {network_dir}: add one with 'wuling-geo network fetch' (online) "
+        "or 'wuling-geo network import FILE.osm.pbf', then run 'wuling-geo build' again")
+
+
+def _catchments_stage(report: BuildReport, geocoder: Geocoder) -> None:
+    """Compute the standard catchments when a network is loaded (issue 4 fills this in)."""
+
+
+def _maps_stage(report: BuildReport, geocoder: Geocoder, maps_dir: Path) -> None:
+    """Render the web maps (issue 5 fills this in)."""
+
+
+def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
+          maps_dir: str | Path | None = None, geocoder: Geocoder | None = None) -> BuildReport:
+    """Run the main job: layers, then network, catchments and maps where possible.
+
+    Parameters
+    ----------
+    out_dir
+        Folder for data outputs (``layers.gpkg``, catchments, …).
+    network_dir
+        Cached network folder (default :func:`settings.network_dir`).
+    maps_dir
+        Folder for the web maps (default :data:`settings.maps_dir`).
+    geocoder
+        Geocoder to use (default: offline, shipped gazetteer, cached OSM features).
+
+    Returns
+    -------
+    BuildReport
+    """
+    geocoder = geocoder or Geocoder()
+    report = BuildReport(Path(out_dir))
+    report.layers = write_layers(out_dir, geocoder)
+    report.outputs.extend(report.layers.paths)
+    _network_stage(report, Path(network_dir) if network_dir else settings.network_dir())
+    _catchments_stage(report, geocoder)
+    _maps_stage(report, geocoder, Path(maps_dir) if maps_dir else settings.maps_dir)
+    return report
