@@ -8,6 +8,7 @@ over the network's CSR arrays, never on networkx.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -235,7 +236,7 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
         back = int(twin[origin.edge])
         parts.append(substring(geoms[back], 1 - origin.fraction, 1, normalized=True))
         meters += origin.fraction * lengths[back]
-    for a, b in zip(chain[1:-1], chain[2:], strict=True):
+    for a, b in itertools.pairwise(chain):
         e = _edge_between(network, a, b, times)
         parts.append(geoms[e])
         meters += lengths[e]
