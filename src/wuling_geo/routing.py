@@ -21,6 +21,7 @@ from ._errors import InputError
 from .network import RoadNetwork, Snap
 
 DIRECTIONS = ("from", "to")
+_AT_NODE = 1e-9  # a snap this close to an edge's end is at the junction
 
 
 def reverse_edges(network: RoadNetwork) -> np.ndarray:
@@ -60,6 +61,11 @@ def _links(network: RoadNetwork, snap: Snap, profile: str, direction: str
     if twin >= 0:
         tr = times[twin]
         links.append((u, f * tr) if direction == "from" else (v, (1 - f) * tr))
+    # A point exactly at a junction is that junction, even on a one-way road.
+    if f <= _AT_NODE:
+        links.append((u, 0.0))
+    elif f >= 1 - _AT_NODE:
+        links.append((v, 0.0))
     return links
 
 
@@ -153,6 +159,8 @@ def times_to_points(network: RoadNetwork, node_dist: np.ndarray, origins: list[S
         best = node_dist[:, u] + t.fraction * times[t.edge]
         if twin[t.edge] >= 0:
             best = np.minimum(best, node_dist[:, v] + (1 - t.fraction) * times[twin[t.edge]])
+        elif t.fraction >= 1 - _AT_NODE:
+            best = np.minimum(best, node_dist[:, v])
         for i, o in enumerate(origins):
             if o.edge == t.edge and t.fraction >= o.fraction:
                 best[i] = min(best[i], (t.fraction - o.fraction) * times[t.edge])
@@ -229,14 +237,15 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
     meters = 0.0
     first = chain[1]
     # First partial edge: from the origin point to the first real node.
+    back = int(twin[origin.edge])
     if first == int(network.edge_v[origin.edge]):
         parts.append(substring(geoms[origin.edge], origin.fraction, 1, normalized=True))
         meters += (1 - origin.fraction) * lengths[origin.edge]
-    else:
-        back = int(twin[origin.edge])
+    elif back >= 0 and origin.fraction > _AT_NODE:
         parts.append(substring(geoms[back], 1 - origin.fraction, 1, normalized=True))
         meters += origin.fraction * lengths[back]
-    for a, b in itertools.pairwise(chain):
+    # else: the origin is the junction itself (zero-length first link)
+    for a, b in itertools.pairwise(chain[1:]):
         e = _edge_between(network, a, b, times)
         parts.append(geoms[e])
         meters += lengths[e]
