@@ -5,8 +5,13 @@ import pytest
 import shapely
 
 from wuling_geo import datum
-from wuling_geo._errors import (OfflineError, OSMDataError, OutsideDistrictError, UnknownPlaceError,
-                                UnresolvedPlaceError)
+from wuling_geo._errors import (
+    OfflineError,
+    OSMDataError,
+    OutsideDistrictError,
+    UnknownPlaceError,
+    UnresolvedPlaceError,
+)
 from wuling_geo.geocode import Geocoder, core_name, parse_lonlat
 from wuling_geo.osm_features import features_from_file, load_features, save_features
 
@@ -66,7 +71,8 @@ def test_osm_step_matches_names_with_kind_checks(osm_file):
     # a railway resolves to the union of its OSM lines
     rail = g.resolve("渝怀铁路")
     assert rail.method == "osm" and rail.geometry.geom_type in {"LineString", "MultiLineString"}
-    assert rail.geometry.length == pytest.approx(shapely.LineString([(108.80, 29.40), (108.84, 29.44)]).length)
+    expected = shapely.LineString([(108.80, 29.40), (108.84, 29.44)]).length
+    assert rail.geometry.length == pytest.approx(expected)
     # The station keeps its gazetteer position (step 1 wins over OSM).
     assert g.resolve("黔江站").method == "gazetteer"
 
