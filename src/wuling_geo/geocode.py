@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from . import boundary
 from . import datum as _datum
 from ._errors import OutsideDistrictError, UnresolvedPlaceError
+from ._progress import progress
 from .gazetteer import Gazetteer, Place, load_gazetteer, normalise_name
 from .osm_features import KIND_TAGS, NAME_TAGS, load_features
 
@@ -237,8 +238,9 @@ class Geocoder:
         return res
 
     def resolve_all(self) -> list[Resolution]:
-        """Resolve every gazetteer place, in gazetteer order."""
-        return [self.resolve_place(p) for p in self.gazetteer]
+        """Resolve every gazetteer place, in gazetteer order (with a progress bar)."""
+        return [self.resolve_place(p)
+                for p in progress(self.gazetteer.places, "geocoding", unit="place")]
 
     def resolve(self, query: str, datum: str = "wgs84", require_in_district: bool = True
                 ) -> Resolution:
