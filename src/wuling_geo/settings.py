@@ -82,3 +82,41 @@ def osm_features_path() -> Path:
 def network_dir() -> Path:
     """Return the default folder of the cached road network."""
     return cache_dir / "network"
+
+
+# --- logistics (issue 7)
+
+#: Speed (km/h) of the straight access leg between a point (a hexagon's centre, a town, a
+#: stop) and its nearest road: walking pace, about 1.4 m/s. A modelling assumption.
+access_speed_kph: float = 5.0
+
+#: Largest accessibility grid allowed (about 0.5 M cells: 75 m hexagons over the district),
+#: so a too-small ``--cell`` fails at once instead of exhausting memory.
+accessibility_max_cells: int = 500_000
+
+#: A point farther than this (m) from every road is off the road network: multimodal legs
+#: to and from it are straight lines at :data:`offnetwork_speed_kph`.
+offnetwork_snap_m: float = 2000.0
+
+#: Straight-line speed (km/h) assumed for legs off the road network, e.g. across central
+#: Chongqing to 重庆东站. An assumption, not a measured figure: set it to what you believe.
+offnetwork_speed_kph: float = 20.0
+
+
+def services_path() -> Path:
+    """Return the path of the scheduled services file (rail and air legs)."""
+    return geodata_dir / "services.toml"
+
+
+# --- maps (issue 5)
+
+#: Folder of the npm packages (Leaflet and its plugins) that ``wuling-geo map --offline``
+#: inlines; filled by ``wuling-geo map-assets``. Env: ``WULING_GEO_WEB_ASSETS``.
+web_assets_dir: Path = Path(os.environ.get("WULING_GEO_WEB_ASSETS",
+                                           _REPO_GEODATA.parent / "build" / "web-assets"))
+
+#: Tolerance (m) to which lines and polygons are simplified for display on web maps.
+map_simplify_m: float = 10.0
+
+#: Decimal places kept in web-map coordinates (6 decimals ≈ 0.1 m).
+map_decimals: int = 6
