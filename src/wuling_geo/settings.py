@@ -120,3 +120,23 @@ map_simplify_m: float = 10.0
 
 #: Decimal places kept in web-map coordinates (6 decimals ≈ 0.1 m).
 map_decimals: int = 6
+
+
+# --- itineraries (issue 6)
+
+#: Itineraries with at most this many stops to visit are solved exactly (dynamic
+#: programming; the plan is optimal); larger ones by OR-Tools guided local search.
+itinerary_exact_max_stops: int = 8
+
+#: Seconds OR-Tools searches on itineraries too large to solve exactly.
+itinerary_time_limit: float = 3.0
+
+#: Most days an itinerary may span.
+itinerary_max_days: int = 14
+
+#: A stop farther than this (m) from every road of the network is not covered by it.
+itinerary_max_snap_m: float = 2000.0
+
+#: Planning defaults (dwell times) to use instead of the shipped
+#: ``wuling_geo/data/planning.toml``.
+planning_file: Path | None = None
