@@ -1,0 +1,313 @@
+"""The web map's own script and styles, and the folium elements that place them in the page.
+
+The script builds every popup, tooltip, legend entry and panel line from JSON data with
+``textContent`` (never ``innerHTML``), so names from data stay text. It also keeps
+leaflet-search's suggestion list and the GPS position (GCJ-02 on an Amap basemap) safe.
+"""
+
+from __future__ import annotations
+
+import json
+
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+
+def safe_json(data) -> str:
+    """Return ``data`` as JSON that is safe inside an HTML ``<script>`` element."""
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+CSS = """
+.leaflet-container{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",
+ "Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;font-size:14px}
+.wg-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;
+ background:rgba(255,255,255,.93);padding:6px 12px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
+ font-weight:600;font-size:15px;max-width:calc(100% - 150px);white-space:nowrap;overflow:hidden;
+ text-overflow:ellipsis;pointer-events:none}
+.leaflet-marker-icon.wg-pin{display:flex}
+.wg-pin{box-sizing:border-box;border:2px solid #fff;border-radius:50%;box-shadow:0 1px 4px rgba(0,0,0,.55);
+ display:flex;align-items:center;justify-content:center;color:#fff;font:700 11px/1 sans-serif}
+.wg-other{background:#616161}
+.wg-scenic-5a{background:#b71c1c;border:3px solid #ffd54f}
+.wg-scenic-5a .wg-pin-label::after{content:"5A"}
+.wg-scenic-4a{background:#ef6c00}
+.wg-scenic-4a .wg-pin-label::after{content:"4A"}
+.wg-scenic{background:#f9a825}
+.wg-scenic-part{background:#fff;border:3px dashed #b71c1c}
+.wg-transport{background:#1565c0;border-radius:5px}
+.wg-logistics{background:#6a1b9a;border-radius:0}
+.wg-industry{background:#5d4037;border-radius:0 50% 0 50%}
+.wg-civic{background:#455a64}
+.wg-stop{background:#212121}
+.wg-legend-pin{display:inline-flex;width:20px;height:20px;font-size:8px;vertical-align:middle}
+.wg-panel{background:rgba(255,255,255,.95);border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
+ padding:4px 10px;max-width:290px;max-height:40vh;overflow:auto;font-size:13px;line-height:1.35}
+.wg-panel summary{cursor:pointer;font-weight:600;min-height:32px;line-height:32px;outline-offset:2px}
+.wg-panel ul{list-style:none;margin:0 0 6px;padding:0}
+.wg-panel li{margin:3px 0}
+.wg-legend h4{margin:6px 0 2px;font-size:12px;color:#444}
+.wg-legend li{display:flex;align-items:center;gap:8px}
+.wg-swatch{display:inline-flex;width:24px;justify-content:center;flex:none}
+.wg-line{display:inline-block;width:24px;border-top:3px solid #333}
+.wg-fill{display:inline-block;width:20px;height:14px;border:1px solid rgba(0,0,0,.3)}
+.wg-note{color:#555;font-size:12px;margin:4px 0}
+.wg-u-alt{color:#555}
+.wg-u-meta{color:#666;font-size:12px}
+.wg-popup-title{font-weight:700;font-size:15px}
+.wg-popup-subtitle{color:#555;margin-bottom:4px}
+.wg-popup-head{font-weight:600;margin-top:6px}
+.wg-rows{border-collapse:collapse;font-size:12.5px}
+.wg-rows th{text-align:left;vertical-align:top;padding:1px 8px 1px 0;color:#555;font-weight:500;
+ white-space:nowrap}
+.wg-rows td{padding:1px 0;overflow-wrap:anywhere}
+.wg-facts{margin:2px 0 0;padding-left:16px;font-size:12.5px}
+.wg-source{color:#777;font-size:11px}
+.wg-locate-icon{display:inline-block;box-sizing:border-box;width:16px;height:16px;margin-top:7px;
+ border:2px solid #333;border-radius:50%;position:relative}
+.wg-locate-icon::after{content:"";position:absolute;left:3px;top:3px;width:6px;height:6px;
+ border-radius:50%;background:#333}
+.wg-loading{opacity:.4}
+.leaflet-touch .leaflet-bar a{width:36px;height:36px;line-height:36px}
+.leaflet-control-layers label{padding:3px 0;font-size:14px}
+.leaflet-control-layers input{width:18px;height:18px;vertical-align:middle}
+.leaflet-control-layers-expanded{max-height:40vh;overflow:auto}
+@media (max-width:600px){
+ .leaflet-control-minimap{display:none!important}
+ .wg-title{font-size:13px;top:6px;max-width:calc(100% - 110px)}
+ .wg-panel{max-width:calc(100vw - 80px);max-height:38vh}
+ .leaflet-control-measure{display:none}
+}
+"""
+
+JS = r"""
+(function () {
+  "use strict";
+  var KIND = /^[a-z0-9-]{1,40}$/, COLOUR = /^#[0-9a-fA-F]{6}$/;
+  var SIZES = {"scenic-5a": 32, "scenic-4a": 28, "scenic": 22, "scenic-part": 18, "civic": 16, "stop": 24};
+  var WG = window.WG = {markers: {}, clusters: [], text: {}, shift: null};
+
+  function el(tag, cls, content) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (content !== undefined && content !== null) node.textContent = String(content);
+    return node;
+  }
+  function kind(k) { return KIND.test(String(k || "")) ? String(k) : "other"; }
+  WG.el = el;
+  WG.small = function () { return !!(window.matchMedia && window.matchMedia("(max-width: 600px)").matches); };
+
+  WG.popupContent = function (p) {
+    var box = el("div", "wg-popup");
+    box.appendChild(el("div", "wg-popup-title", p.title || ""));
+    if (p.subtitle) box.appendChild(el("div", "wg-popup-subtitle", p.subtitle));
+    if (p.rows && p.rows.length) {
+      var table = el("table", "wg-rows");
+      p.rows.forEach(function (r) {
+        var tr = el("tr");
+        tr.appendChild(el("th", null, r[0]));
+        tr.appendChild(el("td", null, r[1]));
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+    }
+    if (p.facts && p.facts.length) {
+      box.appendChild(el("div", "wg-popup-head", WG.text.facts));
+      var list = el("ul", "wg-facts");
+      p.facts.forEach(function (f) {
+        var li = el("li");
+        li.appendChild(el("span", "wg-fact", f[0] + ": " + f[1]));
+        var src = [f[2], f[3]].filter(Boolean).join(", ");
+        if (src) li.appendChild(el("span", "wg-source", " (" + src + ")"));
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+    }
+    return box;
+  };
+
+  WG.pin = function (k, n) {
+    var size = SIZES[k] || 24;
+    var label = el("span", "wg-pin-label", typeof n === "number" ? String(Math.floor(n)) : null);
+    return L.divIcon({className: "wg-pin wg-" + k, html: label, iconSize: [size, size],
+                      iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2]});
+  };
+  WG.point = function (feature, latlng) {
+    var p = feature.properties || {}, k = kind(p.kind), name = String(p.tip || "");
+    return L.marker(latlng, {icon: WG.pin(k, p.n), title: name, alt: name, riseOnHover: true});
+  };
+  WG.hidden = function (feature, latlng) {
+    return L.circleMarker(latlng, {radius: 1, stroke: false, fill: false, interactive: false});
+  };
+  WG.bind = function (feature, layer) {
+    var p = feature.properties || {};
+    if (p.popup) {
+      layer.bindPopup(function () { return WG.popupContent(p.popup); },
+                      {maxWidth: 320, minWidth: 180, autoPanPadding: [20, 20]});
+    }
+    if (p.tip && !layer.getLatLng) layer.bindTooltip(el("span", null, p.tip), {sticky: true});
+    if (p.id && layer.getLatLng) WG.markers[p.id] = layer;
+  };
+
+  WG.open = function (id) {
+    var marker = WG.markers[id];
+    if (!marker) return;
+    for (var i = 0; i < WG.clusters.length; i++) {
+      var cluster = WG.clusters[i];
+      if (cluster._map && cluster.hasLayer(marker)) {
+        cluster.zoomToShowLayer(marker, function () { marker.openPopup(); });
+        return;
+      }
+    }
+    if (marker._map) marker.openPopup();
+  };
+
+  /* WGS-84 -> map datum by bilinear interpolation of a grid of offsets computed in Python. */
+  WG.toMapDatum = function (lat, lng) {
+    var g = WG.shift;
+    if (!g) return [lat, lng];
+    var fx = Math.min(Math.max((lng - g.x0) / g.step, 0), g.nx - 1.000001);
+    var fy = Math.min(Math.max((lat - g.y0) / g.step, 0), g.ny - 1.000001);
+    var i = Math.floor(fx), j = Math.floor(fy), tx = fx - i, ty = fy - j;
+    function mix(a) {
+      var k = j * g.nx + i;
+      return (1 - ty) * ((1 - tx) * a[k] + tx * a[k + 1]) +
+        ty * ((1 - tx) * a[k + g.nx] + tx * a[k + g.nx + 1]);
+    }
+    return [lat + mix(g.dy), lng + mix(g.dx)];
+  };
+
+  function swatch(item) {
+    var box = el("span", "wg-swatch"), colour = COLOUR.test(item.color || "") ? item.color : "#333333";
+    if (item.swatch === "pin") {
+      var pin = el("span", "wg-pin wg-" + kind(item.kind) + " wg-legend-pin");
+      pin.appendChild(el("span", "wg-pin-label"));
+      box.appendChild(pin);
+    } else if (item.swatch === "line") {
+      var line = el("span", "wg-line");
+      line.style.borderTopColor = colour;
+      line.style.borderTopWidth = Math.min(Math.max(Number(item.weight) || 3, 1), 6) + "px";
+      if (item.dash) line.style.borderTopStyle = "dashed";
+      box.appendChild(line);
+    } else {
+      var fill = el("span", "wg-fill");
+      fill.style.backgroundColor = colour;
+      fill.style.opacity = String(Math.min(Math.max(Number(item.opacity) || 0.6, 0.1), 1));
+      box.appendChild(fill);
+    }
+    return box;
+  }
+
+  function panel(position, cls, title, open, fill) {
+    var Panel = L.Control.extend({
+      options: {position: position},
+      onAdd: function () {
+        var box = el("details", "wg-panel " + cls);
+        box.open = open;
+        box.appendChild(el("summary", null, title));
+        fill(box);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    return new Panel();
+  }
+
+  WG.init = function (map, cfg, refs) {
+    WG.map = map;
+    WG.text = cfg.text;
+    WG.shift = cfg.shift || null;
+    WG.clusters = refs.clusters || [];
+    var title = el("div", "wg-title", cfg.title);
+    map.getContainer().appendChild(title);
+    document.title = cfg.title;
+    L.control.scale({imperial: false, maxWidth: 120}).addTo(map);
+
+    panel("bottomright", "wg-legend", cfg.legend.title, !WG.small(), function (box) {
+      cfg.legend.sections.forEach(function (section) {
+        box.appendChild(el("h4", null, section.title));
+        var list = el("ul");
+        section.items.forEach(function (item) {
+          var li = el("li");
+          li.appendChild(swatch(item));
+          li.appendChild(el("span", null, item.label));
+          list.appendChild(li);
+        });
+        box.appendChild(list);
+      });
+      (cfg.legend.notes || []).forEach(function (note) { box.appendChild(el("div", "wg-note", note)); });
+    }).addTo(map);
+
+    if (cfg.unresolved.length) {
+      var head = cfg.text.unresolved + " (" + cfg.unresolved.length + ")";
+      panel("bottomleft", "wg-unresolved", head, !WG.small(), function (box) {
+        box.appendChild(el("div", "wg-note", cfg.text.unresolvedNote));
+        var list = el("ul");
+        cfg.unresolved.forEach(function (u) {
+          var li = el("li");
+          li.appendChild(el("span", "wg-u-name", u.name));
+          if (u.alt) li.appendChild(el("span", "wg-u-alt", " · " + u.alt));
+          li.appendChild(el("div", "wg-u-meta", [u.category, u.grade, u.part_of, u.reason]
+            .filter(Boolean).join(" · ")));
+          list.appendChild(li);
+        });
+        box.appendChild(list);
+      }).addTo(map);
+    }
+
+    var credit = el("span", null, cfg.attribution);
+    map.attributionControl.addAttribution(credit.innerHTML);
+
+    if (refs.search) {
+      refs.search.options.textErr = cfg.text.notFound;
+      refs.search.options.buildTip = function (text, record) {
+        var layer = record && record.layer, p = (layer && layer.feature && layer.feature.properties) || {};
+        var tip = el("li");
+        tip.appendChild(el("span", "wg-tip-name", p.tip || text));
+        return tip;
+      };
+      refs.search.on("search:locationfound", function (e) {
+        var p = e.layer && e.layer.feature && e.layer.feature.properties;
+        if (p && p.id) WG.open(p.id);
+      });
+    }
+    if (WG.shift) {
+      map.on("locationfound", function (e) {
+        var moved = WG.toMapDatum(e.latlng.lat, e.latlng.lng);
+        e.latlng = L.latLng(moved[0], moved[1]);
+        e.bounds = e.latlng.toBounds(2 * (e.accuracy || 0));
+      });
+    }
+    if (refs.layers && !WG.small()) refs.layers.expand();
+  };
+})();
+"""
+
+
+class ClientHead(Element):
+    """The page's own style sheet and script, placed in the ``<head>`` once."""
+
+    def __init__(self) -> None:
+        super().__init__(f"<style>{CSS}</style>\n<script>{JS}</script>")
+
+
+class ClientInit(MacroElement):
+    """Calls ``WG.init`` with the map, its configuration and the controls it extends."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        WG.init({{ this._parent.get_name() }}, {{ this.config }}, {
+            layers: {{ this.layers }}, search: {{ this.search }},
+            clusters: [{{ this.clusters|join(", ") }}]});
+        {% endmacro %}
+    """)
+
+    def __init__(self, config: dict, layers: str = "null", search: str = "null",
+                 clusters: list[str] | None = None) -> None:
+        super().__init__()
+        self._name = "ClientInit"
+        self.config = safe_json(config)
+        self.layers, self.search, self.clusters = layers, search, clusters or []
