@@ -38,7 +38,38 @@ def _catchments_stage(report: BuildReport, geocoder: Geocoder) -> None:
 
 
 def _maps_stage(report: BuildReport, geocoder: Geocoder, maps_dir: Path) -> None:
-    """Render the web maps (issue 5 fills this in)."""
+    """Render ``maps/qianjiang.html`` and ``maps/index.html`` from what the build has.
+
+    Layers always; main roads from ``report.network``, railways from ``report.railways`` or
+    the network folder's ``railways.parquet``, and catchments, routes and the accessibility
+    surface when earlier stages stored them on the report. The page is self-contained when the
+    offline assets are installed (``wuling-geo map-assets``), else it loads Leaflet from CDNs.
+    """
+    from ._map_assets import missing_assets
+    from .layers import layer_frames
+    from .webmap import render_map
+
+    maps_dir = Path(maps_dir)
+    if not maps_dir.is_dir() and maps_dir.parent.is_dir():
+        maps_dir.mkdir()
+    railways = getattr(report, "railways", None)
+    network_dir = getattr(report, "network_dir", None)
+    if railways is None and network_dir and (Path(network_dir) / "railways.parquet").is_file():
+        railways = Path(network_dir) / "railways.parquet"
+    offline = not missing_assets()
+    map_report = render_map(
+        maps_dir / "qianjiang.html", layers=layer_frames(geocoder.resolve_all()),
+        catchments=getattr(report, "catchments", None), routes=getattr(report, "routes", None),
+        surface=getattr(report, "surface", None), network=report.network, railways=railways,
+        offline=offline)
+    report.outputs.append(map_report.path)
+    if map_report.index is not None:
+        report.outputs.append(map_report.index)
+    report.notes.append(map_report.summary())
+    if not offline:
+        report.notes.append("the map loads Leaflet from public CDNs (slow or blocked in mainland "
+                            "China): run 'wuling-geo map-assets' once, then build again for a "
+                            "self-contained map")
 
 
 def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
