@@ -31,6 +31,11 @@ from .pipeline import build
 # --- network (issue 3)
 # --- catchments (issue 4)
 # --- maps (issue 5)
+# isort: split
+from .webmap import MapReport as MapReport
+from .webmap import render_map as render_map
+from .webmap import write_index as write_index
+
 # --- itineraries (issue 6)
 # --- logistics (issue 7)
 
