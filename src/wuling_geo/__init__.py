@@ -38,6 +38,14 @@ from .webmap import write_index as write_index
 
 # --- itineraries (issue 6)
 # --- logistics (issue 7)
+# isort: split
+from .accessibility import FacilitySearch as FacilitySearch
+from .accessibility import access_summary as access_summary
+from .accessibility import accessibility_surface as accessibility_surface
+from .multimodal import Reach as Reach
+from .multimodal import load_services as load_services
+from .multimodal import reach as reach
+from .od_matrix import od_matrix as od_matrix
 
 __version__ = "0.1.0"
 

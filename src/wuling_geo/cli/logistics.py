@@ -1,5 +1,246 @@
-"""Commands for logistics (filled in by its issue)."""
+"""Logistics commands: ``matrix`` (OD travel times), ``access`` (nearest-facility surface)
+and ``reach`` (rail/air legs then road)."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import re
+from pathlib import Path
+
+import click
+import geopandas as gpd
+
+from .. import settings
+from .._errors import InputError
+from .._files import check_output_folder
+from .._sites import Site, category_sites, resolve_sites
+from ..accessibility import (
+    THRESHOLDS,
+    FacilitySearch,
+    access_summary,
+    accessibility_surface,
+    write_surface,
+)
+from ..multimodal import load_services, reach, write_reach
+from ..network import load_network
+from ..od_matrix import od_matrix, write_matrix
+from ._options import datum_option, info, make_geocoder, network_option, resolve_network_dir
+
+_NUMBER = re.compile(r"^-\d")
+
+
+class _ManyValues(click.Command):
+    """A command whose options named in ``many`` take one or more values each:
+    ``--from A B C`` is read as ``--from A --from B --from C``."""
+
+    many: tuple[str, ...] = ()
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        out: list[str] = []
+        current = None
+        for arg in args:
+            if arg == "--":
+                current = None
+                out.append(arg)
+            elif arg.startswith("-") and not _NUMBER.match(arg):
+                current = arg if arg in self.many else None
+                out.append(arg)
+            elif current is not None and out[-1] != current:
+                out.extend([current, arg])
+            else:
+                out.append(arg)
+        return super().parse_args(ctx, out)
+
+
+def _many(*names: str) -> type[_ManyValues]:
+    return type("ManyValues", (_ManyValues,), {"many": names})
+
+
+profile_option = click.option("--profile", type=click.Choice(["car", "truck"]), default="car",
+                              show_default=True, help="Vehicle profile of the road times.")
+
+
+def _sites(ctx: click.Context, names: tuple[str, ...], category: str | None, datum: str,
+           names_opt: str, category_opt: str) -> list[Site]:
+    if bool(names) == bool(category):
+        raise InputError(f"give either {names_opt} PLACE [PLACE ...] or {category_opt} NAME")
+    geocoder = make_geocoder(ctx)
+    if names:
+        return resolve_sites(geocoder, names, datum)
+    sites, missing = category_sites(geocoder, category)
+    if missing:
+        info(f"note: {len(missing)} {category} places have no known position and are left out: "
+             f"{', '.join(missing)}")
+    return sites
+
+
+def _load(network_dir: str | None):
+    return load_network(resolve_network_dir(network_dir))
+
+
+def _check_out(out: str | None, suffixes: tuple[str, ...]) -> None:
+    if out is None:
+        return
+    if Path(out).suffix.lower() not in suffixes:
+        raise InputError(f"cannot write {Path(out).name}: give --out FILE{' or FILE'.join(suffixes)}")
+    check_output_folder(Path(out))
+
+
+def _render(map_out: str | None, **layers) -> None:
+    if map_out is None:
+        return
+    check_output_folder(Path(map_out))
+    try:
+        from ..webmap import render_map
+    except ImportError:
+        raise InputError("web maps are not available in this version: drop --map and open "
+                         "the .gpkg in QGIS") from None
+    render_map(map_out, **layers)
+    click.echo(f"wrote {map_out}")
+
+
+# ---------------------------------------------------------------- matrix
+
+@click.command("matrix", cls=_many("--from", "--to"))
+@network_option()
+@click.option("--from", "origins", multiple=True, metavar="PLACE...",
+              help="Origins: names, ids or LON,LAT (several after one --from).")
+@click.option("--from-category", default=None, metavar="CATEGORY",
+              help="All resolved gazetteer places of a category (industry, logistics, …).")
+@click.option("--to", "destinations", multiple=True, metavar="PLACE...", help="Destinations.")
+@click.option("--to-category", default=None, metavar="CATEGORY",
+              help="All resolved places of a category (transport, logistics, …).")
+@profile_option
+@datum_option
+@click.option("--out", default=None, type=click.Path(dir_okay=False),
+              help="Write FILE.csv or FILE.parquet (default: print the table).")
+@click.pass_context
+def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, ...],
+               from_category: str | None, destinations: tuple[str, ...], to_category: str | None,
+               profile: str, datum: str, out: str | None) -> None:
+    """Travel time and road distance between every origin and destination."""
+    _check_out(out, (".csv", ".parquet"))
+    o_sites = _sites(ctx, origins, from_category, datum, "--from", "--from-category")
+    d_sites = _sites(ctx, destinations, to_category, datum, "--to", "--to-category")
+    frame = od_matrix(_load(network_dir), o_sites, d_sites, profile)
+    n_ok = int(frame["reachable"].sum())
+    if out:
+        write_matrix(frame, out)
+        click.echo(f"wrote {out} ({len(o_sites)} × {len(d_sites)} pairs, {n_ok} reachable, "
+                   f"{profile})")
+    else:
+        for row in frame.itertuples():
+            time = f"{row.minutes:7.1f} min {row.km:7.1f} km" if row.reachable else "unreachable"
+            click.echo(f"{row.origin_name} → {row.destination_name}: {time}")
+    if n_ok < len(frame):
+        info(f"note: {len(frame) - n_ok} pairs are not connected by road (NaN, reachable=False)")
+
+
+# ---------------------------------------------------------------- access
+
+@click.command("access", cls=_many("--facilities"))
+@network_option()
+@click.option("--category", default=None, metavar="CATEGORY",
+              help="Facilities: all resolved gazetteer places of a category (logistics, …).")
+@click.option("--facilities", multiple=True, metavar="PLACE...",
+              help="Facilities by name, id or LON,LAT instead of a category.")
+@click.option("--cell", "cell_m", type=float, default=500.0, show_default=True,
+              help="Hexagon width across flats, metres.")
+@profile_option
+@click.option("--access-speed", type=float, default=None,
+              help=f"Walking speed (km/h) from a cell centre to its road "
+                   f"[default: {settings.access_speed_kph:g}].")
+@click.option("--direction", type=click.Choice(["to", "from"]), default="to", show_default=True,
+              help="Time to the facility, or from it.")
+@datum_option
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write FILE.gpkg.")
+@click.option("--map", "map_out", default=None, type=click.Path(dir_okay=False),
+              help="Also draw the surface on a web map FILE.html.")
+@click.pass_context
+def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None,
+               facilities: tuple[str, ...], cell_m: float, profile: str,
+               access_speed: float | None, direction: str, datum: str, out: str | None,
+               map_out: str | None) -> None:
+    """Time from every part of the district to the nearest facility, on a hexagon grid."""
+    _check_out(out, (".gpkg",))
+    from .._hexgrid import check_cell_size
+    from ..boundary import district
+
+    check_cell_size(district(), cell_m)
+    sites = _sites(ctx, facilities, category, datum, "--facilities", "--category")
+    network = _load(network_dir)
+    search = FacilitySearch(network, sites, profile, direction, access_speed)
+    surface = accessibility_surface(network, sites, cell_m, search=search)
+    towns_sites, _ = category_sites(make_geocoder(ctx), "civic", required=False)
+    towns = search.times([t.lon for t in towns_sites], [t.lat for t in towns_sites])
+    towns.insert(0, "id", [t.id for t in towns_sites])
+    towns.insert(1, "name", [t.name for t in towns_sites])
+    summary = access_summary(surface, towns, THRESHOLDS)
+    what = f"{category} places" if category else "facilities"
+    click.echo(f"time {direction} the nearest of {len(sites)} {what} ({profile}, {len(surface)} "
+               f"cells of {cell_m:g} m, {surface['area_km2'].sum():.0f} km²):")
+    for row in summary.itertuples():
+        towns_txt = (f"{row.towns}/{row.towns_total} towns" if row.towns_total
+                     else "no towns with known positions")
+        click.echo(f"  within {row.minutes:>3g} min: {100 * row.area_share:5.1f} % of the area, "
+                   f"{towns_txt}")
+    unreached = surface["minutes"].isna().sum()
+    if unreached:
+        info(f"note: {unreached} cells reach no facility by road (NaN)")
+    if out:
+        town_points = gpd.GeoDataFrame(towns, geometry=gpd.points_from_xy(
+            [t.lon for t in towns_sites], [t.lat for t in towns_sites]), crs=settings.storage_crs)
+        write_surface(surface, out, town_points)
+        click.echo(f"wrote {out}")
+    _render(map_out, surface=surface)
+
+
+# ---------------------------------------------------------------- reach
+
+@click.command("reach", cls=_many("--minutes"))
+@network_option()
+@click.option("--from", "start", required=True, metavar="PLACE",
+              help="Start: a stop of the services file, a gazetteer place, or LON,LAT "
+                   "(may lie outside the district).")
+@datum_option
+@click.option("--services", default=None, type=click.Path(dir_okay=False),
+              help="Services TOML [default: geodata/services.toml].")
+@click.option("--minutes", multiple=True, type=float, metavar="M...",
+              help="Band limits in minutes [default: 60 90 120].")
+@profile_option
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write FILE.gpkg.")
+@click.option("--map", "map_out", default=None, type=click.Path(dir_okay=False),
+              help="Also draw the bands on a web map FILE.html.")
+@click.pass_context
+def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: str,
+              services: str | None, minutes: tuple[float, ...], profile: str, out: str | None,
+              map_out: str | None) -> None:
+    """Where a traveller can be within given times, by scheduled rail/air legs then road."""
+    _check_out(out, (".gpkg",))
+    geocoder = make_geocoder(ctx)
+    table = load_services(services, geocoder)
+    stop = table.find(start)
+    if stop is not None:
+        if not stop.resolved:
+            raise InputError(f"stop {stop.id} ({stop.name}) has no position: give its lon and lat "
+                             f"in {table.path}, or start from LON,LAT")
+        origin = Site(stop.id, stop.name, float(stop.lon), float(stop.lat))
+    else:
+        origin = resolve_sites(geocoder, [start], datum, require_in_district=False)[0]
+    result = reach(_load(network_dir), origin, table, minutes or (60, 90, 120), profile)
+    for note in result.notes:
+        info(f"note: {note}")
+    for row in result.stops.itertuples():
+        if row.id == "origin":
+            continue
+        when = (f"{row.arrival_minutes:6.1f} min via {row.via}"
+                if row.arrival_minutes == row.arrival_minutes else "not reached")
+        click.echo(f"{row.name}: {when}")
+    for row in result.bands.itertuples():
+        click.echo(f"  {row.band}: {row.area_km2:8.1f} km²")
+    if out:
+        write_reach(result, out)
+        click.echo(f"wrote {out}")
+    _render(map_out, catchments=result.bands)
+
+
+COMMANDS = [matrix_cmd, access_cmd, reach_cmd]
