@@ -13,8 +13,12 @@ Edge table (RangeIndex): ``u``, ``v``, ``key``, ``length`` (m), ``highway``, ``n
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -27,7 +31,10 @@ from pyproj import CRS
 
 from . import settings
 from ._errors import NetworkError
+from ._files import atomic_dir
 from ._geo import utm_crs
+from .network_cache import CACHE_FORMAT, META, read_meta, sha256_file
+from .network_cache import verify as verify_checksums
 
 PROFILES = ("car", "truck")
 
@@ -194,42 +201,97 @@ class RoadNetwork:
                    dict(meta or {}))
 
 
-# ------------------------------------------------------------------ storage (issue 3 hardens)
+# ------------------------------------------------------------------ storage
 
-def save_network(network: RoadNetwork, path) -> None:
-    """Save a network as a folder: ``nodes.parquet``, ``edges.parquet``, ``meta.json``."""
-    import json
-    from pathlib import Path
+def save_network(network: RoadNetwork, path: str | os.PathLike[str],
+                 extras: dict[str, gpd.GeoDataFrame] | None = None) -> Path:
+    """Save a network as a folder, atomically: tables, checksums and metadata.
 
-    from ._files import atomic_dir
+    The folder holds ``nodes.parquet``, ``edges.parquet``, one ``<name>.parquet`` per entry
+    of ``extras`` (e.g. ``railways``) and ``meta.json``: the network's ``meta`` plus the
+    layout version, the save time and a SHA-256 checksum of every table, which
+    :func:`load_network` verifies. ``network.meta`` is updated with what was written.
 
-    with atomic_dir(Path(path)) as tmp:
+    Parameters
+    ----------
+    network
+        The network to save.
+    path
+        The folder; it is replaced as a whole only once everything is written.
+    extras
+        Further GeoDataFrames to store beside the network.
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    folder = Path(path)
+    meta = dict(network.meta)
+    with atomic_dir(folder) as tmp:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a cache folder is as shared as its parent
         network.nodes.to_parquet(tmp / "nodes.parquet")
         network.edges.to_parquet(tmp / "edges.parquet", index=False)
-        (tmp / "meta.json").write_text(json.dumps(network.meta, ensure_ascii=False, indent=2,
-                                                  default=str), encoding="utf-8")
+        for name, table in (extras or {}).items():
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
+        meta["format"] = CACHE_FORMAT
+        meta["saved"] = datetime.now(UTC).isoformat(timespec="seconds")
+        meta["checksums"] = {p.name: sha256_file(p) for p in sorted(tmp.glob("*.parquet"))}
+        (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str),
+                                encoding="utf-8")
+    network.meta = meta
+    return folder
 
 
-def load_network(path) -> RoadNetwork:
+def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwork:
     """Load a network folder written by :func:`save_network`.
+
+    Parameters
+    ----------
+    path
+        The folder.
+    verify
+        Check every table against its checksum first (fast: one read of each file).
 
     Raises
     ------
     NetworkError
-        If the folder is missing or unreadable; the message says how to build one.
+        If the folder is missing, incomplete, corrupt (a checksum fails) or unreadable; the
+        message says how to build a new one.
     """
-    import json
-    from pathlib import Path
-
     folder = Path(path)
     if not (folder / "edges.parquet").exists():
         msg = (f"no road network at {folder}: build one with 'wuling-geo network import FILE' "
                "or 'wuling-geo network fetch'")
         raise NetworkError(msg)
+    meta = read_meta(folder)
+    if meta is None:
+        raise NetworkError(f"road network at {folder} has no readable {META}: rebuild it with "
+                           "'wuling-geo network import' or 'network fetch'")
+    if verify:
+        verify_checksums(folder, meta)
     try:
         nodes = pd.read_parquet(folder / "nodes.parquet")
         edges = gpd.read_parquet(folder / "edges.parquet")
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise NetworkError(f"road network at {folder} is unreadable ({exc}); rebuild it") from None
     return RoadNetwork(nodes, edges, meta)
+
+
+def load_extra(path: str | os.PathLike[str], name: str) -> gpd.GeoDataFrame | None:
+    """Return the ``<name>.parquet`` table stored with a network (e.g. ``railways``), if any.
+
+    Raises
+    ------
+    NetworkError
+        If the table exists but does not match its checksum.
+    """
+    folder = Path(path)
+    table = folder / f"{name}.parquet"
+    if not table.exists():
+        return None
+    meta = read_meta(folder) or {}
+    digest = (meta.get("checksums") or {}).get(table.name)
+    if digest is None or sha256_file(table) != digest:
+        raise NetworkError(f"{table} is corrupt (checksum mismatch): rebuild the network")
+    return gpd.read_parquet(table)
