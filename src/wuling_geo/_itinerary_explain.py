@@ -37,15 +37,15 @@ def never_visitable(problem: Problem, stop: int) -> str | None:
                 f"but the visit takes {dur(problem.dwell[stop])}: shorten it with --dwell")
     tried = []
     for day in sorted(problem.open_days[stop]):
-        _schedule, broken = simulate(problem, day, (stop,), soft=True)
+        schedule, broken = simulate(problem, day, (stop,), soft=True)
         if not broken:
             return None
-        tried.append((sum(v.excess for v in broken), day, broken))
-    _, day, broken = min(tried)
-    return _alone(problem, stop, day, broken[0])
+        tried.append((sum(v.excess for v in broken), day, broken, schedule.calls[0].start))
+    _, day, broken, start = min(tried)
+    return _alone(problem, stop, day, broken[0], start)
 
 
-def _alone(problem: Problem, stop: int, day: int, v: Violation) -> str:
+def _alone(problem: Problem, stop: int, day: int, v: Violation, visit_start: int) -> str:
     """Describe a rule broken by a day that visits only ``stop``."""
     name = problem.name(stop)
     start, end = problem.name(problem.day_start[day]), problem.name(problem.day_end[day])
@@ -54,9 +54,15 @@ def _alone(problem: Problem, stop: int, day: int, v: Violation) -> str:
     if v.kind == "opening":
         return _late(problem, stop, v)
     if v.kind == "day_end":
+        opens = ""
+        reach = problem.windows[day][0] + int(problem.travel[problem.day_start[day], stop])
+        if problem.opening[stop] and visit_start > reach:
+            opens = (f", the visit can start at {clock(visit_start)} at the earliest (open "
+                     f"{_windows_text(problem, stop)})")
         return (f"a {dur(problem.dwell[stop])} visit to {name} does not fit in a day: leaving "
-                f"{start} at {clock(problem.windows[day][0])}, the earliest return to {end} is "
-                f"{clock(v.arrive)}, {dur(v.excess)} after the day ends at {clock(v.limit)}")
+                f"{start} at {clock(problem.windows[day][0])}{opens}, the earliest return to "
+                f"{end} is {clock(v.arrive)}, {dur(v.excess)} after the day ends at "
+                f"{clock(v.limit)}")
     return (f"driving from {start} to {name} and on to {end} takes {dur(v.arrive)}, "
             f"{dur(v.excess)} over the daily limit of {dur(v.limit)}")
 

@@ -261,6 +261,11 @@ def solve_ortools(problem: Problem, time_limit_s: float) -> tuple[tuple[int, ...
             if day not in problem.open_days[stop]:
                 routing.VehicleVar(index).RemoveValue(day)
 
+    for loc in set(range(n, size)) - set(problem.day_start) - set(problem.day_end):
+        index = manager.NodeToIndex(loc)  # a base no day uses: never visited
+        routing.AddDisjunction([index], 0)
+        routing.ActiveVar(index).SetValue(0)
+
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)

@@ -1,5 +1,131 @@
-"""Commands for route (filled in by its issue)."""
+"""``wuling-geo route``: plan a multi-stop, multi-day tourism itinerary."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+from pathlib import Path
+
+import click
+
+from .._errors import InputError
+from .._files import check_output_folder
+from ..itinerary import plan_itinerary
+from ..itinerary_export import format_text, write_itinerary
+from ..network import PROFILES, load_network
+from ._options import datum_option, make_geocoder, network_option, resolve_network_dir
+
+#: Options that take several values after one flag: ``--visit A B C``.
+_MULTI = ("--visit", "--optional", "--dwell")
+
+
+def _is_flag(token: str) -> bool:
+    return token.startswith("-") and len(token) > 1 and not token[1].isdigit() and token != "--"
+
+
+class _MultiValueCommand(click.Command):
+    """A command whose ``--visit``/``--optional``/``--dwell`` accept several values.
+
+    ``--visit A B --optional C`` is rewritten to ``--visit A --visit B --optional C``
+    before click parses it.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        out: list[str] = []
+        current = None
+        for token in args:
+            if token in _MULTI:
+                current = token
+                out.append(token)
+                continue
+            if _is_flag(token) or token == "--":
+                current = None
+            elif current is not None and out[-1] != current:
+                out.append(current)
+            out.append(token)
+        return super().parse_args(ctx, out)
+
+
+def _days(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(f"--days {text!r} is not a whole number of days (1 or more)") from None
+
+
+def _dwell(items: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.rpartition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InputError(f"--dwell {item!r} is not NAME=MINUTES (e.g. 小南海=150 or 小南海=2h30)")
+        out[name.strip()] = value.strip()
+    return out
+
+
+@click.command("route", cls=_MultiValueCommand)
+@network_option()
+@click.option("--start", required=True, metavar="NAME", help="Where day 1 begins (name, id or LON,LAT).")
+@click.option("--visit", "visits", multiple=True, metavar="NAME",
+              help="Must-visit stops; several may follow one --visit.")
+@click.option("--optional", "optional", multiple=True, metavar="NAME",
+              help="Stops visited only if time allows; several may follow one --optional.")
+@click.option("--end", default=None, metavar="NAME", help="Where the last day ends [default: --start].")
+@click.option("--days", "days_text", default="1", show_default=True, metavar="N",
+              help="Number of days.")
+@click.option("--day", "day_window", default="08:00-18:00", show_default=True,
+              metavar="HH:MM-HH:MM", help="Earliest departure and latest return each day.")
+@click.option("--max-drive", default=None, metavar="DURATION",
+              help="Most driving per day, e.g. 4h or 150min [default: no limit].")
+@click.option("--overnight", default=None, metavar="NAME",
+              help="Where nights are spent [default: back to --start each day].")
+@click.option("--dwell", multiple=True, metavar="NAME=MIN",
+              help="Visit length of a stop in minutes (or 1h30); overrides the defaults.")
+@click.option("--start-time", default=None, metavar="HH:MM", help="Departure on day 1.")
+@click.option("--end-time", default=None, metavar="HH:MM",
+              help="Latest arrival on the last day (e.g. a train to catch).")
+@click.option("--date", "start_date", default=None, metavar="YYYY-MM-DD",
+              help="Date of day 1 (closing days apply; GPX gets times).")
+@click.option("--weekday", default=None, metavar="DAY", help="Weekday of day 1 (mon … sun).")
+@click.option("--profile", type=click.Choice(PROFILES), default="car", show_default=True)
+@datum_option
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder for GPX, CSV, Markdown, HTML, GeoJSON and map exports.")
+@click.option("--no-map", is_flag=True, help="Do not draw itinerary_map.html.")
+@click.pass_context
+def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: tuple[str, ...],
+              optional: tuple[str, ...], end: str | None, days_text: str, day_window: str,
+              max_drive: str | None, overnight: str | None, dwell: tuple[str, ...],
+              start_time: str | None, end_time: str | None, start_date: str | None,
+              weekday: str | None, profile: str, datum: str, out_dir: str | None,
+              no_map: bool) -> None:
+    """Plan the best route through scenic areas over one or more days.
+
+    Every --visit stop is visited, as many --optional stops as fit, with the least driving,
+    within opening hours, the daily window and the driving limit. Prints the plan per day;
+    with --out, writes GPX, CSV, Markdown, HTML, the legs as GeoJSON and a web map.
+    """
+    if out_dir is not None:
+        check_output_folder(Path(out_dir))
+    if not visits and not optional:
+        raise InputError("no stops to visit: name at least one with --visit or --optional")
+    days = _days(days_text)
+    dwell_map = _dwell(dwell)
+    geocoder = make_geocoder(ctx)
+
+    def locate(text: str | None):
+        return None if text is None else geocoder.locate(text, datum)
+
+    stops = dict(start=locate(start), end=locate(end), overnight=locate(overnight),
+                 visits=[locate(v) for v in visits], optional=[locate(v) for v in optional])
+    network = load_network(resolve_network_dir(network_dir))
+    itin = plan_itinerary(network, stops["start"], stops["visits"], end=stops["end"], days=days,
+                          day_window=day_window, max_drive_per_day=max_drive,
+                          overnight=stops["overnight"], optional=stops["optional"],
+                          dwell=dwell_map, profile=profile, start_time=start_time,
+                          end_time=end_time, start_weekday=weekday, start_date=start_date)
+    click.echo(format_text(itin))
+    if out_dir is not None:
+        for path in write_itinerary(itin, out_dir, with_map=not no_map):
+            click.echo(f"wrote {path}")
+
+
+COMMANDS = [route_cmd]
