@@ -31,7 +31,12 @@ class _MultiValueCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         out: list[str] = []
         current = None
-        for token in args:
+        for token in [*args, None]:
+            if current is not None and out[-1] == current and (
+                    token is None or _is_flag(token) or token == "--"):
+                raise InputError(f"{current} needs at least one NAME after it")
+            if token is None:
+                break
             if token in _MULTI:
                 current = token
                 out.append(token)
