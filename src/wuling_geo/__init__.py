@@ -37,6 +37,11 @@ from .webmap import render_map as render_map
 from .webmap import write_index as write_index
 
 # --- itineraries (issue 6)
+# isort: split
+from .itinerary import Itinerary as Itinerary
+from .itinerary import plan_itinerary as plan_itinerary
+from .itinerary_export import write_itinerary as write_itinerary
+
 # --- logistics (issue 7)
 # isort: split
 from .accessibility import FacilitySearch as FacilitySearch
