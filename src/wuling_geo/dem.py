@@ -18,20 +18,21 @@ from ._geo import utm_crs
 class GradePieces:
     """Edges cut into pieces of about equal length, each with its grade.
 
-    ``edge[i]`` is the edge of piece ``i``, ``fraction[i]`` its share of that edge's length
-    and ``grade[i]`` its rise over run in the edge's direction (0 where the DEM has no
-    value). ``coverage`` is the share of pieces with elevations at both ends.
+    ``edge[i]`` is the edge of piece ``i``, ``fraction[i]`` its share of that edge's length,
+    ``rise[i]`` its change of elevation (m) and ``grade[i]`` its rise over run in the edge's
+    direction (both 0 where the DEM has no value). ``coverage`` is the share of pieces with
+    elevations at both ends.
     """
 
     edge: np.ndarray
     fraction: np.ndarray
+    rise: np.ndarray
     grade: np.ndarray
     coverage: float
 
-    def climb_m(self, length: np.ndarray) -> np.ndarray:
-        """Return each edge's total ascent (m) given the edges' lengths."""
-        rise = np.maximum(self.grade, 0) * self.fraction * length[self.edge]
-        return np.bincount(self.edge, weights=rise, minlength=len(length))
+    def climb_m(self, n_edges: int) -> np.ndarray:
+        """Return each edge's total ascent (m)."""
+        return np.bincount(self.edge, weights=np.maximum(self.rise, 0), minlength=n_edges)
 
 
 def sample_grades(geoms: gpd.GeoSeries, dem_path: str | Path, sample_m: float = 100.0
@@ -97,13 +98,15 @@ def sample_grades(geoms: gpd.GeoSeries, dem_path: str | Path, sample_m: float = 
         raise InputError(f"DEM {dem_path} does not cover the network (bounds {west:.4f},"
                          f"{south:.4f},{east:.4f},{north:.4f}): give a DEM of the area")
     coverage = float(valid.mean()) if len(valid) else 1.0
-    return GradePieces(edge, 1.0 / pieces[edge], np.where(valid, grade, 0.0), coverage)
+    return GradePieces(edge, 1.0 / pieces[edge], np.where(valid, dz, 0.0),
+                       np.where(valid, grade, 0.0), coverage)
 
 
 def _bilinear(ds, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Return elevations at points (DEM CRS), interpolated between pixel centres; NaN outside."""
-    cols, rows = ~ds.transform * (x, y)
-    cols, rows = np.asarray(cols, dtype=float), np.asarray(rows, dtype=float)
+    inv = ~ds.transform
+    cols = inv.a * x + inv.b * y + inv.c
+    rows = inv.d * x + inv.e * y + inv.f
     width, height = ds.width, ds.height
     inside = (cols >= 0) & (cols <= width) & (rows >= 0) & (rows <= height)
     out = np.full(x.shape, np.nan)

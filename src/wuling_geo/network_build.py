@@ -311,7 +311,8 @@ def consolidate_intersections(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, tole
     new_u = pd.Series(u).map(mapping).fillna(pd.Series(u)).to_numpy(np.int64)
     new_v = pd.Series(v).map(mapping).fillna(pd.Series(v)).to_numpy(np.int64)
     inside = (new_u == new_v) & (u != v)
-    moved = (new_u != u) | (new_v != v)
+    members = frame["id"].to_numpy()
+    moved = np.isin(u, members) | np.isin(v, members)  # the kept node moved too
     edges = edges.copy()
     edges["u"], edges["v"] = new_u, new_v
     geoms = edges.geometry.values.copy()

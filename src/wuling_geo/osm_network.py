@@ -160,9 +160,10 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
     try:
         processor = osmium.FileProcessor(str(path)).with_locations().with_filter(keys)
         with bar(f"reading {path.name}", unit=" objects") as progress:
-            for count, obj in enumerate(processor):
+            count = 0
+            for count, obj in enumerate(processor, 1):
                 if count % 20000 == 0:
-                    progress.update(20000 if count else 0)
+                    progress.update(20000)
                 tags = obj.tags
                 if obj.is_node():
                     place = tags.get("place")
@@ -191,6 +192,7 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
                     ring = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
                     if len(ring) >= 4:
                         landuse.append(shapely.Polygon(ring))
+            progress.update(count % 20000)
     except RuntimeError as exc:
         raise OSMDataError(f"cannot read OSM file {path}: {exc}; is it truncated or corrupt? "
                            "download it again") from None

@@ -27,10 +27,26 @@ class BuildReport:
 
 
 def _network_stage(report: BuildReport, network_dir: Path) -> None:
-    """Load the cached road network, if there is one (issue 3 fills this in)."""
-    report.notes.append(
-        f"no road network at {network_dir}: add one with 'wuling-geo network fetch' (online) "
-        "or 'wuling-geo network import FILE.osm.pbf', then run 'wuling-geo build' again")
+    """Load the cached road network into ``report.network`` and note its summary.
+
+    Without a network, or with a corrupt one (never used), the note says how to build one.
+    """
+    from ._errors import NetworkError
+    from .network import load_network
+    from .network_summary import summary_line
+
+    if not (network_dir / "edges.parquet").exists():
+        report.notes.append(
+            f"no road network at {network_dir}: add one with 'wuling-geo network fetch' "
+            "(online) or 'wuling-geo network import FILE.osm.pbf', then run 'wuling-geo build' "
+            "again")
+        return
+    try:
+        report.network = load_network(network_dir)
+    except NetworkError as exc:
+        report.notes.append(f"{exc} (the build went on without it)")
+        return
+    report.notes.append(summary_line(report.network))
 
 
 def _catchments_stage(report: BuildReport, geocoder: Geocoder) -> None:

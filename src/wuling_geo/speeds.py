@@ -160,7 +160,7 @@ def assign_speeds(edges: gpd.GeoDataFrame, profile: SpeedProfile,
                                 ferry)
         time_truck = _graded_time(truck, length, grades, profile.grade["truck_w_per_kg"],
                                   profile, ferry)
-        out["climb_m"] = grades.climb_m(length)
+        out["climb_m"] = grades.climb_m(n)
         with np.errstate(invalid="ignore", divide="ignore"):  # effective speeds over the edge
             car = np.where(time_car > 0, length / time_car * 3.6, car)
             truck = np.where(time_truck > 0, length / time_truck * 3.6, truck)
