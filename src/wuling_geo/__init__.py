@@ -29,6 +29,18 @@ from .layers import write_layers
 from .pipeline import build
 
 # --- network (issue 3)
+# isort: split
+from .network import RoadNetwork as RoadNetwork
+from .network import load_network as load_network
+from .network import save_network as save_network
+from .network_fetch import fetch_network as fetch_network
+from .network_import import ImportOptions as ImportOptions
+from .network_import import LayerFields as LayerFields
+from .network_import import import_network as import_network
+from .network_summary import summarize as summarize_network
+from .osm_network import ImportFlags as ImportFlags
+from .speed_profile import load_profile as load_speed_profile
+
 # --- catchments (issue 4)
 # --- maps (issue 5)
 # isort: split
@@ -59,14 +71,18 @@ __all__ = [
                       "Gazetteer",
                       "GazetteerError",
                       "Geocoder",
+                      "ImportFlags",
+                      "ImportOptions",
                       "InfeasibleError",
                       "InputError",
+                      "LayerFields",
                       "NetworkError",
                       "OSMDataError",
                       "OfflineError",
                       "OutsideDistrictError",
                       "Place",
                       "Resolution",
+                      "RoadNetwork",
                       "UnknownPlaceError",
                       "UnresolvedPlaceError",
                       "WulingGeoError",
@@ -75,8 +91,14 @@ __all__ = [
                       "convert",
                       "convert_geometry",
                       "district",
+                      "fetch_network",
                       "geocode",
+                      "import_network",
                       "load_gazetteer",
+                      "load_network",
+                      "load_speed_profile",
+                      "save_network",
                       "settings",
+                      "summarize_network",
                       "write_layers",
 ]
