@@ -18,7 +18,7 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from ._map_assets import inline_resources
-from ._map_client import ClientHead, ClientInit, safe_json
+from ._map_client import ClientHead, ClientInit, add_styles, safe_json
 from ._map_data import Overlay
 from ._map_i18n import text
 
@@ -141,7 +141,8 @@ def render_page(page: PageContent, basemap: str, offline: bool) -> str:
     """Return the HTML of a map page (self-contained when ``offline``)."""
     west, south, east, north = page.bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=9, tiles=None,
-                   control_scale=False, min_zoom=5, max_zoom=18)
+                   control_scale=False)
+    m.options.update(min_zoom=5, max_zoom=18)  # on the map itself: there may be no tile layer
     # Leaflet itself only: folium's jQuery, Bootstrap and Font Awesome are not used here.
     m.default_js = [p for p in _folium_map._default_js if p[0] in _FOLIUM_CORE]
     m.default_css = [p for p in _folium_map._default_css if p[0] in _FOLIUM_CORE]
@@ -174,7 +175,7 @@ def render_page(page: PageContent, basemap: str, offline: bool) -> str:
                        "notFound": text("not_found", page.lang)}}
     ClientInit(config, layers=layers.get_name(), search=search_ref, clusters=clusters).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
-    out = root.render()
+    out = add_styles(root.render())
     out = out.replace("<html>", f'<html lang="{"zh-CN" if page.lang == "zh" else "en"}">', 1)
     if offline:
         out = inline_resources(out, resource_urls())

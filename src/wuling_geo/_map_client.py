@@ -71,14 +71,18 @@ CSS = """
  border-radius:50%;background:#333}
 .wg-loading{opacity:.4}
 .leaflet-touch .leaflet-bar a{width:36px;height:36px;line-height:36px}
+.leaflet-touch .fullscreen-icon{background-size:30px 60px;background-position:3px 3px}
+.leaflet-touch .fullscreen-icon.leaflet-fullscreen-on{background-position:3px -27px}
 .leaflet-control-layers label{padding:3px 0;font-size:14px}
 .leaflet-control-layers input{width:18px;height:18px;vertical-align:middle}
 .leaflet-control-layers-expanded{max-height:40vh;overflow:auto}
+.leaflet-control-attribution{max-width:55vw}
 @media (max-width:600px){
  .leaflet-control-minimap{display:none!important}
  .wg-title{font-size:13px;top:6px;max-width:calc(100% - 110px)}
  .wg-panel{max-width:calc(100vw - 80px);max-height:38vh}
  .leaflet-control-measure{display:none}
+ .leaflet-control-attribution{max-width:calc(100vw - 130px);font-size:10px;line-height:1.3}
 }
 """
 
@@ -145,7 +149,8 @@ JS = r"""
     var p = feature.properties || {};
     if (p.popup) {
       layer.bindPopup(function () { return WG.popupContent(p.popup); },
-                      {maxWidth: 320, minWidth: 180, autoPanPadding: [20, 20]});
+                      {maxWidth: Math.min(320, window.innerWidth - 90), minWidth: 160,
+                       autoPanPadding: [12, 12]});
     }
     if (p.tip && !layer.getLatLng) layer.bindTooltip(el("span", null, p.tip), {sticky: true});
     if (p.id && layer.getLatLng) WG.markers[p.id] = layer;
@@ -219,6 +224,7 @@ JS = r"""
   WG.init = function (map, cfg, refs) {
     WG.map = map;
     WG.text = cfg.text;
+    map.attributionControl.setPosition("bottomleft");
     WG.shift = cfg.shift || null;
     WG.clusters = refs.clusters || [];
     var title = el("div", "wg-title", cfg.title);
@@ -288,10 +294,15 @@ JS = r"""
 
 
 class ClientHead(Element):
-    """The page's own style sheet and script, placed in the ``<head>`` once."""
+    """The page's own script, placed in the ``<head>`` once."""
 
     def __init__(self) -> None:
-        super().__init__(f"<style>{CSS}</style>\n<script>{JS}</script>")
+        super().__init__(f"<script>{JS}</script>")
+
+
+def add_styles(page: str) -> str:
+    """Return ``page`` with the map's style sheet last in its head (after Leaflet's own)."""
+    return page.replace("</head>", f"<style>{CSS}</style>\n</head>", 1)
 
 
 class ClientInit(MacroElement):
