@@ -140,3 +140,23 @@ itinerary_max_snap_m: float = 2000.0
 #: Planning defaults (dwell times) to use instead of the shipped
 #: ``wuling_geo/data/planning.toml``.
 planning_file: Path | None = None
+
+
+# --- catchments (issue 4)
+
+#: Access distance (m): a catchment is the reached road buffered by this much and unioned —
+#: the land within a short walk or side road of a road you can drive in time. 200 m keeps
+#: valleys between roads out while joining a town's streets into one area.
+catchment_access_m: float = 200.0
+
+#: Tolerance (m) to which catchment polygons are simplified (keeps the map light).
+catchment_simplify_m: float = 25.0
+
+#: Segments per quarter circle of the buffers' round ends (4: within 2 % of the radius).
+catchment_quad_segs: int = 4
+
+#: An origin farther than this (m) from every road of the network is an error.
+catchment_max_snap_m: float = 2000.0
+
+#: Largest band accepted, in minutes (ten hours).
+catchment_max_minutes: float = 600.0
