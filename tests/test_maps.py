@@ -481,3 +481,12 @@ def test_pandas_missing_values_become_empty_text():
 
     assert clean(pd.NA) is None and clean(np.float64("nan")) is None and clean(np.int64(3)) == 3
     assert number(1234.56) == "1,234.6" and number(None) == ""
+
+
+def test_ci_installs_the_pinned_map_assets():
+    from pathlib import Path
+
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
+    lines = ci.replace("\\\n", " ").splitlines()
+    command = next(line for line in lines if line.strip().startswith("npm install"))
+    assert command.split() == _map_assets.install_command(Path("build/web-assets"))

@@ -44,7 +44,7 @@ CSS = """
 .wg-stop{background:#212121}
 .wg-legend-pin{display:inline-flex;width:20px;height:20px;font-size:8px;vertical-align:middle}
 .wg-panel{background:rgba(255,255,255,.95);border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
- padding:4px 10px;max-width:290px;max-height:40vh;overflow:auto;font-size:13px;line-height:1.35}
+ padding:4px 10px;max-width:290px;max-height:32vh;overflow:auto;font-size:13px;line-height:1.35}
 .wg-panel summary{cursor:pointer;font-weight:600;min-height:32px;line-height:32px;outline-offset:2px}
 .wg-panel ul{list-style:none;margin:0 0 6px;padding:0}
 .wg-panel li{margin:3px 0}
@@ -70,12 +70,13 @@ CSS = """
 .wg-locate-icon::after{content:"";position:absolute;left:3px;top:3px;width:6px;height:6px;
  border-radius:50%;background:#333}
 .wg-loading{opacity:.4}
+path.leaflet-interactive:focus{outline:none}
 .leaflet-touch .leaflet-bar a{width:36px;height:36px;line-height:36px}
 .leaflet-touch .fullscreen-icon{background-size:30px 60px;background-position:3px 3px}
 .leaflet-touch .fullscreen-icon.leaflet-fullscreen-on{background-position:3px -27px}
 .leaflet-control-layers label{padding:3px 0;font-size:14px}
 .leaflet-control-layers input{width:18px;height:18px;vertical-align:middle}
-.leaflet-control-layers-expanded{max-height:40vh;overflow:auto}
+.leaflet-control-layers-expanded{max-height:35vh;overflow:auto}
 .leaflet-control-attribution{max-width:55vw}
 @media (max-width:600px){
  .leaflet-control-minimap{display:none!important}
