@@ -1,7 +1,7 @@
 """Arrival-time bands drawn from per-node times.
 
-The roads reached within each limit are buffered and merged into polygons (rings:
-0–60, 60–90, 90–120 minutes, …).
+The roads reached within each limit are buffered and merged into a polygon; bands are
+nested (the 90-minute band holds the 60-minute one), like catchment bands.
 
 An edge u→v whose start is reached at ``t_u`` is covered up to the fraction
 ``(limit - t_u) / travel_time`` of its length, so bands end part-way along roads.
@@ -14,15 +14,18 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
-from . import settings
+from . import boundary, settings
 from .network import RoadNetwork
 
 #: Distance (m) either side of a reached road that a band covers.
 BUFFER_M = 200.0
 
-BAND_COLUMNS = ("band", "minutes_from", "minutes", "profile", "area_km2", "geometry")
+#: Columns of a band table, as the catchment bands the web map draws.
+BAND_COLUMNS = ("origin_id", "origin_name", "mode", "minutes", "profile", "area_km2",
+                "share_of_district", "road_km", "geometry")
 
 
 def reached_lines(network: RoadNetwork, node_seconds: np.ndarray, limit_s: float,
@@ -41,9 +44,11 @@ def reached_lines(network: RoadNetwork, node_seconds: np.ndarray, limit_s: float
 
 
 def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray,
-                          minutes: Sequence[float], profile: str = "car",
+                          minutes: Sequence[float], profile: str = "car", *,
+                          origin_id: str = "", origin_name: str = "", mode: str = "multimodal",
+                          district: BaseGeometry | None = None,
                           buffer_m: float = BUFFER_M) -> gpd.GeoDataFrame:
-    """Return ring polygons of arrival time from per-node arrival seconds.
+    """Return nested band polygons (everything within each limit) from per-node arrivals.
 
     Parameters
     ----------
@@ -52,31 +57,37 @@ def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray,
     node_seconds
         Arrival time (s) at every node, ``inf`` where not reached.
     minutes
-        Increasing band limits in minutes.
+        Band limits in minutes.
     profile
         Profile whose edge times split partly reached roads.
+    origin_id, origin_name, mode
+        Labels copied into every row.
+    district
+        WGS-84 polygon for ``share_of_district`` (default: the district boundary).
     buffer_m
-        Distance either side of a reached road that the band covers.
+        Distance either side of a reached road that a band covers.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per band (EPSG:4326): ``band`` ("0–60 min"), ``minutes_from``, ``minutes``,
-        ``profile``, ``area_km2``, geometry (empty where nothing is reached).
+        One row per limit, largest last (EPSG:4326), columns :data:`BAND_COLUMNS`:
+        ``area_km2`` of the band, ``share_of_district`` (0–1) of the district it covers,
+        ``road_km`` of road (one direction of two-way roads counted once per direction)
+        reached; an empty geometry where nothing is reached.
     """
-    limits = sorted(float(m) for m in minutes)
-    covered = shapely.Polygon()
+    district = boundary.district() if district is None else district
+    metric = gpd.GeoSeries([district], crs=settings.storage_crs).to_crs(network.crs_metric).iloc[0]
     rows, geoms = [], []
-    previous = 0.0
-    for limit in limits:
+    for limit in sorted(float(m) for m in minutes):
         lines = reached_lines(network, node_seconds, limit * 60, profile)
         area = (shapely.union_all(shapely.buffer(lines, buffer_m, quad_segs=4))
                 if len(lines) else shapely.Polygon())
-        ring = shapely.difference(area, covered) if not covered.is_empty else area
-        covered = area if covered.is_empty else shapely.union(covered, area)
-        rows.append({"band": f"{previous:g}–{limit:g} min", "minutes_from": previous,
-                     "minutes": limit, "profile": profile, "area_km2": ring.area / 1e6})
-        geoms.append(ring)
-        previous = limit
+        if geoms and not geoms[-1].is_empty:  # nested exactly, despite round buffer ends
+            area = shapely.union(area, geoms[-1])
+        rows.append({"origin_id": origin_id, "origin_name": origin_name, "mode": mode,
+                     "minutes": limit, "profile": profile, "area_km2": area.area / 1e6,
+                     "share_of_district": area.intersection(metric).area / metric.area,
+                     "road_km": float(shapely.length(lines).sum()) / 1000 if len(lines) else 0.0})
+        geoms.append(area)
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=network.crs_metric)
     return frame.to_crs(settings.storage_crs)

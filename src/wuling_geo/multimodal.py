@@ -124,8 +124,9 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     Reach
     """
     limits = _check_minutes(minutes)
-    start = as_sites([origin])[0]
-    start = Site(ORIGIN, start.name, start.lon, start.lat)
+    given = as_sites([origin])[0]
+    origin_id = given.id
+    start = Site(ORIGIN, given.name, given.lon, given.lat)
     table = services or ServiceTable({}, [])
     notes = list(table.notes)
     legs = table.legs()
@@ -177,8 +178,8 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     else:
         notes.append(f"no road is reached within {limits[-1]:g} minutes: check the services' "
                      "stops and times, or start nearer the network")
-    bands = bands_from_node_times(network, node_seconds, limits, profile)
-    bands.insert(0, "origin", start.name)
+    bands = bands_from_node_times(network, node_seconds, limits, profile,
+                                  origin_id=origin_id, origin_name=start.name)
     bands.attrs["attribution"] = str(network.meta.get("attribution", ""))
     return Reach(node_seconds, pd.DataFrame(rows), bands, notes)
 

@@ -23,6 +23,7 @@ from ..accessibility import (
 from ..multimodal import load_services, reach, write_reach
 from ..network import load_network
 from ..od_matrix import od_matrix, write_matrix
+from ..webmap import render_map
 from ._options import datum_option, info, make_geocoder, network_option, resolve_network_dir
 
 _NUMBER = re.compile(r"^-\d")
@@ -85,17 +86,19 @@ def _check_out(out: str | None, suffixes: tuple[str, ...]) -> None:
     check_output_folder(Path(out))
 
 
-def _render(map_out: str | None, **layers) -> None:
+def _check_map(map_out: str | None) -> None:
     if map_out is None:
         return
+    if Path(map_out).suffix.lower() not in {".html", ".htm"}:
+        raise InputError(f"cannot write {Path(map_out).name}: give --map FILE.html")
     check_output_folder(Path(map_out))
-    try:
-        from ..webmap import render_map
-    except ImportError:
-        raise InputError("web maps are not available in this version: drop --map and open "
-                         "the .gpkg in QGIS") from None
-    render_map(map_out, **layers)
-    click.echo(f"wrote {map_out}")
+
+
+def _render(map_out: str | None, **overlays) -> None:
+    if map_out is None:
+        return
+    report = render_map(map_out, **overlays)
+    click.echo(f"wrote {report.path}")
 
 
 # ---------------------------------------------------------------- matrix
@@ -162,6 +165,7 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
                map_out: str | None) -> None:
     """Time from every part of the district to the nearest facility, on a hexagon grid."""
     _check_out(out, (".gpkg",))
+    _check_map(map_out)
     from .._hexgrid import check_cell_size
     from ..boundary import district
 
@@ -216,6 +220,7 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
               map_out: str | None) -> None:
     """Where a traveller can be within given times, by scheduled rail/air legs then road."""
     _check_out(out, (".gpkg",))
+    _check_map(map_out)
     geocoder = make_geocoder(ctx)
     table = load_services(services, geocoder)
     stop = table.find(start)
@@ -226,7 +231,8 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
         origin = Site(stop.id, stop.name, float(stop.lon), float(stop.lat))
     else:
         origin = resolve_sites(geocoder, [start], datum, require_in_district=False)[0]
-    result = reach(_load(network_dir), origin, table, minutes or (60, 90, 120), profile)
+    network = _load(network_dir)
+    result = reach(network, origin, table, minutes or (60, 90, 120), profile)
     for note in result.notes:
         info(f"note: {note}")
     for row in result.stops.itertuples():
@@ -236,11 +242,12 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
                 if row.arrival_minutes == row.arrival_minutes else "not reached")
         click.echo(f"{row.name}: {when}")
     for row in result.bands.itertuples():
-        click.echo(f"  {row.band}: {row.area_km2:8.1f} km²")
+        click.echo(f"  within {row.minutes:>4g} min: {row.area_km2:8.1f} km², "
+                   f"{100 * row.share_of_district:5.1f} % of the district")
     if out:
         write_reach(result, out)
         click.echo(f"wrote {out}")
-    _render(map_out, catchments=result.bands)
+    _render(map_out, catchments=result.bands[~result.bands.is_empty])
 
 
 COMMANDS = [matrix_cmd, access_cmd, reach_cmd]

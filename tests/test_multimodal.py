@@ -1,0 +1,306 @@
+"""Multimodal reach and the services file, on SYNTHETIC networks."""
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from wuling_geo import routing
+from wuling_geo import settings as wg_settings
+from wuling_geo._errors import InputError
+from wuling_geo.cli import run
+from wuling_geo.multimodal import load_services, parse_services, reach
+from wuling_geo.network import save_network
+
+from .synthetic import from_edge_list, grid_network
+
+wg_settings.quiet = True
+WALK = wg_settings.access_speed_kph / 3.6
+
+
+def lonlat(net, node):
+    return float(net.nodes.loc[node, "x"]), float(net.nodes.loc[node, "y"])
+
+
+def services_text(a, b, in_vehicle=0, boarding=0, frequency=1, extra="", both_ways=False):
+    return f"""
+[[stop]]
+id = "a"
+name = "Stop A"
+lon = {float(a[0])!r}
+lat = {float(a[1])!r}
+
+[[stop]]
+id = "b"
+name = "Stop B"
+lon = {float(b[0])!r}
+lat = {float(b[1])!r}
+
+[[service]]
+id = "s"
+mode = "rail"
+from = "a"
+to = "b"
+both_ways = {str(both_ways).lower()}
+in_vehicle_minutes = {in_vehicle}
+boarding_minutes = {boarding}
+frequency_per_day = {frequency}
+{extra}
+"""
+
+
+def random_grid(seed):
+    base = grid_network(7, 7, spacing_m=600)
+    rng = np.random.default_rng(seed)
+    pairs = list(zip(base.edges["u"], base.edges["v"], strict=True))
+    return from_edge_list(base.nodes, pairs, {p: float(rng.uniform(15, 80)) for p in pairs})
+
+
+def road_reach(net, points, limit_s, profile="car"):
+    """Plain road reach from several points (each with its walk to the road), per node."""
+    snaps = [net.snap(*p) for p in points]
+    times = routing.node_times(net, snaps, profile)
+    walk = np.array([s.distance_m / WALK for s in snaps])[:, None]
+    best = (times + walk).min(axis=0)
+    return np.where(best <= limit_s, best, np.inf)
+
+
+def same(a, b):
+    return np.array_equal(np.isinf(a), np.isinf(b)) and np.allclose(a[np.isfinite(a)],
+                                                                    b[np.isfinite(b)], atol=1e-6)
+
+
+# ---------------------------------------------------------------- reach: the stated properties
+
+@hsettings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), a=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+       b=st.tuples(st.floats(0, 1), st.floats(0, 1)), limit=st.sampled_from([5, 10, 20]))
+def test_zero_time_service_equals_road_reach_from_both_ends(seed, a, b, limit):
+    """A zero-time, zero-wait service from A to B makes reach from A equal to road reach
+    from {A, B} (each point with its walk to the road)."""
+    net = random_grid(seed)
+    west, south, east, north = net.edges.total_bounds
+    pa = (west + a[0] * (east - west), south + a[1] * (north - south))
+    pb = (west + b[0] * (east - west), south + b[1] * (north - south))
+    table = parse_services(services_text(pa, pb))
+    got = reach(net, pa, table, minutes=[limit])
+    assert same(got.node_seconds, road_reach(net, [pa, pb], limit * 60))
+    arrival_b = got.stops.set_index("id").loc["b", "arrival_minutes"]
+    assert arrival_b == pytest.approx(0, abs=1e-6)
+
+
+def test_service_that_does_not_run_changes_nothing():
+    net = random_grid(1)
+    pa, pb = lonlat(net, 1), lonlat(net, 49)
+    table = parse_services(services_text(pa, pb, frequency=0))
+    assert any("does not run" in note for note in table.notes)
+    with_service = reach(net, pa, table, minutes=[10, 20])
+    road_only = reach(net, pa, None, minutes=[10, 20])
+    assert same(with_service.node_seconds, road_only.node_seconds)
+    assert with_service.bands.geometry.equals(road_only.bands.geometry)
+    assert same(road_only.node_seconds, road_reach(net, [pa], 20 * 60))
+
+
+def test_arrival_adds_wait_headway_and_in_vehicle_time():
+    net = grid_network(6, 6, spacing_m=1000, speed_kph=36)  # 100 s per block
+    pa, pb = lonlat(net, 1), lonlat(net, 36)  # 10 blocks apart: 1000 s by road
+    extra = "service_hours = 16"
+    table = parse_services(services_text(pa, pb, in_vehicle=2, boarding=1, frequency=8,
+                                         extra=extra))
+    assert table.services[0].wait_minutes == pytest.approx(1 + 16 * 60 / 8 / 2)  # 61 min
+    got = reach(net, pa, table, minutes=[70])
+    stops = got.stops.set_index("id")
+    assert stops.loc["b", "arrival_minutes"] == pytest.approx(1000 / 60)  # the road is faster
+    table = parse_services(services_text(pa, pb, in_vehicle=2, boarding=1, frequency=8))
+    got = reach(net, pa, table, minutes=[70])
+    assert got.stops.set_index("id").loc["b", "arrival_minutes"] == pytest.approx(3)
+    assert got.stops.set_index("id").loc["b", "via"].endswith("s")
+    # Every node: the better of the road from A and the road from B after 3 minutes.
+    snaps = [net.snap(*pa), net.snap(*pb)]
+    t = routing.node_times(net, snaps)
+    expect = np.minimum(t[0], t[1] + 180)
+    assert same(got.node_seconds, np.where(expect <= 4200, expect, np.inf))
+
+
+def test_one_way_service_and_both_ways():
+    net = grid_network(6, 6, spacing_m=1000, speed_kph=36)
+    pa, pb = lonlat(net, 1), lonlat(net, 36)
+    one_way = parse_services(services_text(pb, pa, in_vehicle=1))  # B → A only
+    assert same(reach(net, pa, one_way, [30]).node_seconds, road_reach(net, [pa], 1800))
+    both = parse_services(services_text(pb, pa, in_vehicle=1, both_ways=True))
+    assert reach(net, pa, both, [30]).stops.set_index("id").loc["a", "arrival_minutes"] == \
+        pytest.approx(1)
+
+
+def test_start_off_the_network_uses_the_stated_assumption():
+    net = grid_network(4, 4, spacing_m=1000, speed_kph=36)
+    far = (108.40, 29.30)  # about 30 km from the grid
+    stop = lonlat(net, 1)
+    table = parse_services(services_text(far, stop, in_vehicle=30, boarding=10))
+    got = reach(net, far, table, minutes=[60, 90])
+    assert any("offnetwork_speed_kph" in note for note in got.notes)
+    assert not got.stops.set_index("id").loc["origin", "on_network"]
+    assert got.stops.set_index("id").loc["b", "arrival_minutes"] == pytest.approx(40)
+    assert got.node_seconds[net.node_position[1]] == pytest.approx(2400, abs=1e-6)
+    assert list(got.bands["minutes"]) == [60, 90]
+    area = got.bands["area_km2"].to_numpy()  # the whole small grid within 60 min
+    assert area[0] > 0 and area[1] == pytest.approx(area[0])
+    assert {"origin_id", "origin_name", "mode", "minutes", "area_km2", "share_of_district",
+            "road_km"} <= set(got.bands.columns)
+
+
+def test_bands_are_nested_and_follow_node_times():
+    net = grid_network(8, 8, spacing_m=1000, speed_kph=36)  # 100 s per block
+    got = reach(net, lonlat(net, 1), None, minutes=[5.5, 10.5])
+    small, large = got.bands.geometry
+    assert small.difference(large).area < 1e-12 and large.area > small.area
+    pts = gpd.points_from_xy(net.nodes["x"], net.nodes["y"])
+    for pt, t in zip(pts, got.node_seconds, strict=True):
+        assert small.contains(pt) == (t <= 330)
+    # Road km: every directed edge counts the part reached within the limit.
+    t_u = routing.node_times(net, [net.snap(*lonlat(net, 1))])[0][net.edge_u]
+    share = np.clip((330 - t_u) / net.travel_time("car"), 0, 1)
+    expect = float((net.edges["length"] * share).sum()) / 1000
+    assert got.bands["road_km"].iloc[0] == pytest.approx(expect, rel=1e-6)
+
+
+# ---------------------------------------------------------------- the services file
+
+def test_shipped_services_have_only_sourced_figures():
+    table = load_services()
+    by_id = {s.id: s for s in table.services}
+    assert set(by_id) == {"yuxia-hsr", "jiq-air-bus"}
+    assert all(s.in_vehicle_minutes is None and s.boarding_minutes is None for s in by_id.values())
+    assert by_id["yuxia-hsr"].frequency_per_day is None
+    assert by_id["jiq-air-bus"].frequency_per_day == 4 and "4–6" in by_id["jiq-air-bus"].source
+    assert table.stops["qianjiang-station"].lon == pytest.approx(108.7861)
+    assert not table.stops["chongqing-east"].resolved
+    assert table.usable() == [] and len(table.notes) == 2
+    assert all("no in-vehicle time" in n for n in table.notes)
+
+
+GOOD = services_text((108.7, 29.4), (108.8, 29.5), in_vehicle=10, boarding=5, frequency=3)
+
+
+@pytest.mark.parametrize(("edit", "pattern"), [
+    (('to = "b"', 'to = "zz"'), r":\d+: service 's': field 'to' names unknown stop 'zz'"),
+    (("in_vehicle_minutes = 10", "in_vehicle_minutes = -10"), r"'in_vehicle_minutes' must be ≥ 0"),
+    (("boarding_minutes = 5", ""), r"'boarding_minutes' is missing"),
+    (("frequency_per_day = 3", 'frequency_per_day = "often"'), r"must be a number, not 'often'"),
+    (('mode = "rail"', 'mode = "rocket"'), r"'rocket' is not one of rail, air"),
+    (('name = "Stop A"', 'name = "Stop A"\ncolour = "red"'), r"field 'colour' is unknown"),
+    (('lat = 29.4\n', ''), r"field 'lon' is given without lat"),
+    (('to = "b"', 'to = "a"'), r"is the same stop as 'from'"),
+    (('id = "b"', 'id = "a"'), r"stop 'a': field 'id' is a duplicate"),
+    (("[[service]]", "[[service]\n"), r"TOML syntax"),
+])
+def test_bad_services_file_is_a_one_line_input_error(edit, pattern):
+    text = GOOD.replace(*edit, 1)
+    with pytest.raises(InputError, match=pattern) as info:
+        parse_services(text, "svc.toml")
+    assert "\n" not in str(info.value)
+
+
+def test_error_names_the_line():
+    text = GOOD.replace("in_vehicle_minutes = 10", "in_vehicle_minutes = -1")
+    line = next(i + 1 for i, row in enumerate(text.splitlines()) if "in_vehicle" in row)
+    with pytest.raises(InputError, match=rf"^svc\.toml:{line}: "):
+        parse_services(text, "svc.toml")
+
+
+def test_stop_by_gazetteer_place_and_unknown_place():
+    table = parse_services('[[stop]]\nid = "jiq"\nplace = "JIQ"\n')
+    assert table.stops["jiq"].lon == pytest.approx(108.83111)
+    with pytest.raises(InputError, match="names no gazetteer place"):
+        parse_services('[[stop]]\nid = "x"\nplace = "Atlantis"\n')
+
+
+def test_service_with_unresolved_stop_is_skipped_with_a_message():
+    text = GOOD.replace('lon = 108.8\nlat = 29.5\n', '')
+    table = parse_services(text)
+    assert table.usable() == [] and "stop 'b' has no position" in table.notes[0]
+
+
+def test_gcj02_stop_is_converted():
+    text = '[[stop]]\nid = "jiq"\nlon = 108.83541\nlat = 29.51053\ndatum = "gcj02"\n'
+    stop = parse_services(text).stops["jiq"]
+    assert (stop.lon, stop.lat) == pytest.approx((108.83111, 29.51333), abs=2e-5)
+
+
+# ---------------------------------------------------------------- CLI
+
+@pytest.fixture(scope="module")
+def network_dir(tmp_path_factory):
+    """A SYNTHETIC grid over part of the district (covers 黔江站, JIQ and the seat)."""
+    folder = tmp_path_factory.mktemp("net") / "network"
+    save_network(grid_network(12, 14, spacing_m=1000, origin=(108.74, 29.42)), folder)
+    return folder
+
+
+def cli(capsys, *args):
+    code = run(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_services(folder: Path, text: str) -> Path:
+    path = folder / "svc.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_cli_reach_from_outside_the_district(capsys, tmp_path, network_dir):
+    svc = write_services(tmp_path, """
+[[stop]]
+id = "far"
+name = "Far station (SYNTHETIC)"
+lon = 106.55
+lat = 29.56
+[[stop]]
+id = "qj"
+place = "qianjiang-station"
+[[service]]
+id = "train"
+mode = "rail"
+from = "far"
+to = "qj"
+in_vehicle_minutes = 50
+boarding_minutes = 10
+frequency_per_day = 10
+""")
+    out = tmp_path / "reach.gpkg"
+    code, text, _ = cli(capsys, "reach", "--network", str(network_dir), "--from", "106.55,29.56",
+                        "--services", str(svc), "--minutes", "90", "120", "--out", str(out))
+    assert code == 0, text
+    assert re.search(r"qj: +60\.0 min via ground to far → train", text)
+    assert set(dict(pyogrio.list_layers(out))) == {"reach", "stops"}
+    bands = gpd.read_file(out, layer="reach")
+    assert list(bands["minutes"]) == [90, 120] and (bands["area_km2"] > 0).all()
+    code, text, _ = cli(capsys, "reach", "--network", str(network_dir), "--from", "far",
+                        "--services", str(svc), "--minutes", "90")
+    assert code == 0 and "qj:" in text
+
+
+@pytest.mark.parametrize(("args", "pattern"), [
+    (["--from", "Atlantis"], "unknown place 'Atlantis'"),
+    (["--from", "重庆东站"], r"stop chongqing-east \(重庆东站\) has no position"),
+    (["--from", "JIQ", "--minutes", "-5"], "give positive numbers of minutes"),
+    (["--from", "JIQ", "--services", "SVC"], "names unknown stop 'nowhere'"),
+    (["--from", "JIQ", "--services", "OUT/none.toml"], "services file .* not found"),
+    (["--from", "JIQ", "--out", "OUT/r.shp"], r"FILE\.gpkg"),
+])
+def test_cli_reach_bad_input(capsys, tmp_path, network_dir, args, pattern):
+    bad = write_services(tmp_path, GOOD.replace('to = "b"', 'to = "nowhere"'))
+    args = [a.replace("SVC", str(bad)).replace("OUT", str(tmp_path)) for a in args]
+    code, _, err = cli(capsys, "reach", "--network", str(network_dir), "--out",
+                       str(tmp_path / "r.gpkg"), *args)
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert code == 2 and re.search(pattern, err), err
+    assert "Traceback" not in err and len(lines) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["svc.toml"]
