@@ -154,7 +154,8 @@ def sample_surface(minutes=(5, 15, 15.5, 44, 200, float("nan"))) -> gpd.GeoDataF
 
 def sample_railways() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({
-        "name": ["SYNTHETIC high-speed line", "SYNTHETIC high-speed line", None],
+        "name": ["SYNTHETIC high-speed line", None, None],
+        "name_zh": [None, "SYNTHETIC high-speed line", None],
         "highspeed": ["yes", "yes", None], "maxspeed": ["350", "350", "120"],
         "usage": ["main", "main", "main"]},
         geometry=[shapely.LineString([(108.70, 29.40), (108.75, 29.45)]),

@@ -38,6 +38,22 @@ TILES = {"osm": re.compile(r"^https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png$
          "amap": re.compile(r"^https://webrd0[1-4]\.is\.autonavi\.com/appmaptile\?[^/]*$")}
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "maps"
 
+# Three SYNTHETIC towns 60-120 m apart: they crowd at district scale and must cluster.
+CROWD = "".join(f"""
+[[place]]
+id = "synthetic-crowd-{i}"
+name_zh = "SYNTHETIC 拥挤 {i}"
+name_en = "SYNTHETIC crowd {i}"
+category = "civic"
+subtype = "town"
+[place.position]
+lon = {108.600 + 0.0006 * i}
+lat = 29.700
+datum = "wgs84"
+source = "SYNTHETIC test position"
+confidence = "low"
+""" for i in range(3))
+
 
 def _require(ok: bool, reason: str) -> None:
     if ok:
@@ -71,7 +87,7 @@ def pages(browser, tmp_path_factory):
                            index=False),
         "amap": render_map(folder / "amap.html", layers=real, basemap="amap", lang="en",
                            offline=True, index=False),
-        "xss": render_map(folder / "xss.html", layers=sample_layers(SYNTHETIC_PLACES),
+        "xss": render_map(folder / "xss.html", layers=sample_layers(SYNTHETIC_PLACES + CROWD),
                           catchments=sample_catchments(IMG), routes=sample_routes(SCRIPT),
                           surface=sample_surface(), railways=sample_railways(), basemap="none",
                           offline=True, title=f"<b>{SCRIPT}", index=False),
@@ -255,3 +271,18 @@ def test_amap_places_the_gps_position_in_gcj02(visit, pages):
     assert "Overlays converted to GCJ-02" in v.page.locator(".wg-legend").inner_text()
     osm = visit(pages["osm"])
     assert osm.page.evaluate("WG.shift") is None
+
+
+def test_controls_are_present_and_crowded_points_cluster(visit, pages):
+    v = visit(pages["xss"])
+    page = v.page
+    for control in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen",
+                    ".leaflet-control-locate", ".leaflet-control-measure", ".leaflet-control-search",
+                    ".leaflet-control-minimap", ".leaflet-control-layers"):
+        assert page.locator(control).count() == 1, control
+    crowd = page.locator(".leaflet-marker-icon[title^='SYNTHETIC 拥挤']")
+    assert crowd.count() == 0 and page.locator(".marker-cluster").filter(has_text="3").count() == 1
+    page.evaluate("WG.map.setView([29.70, 108.6006], 15, {animate: false})")
+    page.wait_for_timeout(300)
+    assert crowd.count() == 3
+    assert v.errors() == [] and v.dialogs == []

@@ -220,8 +220,11 @@ def railway_overlay(frame, shaper: Shaper, lang: str) -> Overlay | None:
     frame = frame[frame.geometry.notna() & frame.geom_type.isin(["LineString", "MultiLineString"])]
     if frame.empty:
         return None
-    name_col = next((c for c in ("name:zh", "name", "name:en") if c in frame), None)
-    names = frame[name_col].map(text_of) if name_col else pd.Series("", index=frame.index)
+    names = pd.Series("", index=frame.index)
+    for column in ("name:en", "name", "name:zh", "name_zh"):  # later columns win where set
+        if column in frame:
+            given = frame[column].map(text_of)
+            names = names.where(given == "", given)
     overlay = Overlay("railways", text("railways", lang), attribution=settings.osm_attribution)
     for name, group in frame.assign(_name=names).groupby("_name", sort=True):
         first = group.iloc[0]
