@@ -279,3 +279,20 @@ def test_larger_plans_use_ortools_and_stay_feasible(grid, monkeypatch):
     assert {"S" + str(n) for n in nodes[:4]} <= {v.name for v in itin.visits}
     for day in itin.days:
         assert day.drive_s <= 90 * 60 and day.calls[-1].arrive <= 18 * H
+
+
+def test_the_issue_example(grid):
+    # "Arrive at 黔江站 at 9:00, two days, must see 濯水古镇 and 小南海, fit in 神龟峡 if
+    # there is time, back for the 17:30 train on day 2" — on the SYNTHETIC grid.
+    station, town, lake, gorge = 1, 8, 36, 31
+    must = [place(grid, town, "濯水古镇", grade="none"), place(grid, lake, "小南海")]
+    gorge_stop = place(grid, gorge, "神龟峡", dwell=360)
+    itin = plan_itinerary(grid, at(grid, station), must, optional=[gorge_stop], days=2,
+                          start_time="09:00", end_time="17:30")
+    assert itin.days[0].calls[0].leave >= 9 * H and itin.days[-1].calls[-1].arrive <= 17 * H + 1800
+    assert {"濯水古镇", "小南海"} <= {v.name for v in itin.visits}
+    T = reference_seconds(grid, [town, lake, gorge, station])
+    best = reference_plan(T, [60 * 60, 120 * 60, 360 * 60], [(), (), ()],
+                          [frozenset({0, 1})] * 3, [True, True, False], [3, 3], [3, 3],
+                          [(9 * H, 18 * H), (8 * H, 17 * H + 1800)], None)
+    assert (len(itin.dropped), itin.drive_s) == best

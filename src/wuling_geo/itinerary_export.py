@@ -29,7 +29,6 @@ FILES = ("itinerary.gpx", "itinerary.csv", "itinerary.md", "itinerary.html",
          "itinerary_legs.geojson", "itinerary_map.html")
 ODBL_URL = "https://opendatacommons.org/licenses/odbl/"
 _CHINA_TZ = _dt.timezone(_dt.timedelta(hours=8), "CST")
-_KIND_ZH = {"start": "出发", "visit": "游览", "overnight": "住宿", "end": "终点"}
 
 
 def _clock(value: int | None) -> str:
@@ -67,7 +66,15 @@ def _call_text(call: Call) -> str:
                 f"{_clock(call.leave)} ({format_duration(call.dwell_s)})")
     if call.leave is not None:
         return f"depart {_clock(call.leave)}"
-    return f"arrive {_clock(call.arrive)}"
+    stay = {"overnight": ", stay overnight", "end": ", end of the trip"}.get(call.kind, "")
+    return f"arrive {_clock(call.arrive)}{stay}"
+
+
+def _free_day(day: DayPlan) -> str | None:
+    """Return "free day at X" for a day spent at its base, else None."""
+    if day.legs:
+        return None
+    return f"No driving: a free day at {day.calls[0].label}"
 
 
 # ---------------------------------------------------------------- GPX 1.1
@@ -152,11 +159,14 @@ def format_text(itin: Itinerary) -> str:
     """Return the plan as plain text, a block per day (for the command line)."""
     lines = []
     for day in itin.days:
+        if _free_day(day):
+            lines.append(f"{day.title}: {_free_day(day)}")
+            continue
         lines.append(f"{day.title}: drive {format_duration(day.drive_s)}, "
                      f"{day.distance_m / 1000:.1f} km")
         for call in day.calls:
             time = _time(call)
-            lines.append(f"  {time}  {_KIND_ZH[call.kind]} {call.label}: {_call_text(call)}")
+            lines.append(f"  {time}  {call.label}: {_call_text(call)}")
     lines.append(f"Total: {_totals(itin)}")
     for d in itin.dropped:
         lines.append(f"Dropped: {d.label}: {d.reason}")
@@ -174,13 +184,15 @@ def to_markdown(itin: Itinerary) -> str:
     """Return a readable Markdown itinerary."""
     out = ["# Itinerary", "", f"**Total:** {_totals(itin)}", ""]
     for day in itin.days:
+        if _free_day(day):
+            out += [f"## {day.title}", "", f"{_md(_free_day(day))}.", ""]
+            continue
         out += [f"## {day.title}", "",
                 f"Drive {format_duration(day.drive_s)}, {day.distance_m / 1000:.1f} km.", "",
                 "| # | time | place | what |", "|---|---|---|---|"]
         for i, call in enumerate(day.calls, start=1):
             time = _time(call)
-            out.append(f"| {i} | {time} | {_md(call.label)} | {_KIND_ZH[call.kind]} "
-                       f"{_md(_call_text(call))} |")
+            out.append(f"| {i} | {time} | {_md(call.label)} | {_md(_call_text(call))} |")
         out += ["", "| leg | from | to | depart | arrive | drive | km |", "|---|---|---|---|---|---|---|"]
         for leg in day.legs:
             out.append(f"| {leg.leg} | {_md(leg.from_name)} | {_md(leg.to_name)} | "
@@ -210,13 +222,16 @@ def to_html(itin: Itinerary) -> str:
              f"<title>Itinerary · 行程</title><style>{_CSS}</style></head><body>",
              "<h1>Itinerary · 行程</h1>", f"<p><strong>Total:</strong> {e(_totals(itin))}</p>"]
     for day in itin.days:
+        if _free_day(day):
+            parts.append(f"<h2>{e(day.title)}</h2><p>{e(_free_day(day))}.</p>")
+            continue
         parts.append(f"<h2>{e(day.title)}</h2><p>Drive {e(format_duration(day.drive_s))}, "
                      f"{day.distance_m / 1000:.1f} km.</p>")
         parts.append("<table><tr><th>#</th><th>time</th><th>place</th><th>what</th></tr>")
         for i, call in enumerate(day.calls, start=1):
             time = _time(call)
             parts.append(f"<tr><td>{i}</td><td>{e(time)}</td><td>{e(call.label)}</td>"
-                         f"<td>{e(_KIND_ZH[call.kind])} {e(_call_text(call))}</td></tr>")
+                         f"<td>{e(_call_text(call))}</td></tr>")
         parts.append("</table><table><tr><th>leg</th><th>from</th><th>to</th><th>depart</th>"
                      "<th>arrive</th><th>drive</th><th>km</th></tr>")
         for leg in day.legs:
