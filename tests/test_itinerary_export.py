@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
 import re
 from pathlib import Path
 
@@ -113,6 +114,9 @@ def test_exports_are_all_or_nothing(itin, tmp_path, monkeypatch):
     out = tmp_path / "trip"
     written = write_itinerary(itin, out, with_map=False)
     assert {p.name for p in written} == EXPORTS and all(p.stat().st_size for p in written)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~mask  # like any new folder, not 0700
     (out / "keep.txt").write_text("mine")
     before = (out / "itinerary.gpx").read_bytes()
 

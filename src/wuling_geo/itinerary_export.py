@@ -305,6 +305,9 @@ def write_itinerary(itin: Itinerary, out_dir: str | os.PathLike[str], with_map: 
         raise InputError(f"--out {out} is a file, not a folder: choose a folder")
     if not out.exists():
         with atomic_dir(out) as stage:
+            mask = os.umask(0)
+            os.umask(mask)
+            stage.chmod(0o777 & ~mask)  # a new folder, not mkdtemp's private 0700
             names = _write_all(itin, stage, with_map)
         return [out / n for n in names]
     stage = Path(tempfile.mkdtemp(prefix=".itinerary-", dir=out))
