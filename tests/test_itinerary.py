@@ -11,11 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
 
 from tests.synthetic import from_edge_list, grid_network
 from tests.test_itinerary_solver import reference_plan
 from wuling_geo import settings
 from wuling_geo._errors import InfeasibleError, InputError, NetworkError, WulingGeoError
+from wuling_geo._timeparse import WEEKDAYS
 from wuling_geo.gazetteer import Place, Visit
 from wuling_geo.geocode import Resolution
 from wuling_geo.itinerary import plan_itinerary
@@ -296,3 +300,63 @@ def test_the_issue_example(grid):
                           [frozenset({0, 1})] * 3, [True, True, False], [3, 3], [3, 3],
                           [(9 * H, 18 * H), (8 * H, 17 * H + 1800)], None)
     assert (len(itin.dropped), itin.drive_s) == best
+
+
+@settings_h(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_every_returned_plan_honours_the_rules(grid, data):
+    draw = data.draw
+    nodes = draw(st.lists(st.integers(2, 36), min_size=1, max_size=5, unique=True))
+    days = draw(st.integers(1, 3))
+    w0, w1 = draw(st.sampled_from([(8, 18), (9, 17), (7, 12)]))
+    max_drive = draw(st.sampled_from([None, 30, 60, 90]))
+    weekday = draw(st.integers(0, 6))
+    stops, rules = [], {}
+    for node in nodes:
+        dwell = draw(st.sampled_from([0, 30, 60, 120, 200]))
+        opening = draw(st.sampled_from([(), ("09:00-12:00",), ("08:00-11:00", "13:30-17:00")]))
+        closed = draw(st.sampled_from([(), ("mon",), ("sat", "sun")]))
+        name = f"S{node}"
+        stops.append(place(grid, node, name, opening=opening, closed=closed, dwell=dwell))
+        rules[name] = (dwell * 60, [tuple(int(t[:2]) * H + int(t[3:]) * 60 for t in w.split("-"))
+                                    for w in opening], closed)
+    n_must = draw(st.integers(0, len(stops)))
+    kwargs = dict(days=days, day_window=f"{w0:02d}:00-{w1:02d}:00", start_weekday=weekday,
+                  max_drive_per_day=None if max_drive is None else f"{max_drive}min")
+    T = reference_seconds(grid, [*nodes, 1])
+    n = len(nodes)
+    best = reference_plan(
+        T, [rules[s.place.name_zh][0] for s in stops], [rules[s.place.name_zh][1] for s in stops],
+        [frozenset(d for d in range(days) if WEEKDAYS[(weekday + d) % 7]
+                   not in rules[s.place.name_zh][2]) for s in stops],
+        [i < n_must for i in range(n)], [n] * days, [n] * days, [(w0 * H, w1 * H)] * days,
+        None if max_drive is None else max_drive * 60)
+    try:
+        itin = plan_itinerary(grid, at(grid, 1), stops[:n_must], optional=stops[n_must:], **kwargs)
+    except InfeasibleError as exc:
+        assert best is None, str(exc)
+        assert "\n" not in str(exc)
+        return
+    assert (len(itin.dropped), itin.drive_s) == best
+    index = {node: i for i, node in enumerate([*nodes, 1])}
+    loc = {f"S{node}": index[node] for node in nodes}
+    seen = []
+    for day in itin.days:
+        assert day.weekday == (weekday + day.day - 1) % 7
+        assert day.calls[0].leave >= w0 * H and day.calls[-1].arrive <= w1 * H
+        assert max_drive is None or day.drive_s <= max_drive * 60
+        here = index[1]
+        for prev, call in zip(day.calls[:-1], day.calls[1:], strict=True):
+            there = loc.get(call.name, index[1])
+            assert call.arrive == prev.leave + T[here, there]  # drive times from networkx
+            here = there
+        for call in day.visits:
+            dwell, windows, closed = rules[call.name]
+            assert call.leave - call.start == dwell and call.start >= call.arrive
+            assert WEEKDAYS[day.weekday] not in closed
+            assert not windows or any(lo <= call.start and call.leave <= hi for lo, hi in windows)
+            seen.append(call.name)
+    assert len(seen) == len(set(seen))
+    assert {s.place.name_zh for s in stops[:n_must]} <= set(seen)
+    assert set(seen) | {d.name for d in itin.dropped} == {s.place.name_zh for s in stops}
