@@ -17,6 +17,7 @@ from wuling_geo import settings as wg_settings
 from wuling_geo._errors import InputError
 from wuling_geo._hexgrid import hex_area_m2, hex_grid
 from wuling_geo.accessibility import FacilitySearch, access_summary, accessibility_surface
+from wuling_geo.catchments import catchments
 from wuling_geo.cli import run
 from wuling_geo.network import save_network
 
@@ -138,6 +139,34 @@ def test_surface_agrees_with_nearest_times_at_junctions():
     t = search.times(net.nodes["x"].to_numpy(), net.nodes["y"].to_numpy())
     assert t["road_minutes"].to_numpy() * 60 == pytest.approx(node_s, abs=1e-6)
     assert t["access_minutes"].to_numpy() == pytest.approx(0, abs=1e-6)
+
+
+def test_surface_agrees_with_catchments_nearest_mode():
+    """A cell inside the t-minute band of the catchment engine's nearest mode has road time
+    ≤ t, and a cell whose road point is reached in time and lies within the access
+    distance is inside the band.
+
+    The catchment is the reached road buffered by a = catchment_access_m and simplified
+    to s = catchment_simplify_m; a cell time is taken from the cell's *nearest* road point.
+    A centre inside the band lies within a + s of a reached point q; its nearest road point
+    p is then within 2(a + s) of q, which on a two-way grid with blocks longer than 2(a + s)
+    is at most 2√2(a + s) by road: that is the slack allowed, at the grid's 10 m/s.
+    """
+    net = grid_network(9, 9, spacing_m=1000, speed_kph=36)
+    facilities = [node_site(net, 1), node_site(net, 61)]
+    surface = accessibility_surface(net, facilities, cell_m=250, area=grid_area(net))
+    bands = catchments(net, [f[2:] for f in facilities], minutes=[5, 10], mode="nearest",
+                       direction="to", stats=False)
+    a, s = wg_settings.catchment_access_m, wg_settings.catchment_simplify_m
+    slack_min = 2 * np.sqrt(2) * (a + s) / 10 / 60
+    centres = gpd.points_from_xy(surface["lon"], surface["lat"])
+    road = surface["road_minutes"].to_numpy()
+    for limit, band in zip(bands["minutes"], bands.geometry, strict=True):
+        inside = shapely.contains(band, centres)
+        assert inside.sum() > 20
+        assert (road[inside] <= limit + slack_min).all()
+        sure = (road <= limit - 1e-6) & (surface["snap_m"].to_numpy() <= a - s - 5)
+        assert sure.sum() > 20 and inside[sure].all()
 
 
 def test_truck_surface_is_slower():

@@ -1,10 +1,12 @@
-"""Arrival-time bands drawn from per-node times.
+"""Arrival-time bands from per-node arrival times, drawn exactly like catchment bands.
 
-The roads reached within each limit are buffered and merged into a polygon; bands are
-nested (the 90-minute band holds the 60-minute one), like catchment bands.
-
-An edge u→v whose start is reached at ``t_u`` is covered up to the fraction
-``(limit - t_u) / travel_time`` of its length, so bands end part-way along roads.
+Multimodal reach ends in road searches from several points, each starting at its own
+arrival time. The catchment engine's polygon machinery (:mod:`._road_reach`,
+:mod:`._isochrone_polygons`, :mod:`._catchment_stats`) turns those node times into bands:
+the reached road (including, around each start point, the stretch of its own road driven
+with the time left) buffered by :data:`~wuling_geo.settings.catchment_access_m`,
+simplified and nested. The table has the catchments' columns, so maps and files treat
+reach bands as catchments.
 """
 
 from __future__ import annotations
@@ -13,81 +15,75 @@ from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
-import shapely
-from shapely.geometry.base import BaseGeometry
-from shapely.ops import substring
 
-from . import boundary, settings
-from .network import RoadNetwork
-
-#: Distance (m) either side of a reached road that a band covers.
-BUFFER_M = 200.0
-
-#: Columns of a band table, as the catchment bands the web map draws.
-BAND_COLUMNS = ("origin_id", "origin_name", "mode", "minutes", "profile", "area_km2",
-                "share_of_district", "road_km", "geometry")
+from . import settings
+from ._catchment_stats import as_layer_frames, band_stats
+from ._isochrone_polygons import cell_index
+from ._road_reach import origin_pieces, reach, road_groups
+from .catchments import COLUMNS, _simplify_and_nest
+from .network import RoadNetwork, Snap
 
 
-def reached_lines(network: RoadNetwork, node_seconds: np.ndarray, limit_s: float,
-                  profile: str = "car") -> np.ndarray:
-    """Return the (metric-CRS) road pieces reached within ``limit_s`` seconds."""
-    times = network.travel_time(profile)
-    t_u = node_seconds[network.edge_u]
-    reached = t_u < limit_s
-    frac = np.clip((limit_s - t_u[reached]) / np.maximum(times[reached], 1e-9), 0.0, 1.0)
-    geoms = network._edges_metric[reached]
-    whole = frac >= 1.0
-    parts = list(geoms[whole])
-    parts.extend(substring(g, 0.0, float(f), normalized=True)
-                 for g, f in zip(geoms[~whole], frac[~whole], strict=True) if f > 0)
-    return np.array(parts, dtype=object)
-
-
-def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray,
-                          minutes: Sequence[float], profile: str = "car", *,
-                          origin_id: str = "", origin_name: str = "", mode: str = "multimodal",
-                          district: BaseGeometry | None = None,
-                          buffer_m: float = BUFFER_M) -> gpd.GeoDataFrame:
-    """Return nested band polygons (everything within each limit) from per-node arrivals.
+def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray, starts: list[Snap],
+                          offsets: np.ndarray, minutes: Sequence[float], profile: str = "car",
+                          *, origin_id: str = "", origin_name: str = "",
+                          origin_lonlat: tuple[float, float] = (np.nan, np.nan),
+                          mode: str = "multimodal", layers=None) -> gpd.GeoDataFrame:
+    """Return nested band polygons of arrival time, with the catchments' columns.
 
     Parameters
     ----------
     network
         The road network.
     node_seconds
-        Arrival time (s) at every node, ``inf`` where not reached.
+        Earliest arrival (s) at every node, ``inf`` where not reached.
+    starts, offsets
+        The snapped points the road searches started from and their start times (s).
     minutes
         Band limits in minutes.
     profile
-        Profile whose edge times split partly reached roads.
-    origin_id, origin_name, mode
-        Labels copied into every row.
-    district
-        WGS-84 polygon for ``share_of_district`` (default: the district boundary).
-    buffer_m
-        Distance either side of a reached road that a band covers.
+        The profile of the road searches.
+    origin_id, origin_name, origin_lonlat, mode
+        Copied into every row.
+    layers
+        Features to list inside each band (as for :func:`wuling_geo.catchments.catchments`).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per limit, largest last (EPSG:4326), columns :data:`BAND_COLUMNS`:
-        ``area_km2`` of the band, ``share_of_district`` (0–1) of the district it covers,
-        ``road_km`` of road (one direction of two-way roads counted once per direction)
-        reached; an empty geometry where nothing is reached.
+        One row per band, smallest first, columns :data:`wuling_geo.catchments.COLUMNS`.
     """
-    district = boundary.district() if district is None else district
-    metric = gpd.GeoSeries([district], crs=settings.storage_crs).to_crs(network.crs_metric).iloc[0]
-    rows, geoms = [], []
-    for limit in sorted(float(m) for m in minutes):
-        lines = reached_lines(network, node_seconds, limit * 60, profile)
-        area = (shapely.union_all(shapely.buffer(lines, buffer_m, quad_segs=4))
-                if len(lines) else shapely.Polygon())
-        if geoms and not geoms[-1].is_empty:  # nested exactly, despite round buffer ends
-            area = shapely.union(area, geoms[-1])
-        rows.append({"origin_id": origin_id, "origin_name": origin_name, "mode": mode,
-                     "minutes": limit, "profile": profile, "area_km2": area.area / 1e6,
-                     "share_of_district": area.intersection(metric).area / metric.area,
-                     "road_km": float(shapely.length(lines).sum()) / 1000 if len(lines) else 0.0})
-        geoms.append(area)
-    frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=network.crs_metric)
-    return frame.to_crs(settings.storage_crs)
+    times = network.travel_time(profile)
+    groups = road_groups(network)
+    access = settings.catchment_access_m
+    cells = cell_index(network, groups, access, settings.catchment_quad_segs)
+    limits = sorted(float(m) * 60 for m in minutes)
+    polygons, reaches = [], []
+    for limit in limits:
+        pieces = []
+        for i, (snap, start) in enumerate(zip(starts, offsets, strict=True)):
+            if start < limit:  # the start's own road, driven with the time left
+                pieces += [(g, s, e, i) for g, s, e, _ in
+                           origin_pieces(network, groups, [snap], times, limit - start, "from")]
+        r = reach(network, groups, node_seconds, limit, "from", times, pieces)
+        polygons.append(cells.polygon(r))
+        reaches.append(r)
+    polygons = _simplify_and_nest(polygons, settings.catchment_simplify_m)
+    shown = gpd.GeoSeries(polygons, crs=network.crs_metric).to_crs(settings.storage_crs).values
+    frames = as_layer_frames(layers)
+    attribution = network.meta.get("attribution") or settings.osm_attribution
+    rows = []
+    for limit, poly, poly_ll, r in zip(limits, polygons, shown, reaches, strict=True):
+        stats = band_stats(network, poly, poly_ll, r, True, frames)
+        rows.append({
+            "origin_id": origin_id, "origin_name": origin_name, "mode": mode,
+            "direction": "from", "profile": profile, "minutes": limit / 60,
+            "n_origins": 1, "origin_lon": origin_lonlat[0], "origin_lat": origin_lonlat[1],
+            "snap_m": np.nan, "area_km2": stats.area_km2,
+            "share_of_district": stats.share_of_district, "road_km": stats.road_km,
+            "features_inside": stats.features_inside, "farthest_lon": np.nan,
+            "farthest_lat": np.nan, "farthest_min": np.nan, "access_m": access,
+            "attribution": attribution, "geometry": poly_ll,
+        })
+    return gpd.GeoDataFrame(rows, columns=[*COLUMNS, "geometry"], geometry="geometry",
+                            crs=settings.storage_crs)

@@ -36,11 +36,11 @@ from scipy.sparse import csgraph
 
 from . import routing, settings
 from ._bands import bands_from_node_times
-from ._errors import InputError
 from ._gpkg import write_gpkg
 from ._points import snap_points, to_snaps
 from ._services import MODES, Service, ServiceTable, Stop, load_services, parse_services
 from ._sites import Site, as_sites
+from .catchments import check_minutes
 from .network import RoadNetwork
 
 _GEOD = Geod(ellps="WGS84")
@@ -60,14 +60,6 @@ class Reach:
     stops: pd.DataFrame
     bands: gpd.GeoDataFrame
     notes: list[str] = field(default_factory=list)
-
-
-def _check_minutes(minutes: Sequence[float]) -> list[float]:
-    values = sorted({float(m) for m in minutes})
-    if not values or any(not np.isfinite(m) or m <= 0 for m in values):
-        raise InputError(f"--minutes {' '.join(map(str, minutes))}: give positive numbers of "
-                         "minutes, e.g. 60 90 120")
-    return values
 
 
 def _ground_times(network: RoadNetwork, points: list[Site], profile: str, walk_mps: float,
@@ -102,7 +94,8 @@ def _ground_times(network: RoadNetwork, points: list[Site], profile: str, walk_m
 
 
 def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
-          minutes: Sequence[float] = (60, 90, 120), profile: str = "car") -> Reach:
+          minutes: Sequence[float] = (60, 90, 120), profile: str = "car",
+          layers=None) -> Reach:
     """Return where a traveller starting at ``origin`` can be within ``minutes``.
 
     Parameters
@@ -118,12 +111,16 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
         Band limits in minutes (e.g. 60 90 120).
     profile
         Road profile, ``"car"`` or ``"truck"``.
+    layers
+        Features to list inside each band, as for :func:`wuling_geo.catchments.catchments`.
 
     Returns
     -------
     Reach
+        Bands with the columns of :data:`wuling_geo.catchments.COLUMNS` (``mode``
+        ``"multimodal"``), nested, drawn like catchments.
     """
-    limits = _check_minutes(minutes)
+    limits = check_minutes(minutes)
     given = as_sites([origin])[0]
     origin_id = given.id
     start = Site(ORIGIN, given.name, given.lon, given.lat)
@@ -178,8 +175,10 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     else:
         notes.append(f"no road is reached within {limits[-1]:g} minutes: check the services' "
                      "stops and times, or start nearer the network")
-    bands = bands_from_node_times(network, node_seconds, limits, profile,
-                                  origin_id=origin_id, origin_name=start.name)
+    bands = bands_from_node_times(network, node_seconds, [snaps[i] for i in sources],
+                                  offsets[sources], limits, profile, origin_id=origin_id,
+                                  origin_name=start.name, origin_lonlat=(start.lon, start.lat),
+                                  layers=layers)
     bands.attrs["attribution"] = str(network.meta.get("attribution", ""))
     return Reach(node_seconds, pd.DataFrame(rows), bands, notes)
 

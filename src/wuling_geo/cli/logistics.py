@@ -20,6 +20,8 @@ from ..accessibility import (
     accessibility_surface,
     write_surface,
 )
+from ..catchments import check_minutes
+from ..layers import layer_frames
 from ..multimodal import load_services, reach, write_reach
 from ..network import load_network
 from ..od_matrix import od_matrix, write_matrix
@@ -221,6 +223,7 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
     """Where a traveller can be within given times, by scheduled rail/air legs then road."""
     _check_out(out, (".gpkg",))
     _check_map(map_out)
+    minutes = tuple(check_minutes(minutes or (60, 90, 120)))
     geocoder = make_geocoder(ctx)
     table = load_services(services, geocoder)
     stop = table.find(start)
@@ -232,7 +235,8 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
     else:
         origin = resolve_sites(geocoder, [start], datum, require_in_district=False)[0]
     network = _load(network_dir)
-    result = reach(network, origin, table, minutes or (60, 90, 120), profile)
+    layers = layer_frames(geocoder.resolve_all())
+    result = reach(network, origin, table, minutes, profile, layers=layers)
     for note in result.notes:
         info(f"note: {note}")
     for row in result.stops.itertuples():
