@@ -39,15 +39,17 @@ def _column(edges: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _parsed(values: pd.Series, profile: SpeedProfile, vehicle: str) -> np.ndarray:
-    cache: dict[object, float] = {}
-    out = np.empty(len(values))
-    for i, value in enumerate(values.to_numpy(dtype=object)):
-        key = tuple(value) if isinstance(value, list) else value
-        if key not in cache:
-            parsed = parse_maxspeed(value, profile.zones, vehicle)
-            cache[key] = np.nan if parsed is None else parsed
-        out[i] = cache[key]
-    return out
+    """Parse maxspeed values, each distinct value once."""
+    def parse(value: object) -> float:
+        limit = parse_maxspeed(value, profile.zones, vehicle)
+        return np.nan if limit is None else limit
+
+    try:
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    except TypeError:  # lists (ways merged by osmnx) are not hashable
+        return np.array([parse(v) for v in values.to_numpy(dtype=object)], dtype=float)
+    table = np.array([parse(v) for v in uniques] + [np.nan], dtype=float)
+    return table[codes]  # code -1 (missing) picks the trailing NaN
 
 
 def _lookup(classes: pd.Series, urban: np.ndarray, profile: SpeedProfile, vehicle: str,
