@@ -171,8 +171,17 @@ def test_chunks_give_the_same_answer(monkeypatch):
 @hsettings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), one_way=st.sampled_from([0.0, 0.3]),
        picks=st.lists(st.tuples(st.integers(0, 10_000), st.floats(0.02, 0.98)), min_size=2,
-                      max_size=6))
-def test_matches_networkx_dijkstra(seed, one_way, picks):
+                      max_size=6), walk=st.booleans())
+def test_matches_networkx_dijkstra(seed, one_way, picks, walk):
+    # Both ways of summing road metres: walking up from the destination ends, or the tree.
+    saved, od_module.WALK_FACTOR = od_module.WALK_FACTOR, 0 if walk else 10**9
+    try:
+        check_against_networkx(seed, one_way, picks)
+    finally:
+        od_module.WALK_FACTOR = saved
+
+
+def check_against_networkx(seed, one_way, picks):
     net = random_grid(seed, one_way_share=one_way)
     sites = []
     for i, (k, f) in enumerate(picks):

@@ -26,6 +26,9 @@ COLUMNS = ("origin_id", "origin_name", "destination_id", "destination_name", "mi
            "reachable")
 #: Origins searched together (memory: chunk × nodes × 8 bytes per array).
 CHUNK = 32
+#: Road metres are summed over the whole tree when more than 1/WALK_FACTOR of the nodes are
+#: destination ends, else by walking up from those ends.
+WALK_FACTOR = 64
 
 
 def _pair_edges(network: RoadNetwork, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,28 +45,55 @@ def _pair_edges(network: RoadNetwork, times: np.ndarray) -> tuple[np.ndarray, np
     return u[chosen] * n + v[chosen], chosen
 
 
-def _tree_meters(network: RoadNetwork, pred: np.ndarray, origins: PointSnaps,
-                 lengths: np.ndarray, pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Return road metres along each search's shortest-path tree (rows × all nodes)."""
-    rows, size = pred.shape
+def _step_meters(network: RoadNetwork, parent: np.ndarray, child: np.ndarray,
+                 origins: PointSnaps, lengths: np.ndarray,
+                 pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Return the metres of tree edges parent → child (a parent ≥ n is an origin's virtual node)."""
     n = len(network.nodes)
     keys, edges = pairs
-    twin = routing.reverse_edges(network)
-    step = np.zeros((rows, size))
-    col = np.broadcast_to(np.arange(size), (rows, size))
-    real = (pred >= 0) & (pred < n)
-    key = pred[real].astype(np.int64) * n + col[real]
-    step[real] = lengths[edges[np.searchsorted(keys, key)]]
-    virtual = pred >= n  # the first, partial edge out of an origin's virtual node
-    i = pred[virtual] - n
+    out = np.empty(len(parent))
+    real = parent < n
+    out[real] = lengths[edges[np.searchsorted(keys, parent[real].astype(np.int64) * n
+                                              + child[real])]]
+    i = parent[~real] - n  # the first, partial edge out of an origin's virtual node
     e, f = origins.edge[i], origins.fraction[i]
-    forward = col[virtual] == network.edge_v[e]
+    forward = child[~real] == network.edge_v[e]
     # Backwards over the twin; on a one-way road only the zero link of a junction snap.
-    back = np.where(twin[e] >= 0, lengths[np.maximum(twin[e], 0)], lengths[e])
-    step[virtual] = np.where(forward, (1 - f) * lengths[e], f * back)
-    offset = (np.arange(rows) * size)[:, None]
-    flat_pred = np.where(pred >= 0, pred + offset, -1).ravel()
-    return routing.tree_lengths(flat_pred, step.ravel()).reshape(rows, size)
+    twin = routing.reverse_edges(network)[e]
+    back = np.where(twin >= 0, lengths[np.maximum(twin, 0)], lengths[e])
+    out[~real] = np.where(forward, (1 - f) * lengths[e], f * back)
+    return out
+
+
+def _tree_meters(network: RoadNetwork, pred: np.ndarray, origins: PointSnaps,
+                 lengths: np.ndarray, pairs: tuple[np.ndarray, np.ndarray],
+                 nodes: np.ndarray) -> np.ndarray:
+    """Return road metres along each search's tree to ``nodes`` (rows × len(nodes)).
+
+    Many nodes: sum over the whole tree by pointer jumping (O(N log depth)); few: walk up
+    from just those nodes (O(depth · len(nodes))).
+    """
+    rows, size = pred.shape
+    if len(nodes) * WALK_FACTOR > size:
+        col = np.broadcast_to(np.arange(size), (rows, size))
+        step = np.zeros((rows, size))
+        has = pred >= 0
+        step[has] = _step_meters(network, pred[has], col[has], origins, lengths, pairs)
+        offset = (np.arange(rows) * size)[:, None]
+        flat_pred = np.where(has, pred + offset, -1).ravel()
+        return routing.tree_lengths(flat_pred, step.ravel()).reshape(rows, size)[:, nodes]
+    n = len(network.nodes)
+    cur = np.broadcast_to(nodes, (rows, len(nodes))).astype(np.int64)
+    row = np.broadcast_to(np.arange(rows)[:, None], cur.shape)
+    total = np.zeros(cur.shape)
+    live = pred[row, cur] >= 0
+    while live.any():
+        r, c = row[live], cur[live]
+        parent = pred[r, c].astype(np.int64)
+        total[live] += _step_meters(network, parent, c, origins, lengths, pairs)
+        cur[live] = parent
+        live[live] = (parent < n) & (pred[r, np.minimum(parent, size - 1)] >= 0)
+    return total
 
 
 def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
@@ -83,6 +113,7 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     has_twin = ttw >= 0
     t_back = times[np.maximum(ttw, 0)]  # only used where the twin exists
     l_back = lengths[np.maximum(ttw, 0)]
+    needed = np.unique(np.concatenate([tu, tv]))
     seconds = np.full((k, m), np.inf)
     meters = np.full((k, m), np.inf)
     with bar("origins", total=k, unit="origin") as progress:
@@ -90,7 +121,8 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
             idx = np.arange(start, min(start + CHUNK, k))
             dist, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
                                           return_predecessors=True)
-            dist_m = _tree_meters(network, pred, origins, lengths, pairs)
+            dist_m = np.zeros_like(dist)
+            dist_m[:, needed] = _tree_meters(network, pred, origins, lengths, pairs, needed)
             # Through the target edge's start node, or (two-way road) through its end node.
             # A target at a junction is that junction, even on a one-way road.
             at_v = np.where(tf >= 1 - routing._AT_NODE, 0.0, np.inf)
