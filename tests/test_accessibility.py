@@ -227,7 +227,17 @@ def test_cli_access_writes_layers_and_summary(capsys, tmp_path, network_dir):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["access.gpkg"]
 
 
+def test_cli_access_draws_the_surface_on_a_map(capsys, tmp_path, network_dir):
+    page = tmp_path / "access.html"
+    code, text, _ = cli(capsys, "-q", "access", "--network", str(network_dir), "--facilities",
+                        "JIQ", "--cell", "3000", "--map", str(page))
+    assert code == 0 and f"wrote {page}" in text
+    html = page.read_text(encoding="utf-8")
+    assert html.count('"kind": "hex"') > 100 and "OpenStreetMap contributors" in html
+
+
 @pytest.mark.parametrize(("args", "pattern"), [
+    (["--facilities", "JIQ", "--map", "OUT/a.png"], r"--map FILE\.html"),
     (["--category", "harbours"], "unknown category 'harbours'"),
     (["--category", "logistics"], "no logistics place has a known position"),
     (["--facilities", "Nowhereville"], "unknown place 'Nowhereville'"),

@@ -299,9 +299,11 @@ frequency_per_day = 10
     assert set(dict(pyogrio.list_layers(out))) == {"reach", "stops"}
     bands = gpd.read_file(out, layer="reach")
     assert list(bands["minutes"]) == [90, 120] and (bands["area_km2"] > 0).all()
+    page = tmp_path / "reach.html"
     code, text, _ = cli(capsys, "reach", "--network", str(network_dir), "--from", "far",
-                        "--services", str(svc), "--minutes", "90")
+                        "--services", str(svc), "--minutes", "90", "--map", str(page))
     assert code == 0 and "qj:" in text
+    assert page.read_text(encoding="utf-8").count('"kind": "band"') == 1
 
 
 @pytest.mark.parametrize(("args", "pattern"), [
