@@ -2,6 +2,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -115,3 +116,17 @@ def test_node_times_match_networkx(net):
             assert np.isinf(got[pos])
         else:
             assert got[pos] == pytest.approx(expected, abs=1e-6)
+
+
+def test_loop_edge_links_are_not_summed():
+    # A snapped point on a loop road (u == v) reaches the junction both ways round; the
+    # shorter way counts, not the sum of both.
+    nodes = pd.DataFrame({"x": [108.70, 108.71], "y": [29.45, 29.45]},
+                         index=pd.Index([1, 2], name="node"))
+    net = from_edge_list(nodes, [(1, 2), (2, 1), (2, 2)])
+    loop = shapely.LineString([(108.71, 29.45), (108.72, 29.45), (108.72, 29.46), (108.71, 29.45)])
+    net.edges.loc[2, "geometry"] = loop
+    net.edges.loc[2, "travel_time_car"] = 300.0
+    snap = Snap(2, 2, 2, 0.25, 0.0, None)
+    d = routing.node_times(net, [snap])[0]
+    assert d[net.node_position[2]] == pytest.approx(75.0)  # 0.25 × 300 back, not 75 + 225

@@ -229,7 +229,6 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
     folder = Path(path)
     meta = dict(network.meta)
     with atomic_dir(folder) as tmp:
-        tmp.chmod(0o755)  # mkdtemp makes it private; a cache folder is as shared as its parent
         network.nodes.to_parquet(tmp / "nodes.parquet")
         network.edges.to_parquet(tmp / "edges.parquet", index=False)
         for name, table in (extras or {}).items():

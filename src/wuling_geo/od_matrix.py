@@ -106,7 +106,7 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     lengths = network.edges["length"].to_numpy(dtype=float)
     twin = routing.reverse_edges(network)
     n, k, m = len(network.nodes), len(origins), len(targets)
-    graph = routing._augmented(network, to_snaps(network, origins), profile, "from")
+    graph = routing.search_graph(network, to_snaps(network, origins), profile, "from")
     pairs = _pair_edges(network, times)
     te, tf = targets.edge, targets.fraction
     tu, tv, ttw = network.edge_u[te], network.edge_v[te], twin[te]

@@ -137,7 +137,9 @@ def _from_osmnx(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     })
     for key in (*NAME_TAGS, *KIND_TAGS):
         out[key] = df[key].where(df[key].notna(), None) if key in df else None
-    return gpd.GeoDataFrame(out, geometry=df.geometry.values, crs=settings.storage_crs)
+    gdf = gpd.GeoDataFrame(out, geometry=df.geometry.values, crs=settings.storage_crs)
+    # osmnx splits large areas into several queries whose answers overlap at the seams.
+    return gdf.drop_duplicates(subset=["osm_type", "osm_id"]).reset_index(drop=True)
 
 
 def save_features(features: gpd.GeoDataFrame, source: str, path: str | Path | None = None) -> Path:

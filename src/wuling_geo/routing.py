@@ -69,20 +69,26 @@ def _links(network: RoadNetwork, snap: Snap, profile: str, direction: str
     return links
 
 
-def _augmented(network: RoadNetwork, snaps: list[Snap], profile: str, direction: str
-               ) -> sp.csr_matrix:
-    """Return the (possibly transposed) CSR with one virtual node per snap appended."""
+def search_graph(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
+                 direction: str = "from") -> sp.csr_matrix:
+    """Return the network's CSR with one virtual node per snapped point appended.
+
+    Virtual node ``n + i`` (``n`` real nodes) is snap ``i``; searching from it gives times
+    from (``direction="from"``) or, on the transposed graph, to that point. Use it for
+    searches the functions here do not cover (e.g. with ``return_predecessors``).
+    """
+    _check(direction, snaps)
     base = network.csr(profile)
     if direction == "to":
         base = base.T.tocsr()
     n, k = base.shape[0], len(snaps)
-    rows, cols, vals = [], [], []
+    best: dict[tuple[int, int], float] = {}
     for i, snap in enumerate(snaps):
         for node, seconds in _links(network, snap, profile, direction):
-            rows.append(n + i)
-            cols.append(node)
-            vals.append(max(seconds, 1e-9))
-    extra = sp.csr_matrix((vals, (rows, cols)), shape=(n + k, n + k))
+            key = (n + i, node)
+            best[key] = min(best.get(key, np.inf), max(seconds, 1e-9))  # one link per pair
+    rows, cols = zip(*best, strict=True)
+    extra = sp.csr_matrix((list(best.values()), (rows, cols)), shape=(n + k, n + k))
     grown = sp.csr_matrix((base.data, base.indices, base.indptr.tolist() + [base.nnz] * k),
                           shape=(n + k, n + k))
     return (grown + extra).tocsr()
@@ -117,8 +123,7 @@ def node_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
     numpy.ndarray
         Shape ``(len(snaps), n_nodes)``.
     """
-    _check(direction, snaps)
-    graph = _augmented(network, snaps, profile, direction)
+    graph = search_graph(network, snaps, profile, direction)
     n = len(network.nodes)
     sources = np.arange(n, n + len(snaps))
     dist = csgraph.dijkstra(graph, directed=True, indices=sources,
@@ -134,8 +139,7 @@ def nearest_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
     One multi-source search (not one per point). Unreached nodes have time ``inf`` and
     index -1.
     """
-    _check(direction, snaps)
-    graph = _augmented(network, snaps, profile, direction)
+    graph = search_graph(network, snaps, profile, direction)
     n = len(network.nodes)
     dist, _, sources = csgraph.dijkstra(graph, directed=True, indices=np.arange(n, n + len(snaps)),
                                         limit=np.inf if limit is None else float(limit),
@@ -199,8 +203,12 @@ def _edge_between(network: RoadNetwork, a: int, b: int, times: np.ndarray) -> in
     return index[(a, b)]
 
 
-def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str = "car") -> Path:
+def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str = "car",
+                 limit: float | None = None) -> Path:
     """Return the fastest path from ``origin`` to ``target`` with its road geometry.
+
+    ``limit`` (seconds) bounds the search, e.g. to a travel time already known from a
+    matrix (give a little slack); a target beyond it counts as unreachable.
 
     Raises
     ------
@@ -218,8 +226,9 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
         geom = substring(geoms[e], origin.fraction, target.fraction, normalized=True)
         span = target.fraction - origin.fraction
         return Path(span * times[e], span * lengths[e], geom, ())
-    graph = _augmented(network, [origin], profile, "from")
-    dist, pred = csgraph.dijkstra(graph, directed=True, indices=n, return_predecessors=True)
+    graph = search_graph(network, [origin], profile, "from")
+    dist, pred = csgraph.dijkstra(graph, directed=True, indices=n, return_predecessors=True,
+                                  limit=np.inf if limit is None else float(limit))
     u, v = int(network.edge_u[target.edge]), int(network.edge_v[target.edge])
     options = [(dist[u] + target.fraction * times[target.edge], u, target.edge, False)]
     if twin[target.edge] >= 0:
