@@ -491,3 +491,12 @@ def test_ci_installs_the_pinned_map_assets():
     lines = ci.replace("\\\n", " ").splitlines()
     command = next(line for line in lines if line.strip().startswith("npm install"))
     assert command.split() == _map_assets.install_command(Path("build/web-assets"))
+
+
+def test_roads_overlay_without_main_roads_is_none():
+    from wuling_geo._map_overlays import roads_overlay
+
+    from .synthetic import grid_network
+
+    net = grid_network(3, 3)  # residential streets only
+    assert roads_overlay(net, None, "zh") is None

@@ -193,7 +193,8 @@ def roads_overlay(network, shaper: Shaper, lang: str) -> Overlay | None:
     if edges is None or "highway" not in edges or edges.empty:
         return None
     cls = edges["highway"].map(lambda h: text_of(h[0] if isinstance(h, list) else h))
-    main = edges[cls.isin(ROAD_CLASSES)].assign(_cls=cls)
+    mask = cls.isin(ROAD_CLASSES)
+    main = edges[mask].assign(_cls=cls[mask])  # an unaligned assign would bring back every road
     if main.empty:
         return None
     geoms = shapely.normalize(main.geometry.values)  # u→v and v→u become one line
