@@ -103,12 +103,9 @@ def test_node_times_match_networkx(net):
     for u, v, t in zip(net.edges.u, net.edges.v, net.edges.travel_time_car, strict=True):
         if not g.has_edge(u, v) or g[u][v]["w"] > t:
             g.add_edge(u, v, w=t)
-    src = int(net.nodes.index[0])
-    ref = nx.single_source_dijkstra_path_length(g, src, weight="w") if src in g else {src: 0}
-    snap = Snap(-1, src, src, 0.0, 0.0, None)  # placeholder, replaced below
-    edge = int(np.nonzero((net.edges.u == src).to_numpy() | (net.edges.v == src).to_numpy())[0][0])
-    row = net.edges.iloc[edge]
-    snap = Snap(edge, int(row.u), int(row.v), 0.0 if row.u == src else 1.0, 0.0, None)
+    src = int(net.edges.u.iloc[0])  # a node with at least one road
+    ref = nx.single_source_dijkstra_path_length(g, src, weight="w")
+    snap = Snap(0, src, int(net.edges.v.iloc[0]), 0.0, 0.0, None)  # at the start of edge 0
     got = routing.node_times(net, [snap])[0]
     for node, pos in net.node_position.items():
         expected = ref.get(node, np.inf)
