@@ -131,7 +131,7 @@ def features_inside(polygon_ll: shapely.Geometry, layers: dict[str, gpd.GeoDataF
 def band_stats(network: RoadNetwork, polygon_m: shapely.Geometry, polygon_ll: shapely.Geometry,
                r: Reach, stats: bool, layers: Any) -> BandStats:
     """Return the :class:`BandStats` of one band."""
-    area = round(float(polygon_m.area) / 1e6, 4)
+    area = round(float(polygon_m.area) / 1e6, 6)
     road = round(r.road_m() / 1000, 3)
     if not stats:
         return BandStats(area, None, road, None)

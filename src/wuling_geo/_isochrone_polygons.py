@@ -38,8 +38,10 @@ from shapely.errors import GEOSException
 
 from ._road_reach import Reach, RoadGroups
 
-_TOUCH_M = 1e-3  # a piece whose mid-point lies within this of a cell bounds it or lies in it
+_TOUCH_M = 5e-3  # a piece whose mid-point lies within this of a cell bounds it or lies in it
+_GRID_M = 1e-3  # snap-rounding grid for linework floating-point noding cannot node
 _BLOCK_CELLS = 256  # cells per precomputed block, roughly
+_SLIVER_M = 0.01  # cells narrower than this are not kept
 
 
 def buffer_union(lines: np.ndarray, start: np.ndarray, end: np.ndarray, distance: float,
@@ -69,7 +71,40 @@ def buffer_union(lines: np.ndarray, start: np.ndarray, end: np.ndarray, distance
     _, chain = connected_components(links, directed=False)
     by_chain = np.argsort(chain, kind="stable")
     merged = shapely.line_merge(shapely.multilinestrings(lines[by_chain], indices=chain[by_chain]))
-    return shapely.union_all(shapely.buffer(shapely.get_parts(merged), distance, quad_segs=quad_segs))
+    parts = shapely.get_parts(merged)
+    # GEOS can lose area buffering a line that crosses itself (a hairpin, a bridge over
+    # itself): such chains go back to their single segments.
+    crossed = ~shapely.is_simple(parts)
+    if crossed.any():
+        xy, which = shapely.get_coordinates(parts[crossed], return_index=True)
+        step = np.nonzero(which[1:] == which[:-1])[0]
+        pairs = np.stack([xy[step], xy[step + 1]], axis=1)
+        parts = np.concatenate([parts[~crossed], shapely.linestrings(pairs)])
+    return shapely.union_all(shapely.buffer(parts, distance, quad_segs=quad_segs))
+
+
+def _stitch(parts, exact: bool) -> shapely.Geometry:
+    """Union polygons that meet only along shared edges.
+
+    A linear-time coverage union when the cells are an exact coverage, else (or if GEOS
+    finds them mis-noded) a full union.
+    """
+    if exact:
+        try:
+            return shapely.coverage_union_all(parts)
+        except GEOSException:
+            pass
+    return shapely.union_all(parts)
+
+
+def _simplified(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry:
+    """Douglas–Peucker to ``tolerance`` (no point moves farther), topology kept if needed."""
+    if tolerance <= 0 or geom.is_empty:
+        return geom
+    out = shapely.simplify(geom, tolerance, preserve_topology=False)
+    if out.is_empty or not out.is_valid:
+        out = shapely.simplify(geom, tolerance, preserve_topology=True)
+    return out
 
 
 def _point_keys(points: np.ndarray) -> np.ndarray:
@@ -85,6 +120,7 @@ class CellIndex:
 
     access_m: float
     quad_segs: int
+    tolerance: float  # the free rings of the cells' parts are simplified to this (m)
     cells: np.ndarray  # polygons (metric)
     q: np.ndarray  # each cell's part within access_m of its own roads
     pc_piece: np.ndarray  # piece–cell incidences: the piece bounds the cell or lies inside it
@@ -95,6 +131,7 @@ class CellIndex:
     n_pieces: int
     n_groups: int
     frame_cell: int
+    exact: bool  # whether the cells tile the frame exactly (a valid coverage)
     block: np.ndarray  # block id of each cell
     tree: shapely.STRtree  # of the cells other than the frame cell
     tree_cells: np.ndarray
@@ -102,30 +139,56 @@ class CellIndex:
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def build(cls, groups: RoadGroups, access_m: float, quad_segs: int) -> CellIndex:
-        """Return the cells of the road map of ``groups`` for access distance ``access_m``."""
-        a = float(access_m)
+    def build(cls, groups: RoadGroups, access_m: float, quad_segs: int,
+              tolerance: float = 0.0) -> CellIndex:
+        """Return the cells of the road map of ``groups`` for access distance ``access_m``.
+
+        With a ``tolerance``, the parts' free rings (not the cell edges they share) are
+        simplified to it once, here. Should GEOS fail on degenerate linework (roads
+        overlapping within millimetres), the index has no cells: every band is then the
+        plain union of its buffered road.
+        """
+        try:
+            return cls._build(groups, float(access_m), quad_segs, float(tolerance))
+        except GEOSException:
+            none = np.empty(0, dtype=np.int64)
+            return cls(float(access_m), quad_segs, float(tolerance), np.empty(0, dtype=object),
+                       np.empty(0, dtype=object), none, none, none, none, np.empty(0, dtype=bool),
+                       0, len(groups), -1, False, none, shapely.STRtree([]), none)
+
+    @classmethod
+    def _build(cls, groups: RoadGroups, a: float, quad_segs: int, tolerance: float
+               ) -> CellIndex:
         lines = groups.geometry[shapely.length(groups.geometry) > 0]
-        noded = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
+        try:
+            noded = shapely.node(shapely.multilinestrings(lines))
+        except GEOSException:  # snap-rounding to 1 mm converges where floating noding may not
+            noded = shapely.union_all(lines, grid_size=_GRID_M)
+        noded = shapely.get_parts(noded)
         pieces = noded[shapely.length(noded) > 0]
         west, south, east, north = shapely.total_bounds(pieces)
         margin = 3 * a + 100.0
         frame = shapely.box(west - margin, south - margin, east + margin, north + margin)
         faces = shapely.get_parts(shapely.polygonize(np.append(pieces, frame.exterior)))
-        faces = faces[shapely.area(faces) > 0]
+        # Slivers under 1 cm wide (nearly coincident roads, rounding) are left out as gaps:
+        # the roads around a gap are never interior, so their buffers are always unioned.
+        faces = faces[2 * shapely.area(faces) > _SLIVER_M * shapely.length(faces)]
+        # Whether the cells tile the frame (up to the slivers): a coverage GEOS can stitch.
+        exact = bool(abs(shapely.area(faces).sum() - frame.area) <= 1e-9 * frame.area)
         corner = shapely.Point(west - margin / 2, south - margin / 2)
         frame_cell = int(np.nonzero(shapely.intersects(faces, corner))[0][0])
         pc_piece, pc_cell, always_open, mid = cls._incidences(pieces, faces, frame_cell)
         pg_piece, pg_group = shapely.STRtree(groups.geometry).query(
             mid, predicate="dwithin", distance=_TOUCH_M)
-        q = cls._parts(faces, pieces, pc_piece, pc_cell, frame_cell, a, quad_segs)
+        q = cls._parts(faces, pieces, pc_piece, pc_cell, frame_cell, a, quad_segs, tolerance)
         centre = shapely.get_coordinates(shapely.point_on_surface(faces))
         side = max(np.sqrt((east - west) * (north - south) * _BLOCK_CELLS / len(faces)), 1.0)
         cell_key = np.floor((centre - [west, south]) / side).astype(np.int64)
         _, block = np.unique(cell_key[:, 0] * 1_000_003 + cell_key[:, 1], return_inverse=True)
         others = np.delete(np.arange(len(faces)), frame_cell)
-        return cls(a, quad_segs, faces, q, pc_piece, pc_cell, pg_piece, pg_group, always_open,
-                   len(pieces), len(groups), frame_cell, block.ravel(),
+        return cls(a, quad_segs, tolerance, faces, q, pc_piece, pc_cell, pg_piece, pg_group,
+                   always_open,
+                   len(pieces), len(groups), frame_cell, exact, block.ravel(),
                    shapely.STRtree(faces[others]), others)
 
     @staticmethod
@@ -152,7 +215,7 @@ class CellIndex:
         return p[order], c[order], always_open, mid
 
     @staticmethod
-    def _parts(faces, pieces, pc_piece, pc_cell, frame_cell, a, quad_segs):
+    def _parts(faces, pieces, pc_piece, pc_cell, frame_cell, a, quad_segs, tolerance):
         """Return ``Q_C`` for every cell: the cell minus its points farther than ``a`` from its roads."""
         q = faces.copy()
         count = np.bincount(pc_piece, minlength=len(pieces))
@@ -172,12 +235,13 @@ class CellIndex:
                 hole = hole.difference(shapely.union_all(near))
                 if hole.is_empty:
                     continue
-            q[cell] = faces[cell].difference(hole)
+            # The hole lies at least a from the cell's edges: simplifying it keeps them exact.
+            q[cell] = faces[cell].difference(_simplified(hole, tolerance))
         own = pieces[pc_piece[pc_cell == frame_cell]]
         if len(own):
             keys = _point_keys(np.concatenate([shapely.get_point(own, 0), shapely.get_point(own, -1)]))
             reach = buffer_union(own, keys[: len(own)], keys[len(own):], a, quad_segs)
-            q[frame_cell] = faces[frame_cell].intersection(reach)
+            q[frame_cell] = faces[frame_cell].intersection(_simplified(reach, tolerance))
         else:  # pragma: no cover - a frame always holds the road map's outline
             q[frame_cell] = shapely.Polygon()
         return q
@@ -186,14 +250,42 @@ class CellIndex:
     def _block(self, b: int) -> shapely.Geometry:
         geom = self._block_geom.get(b)
         if geom is None:
-            geom = shapely.coverage_union_all(self.q[self.block == b])
+            geom = _stitch(self.q[self.block == b], self.exact)
             self._block_geom[b] = geom
         return geom
 
     def polygon(self, reach: Reach) -> shapely.Geometry:
-        """Return ``buffer(reached road, access_m)`` as one (Multi)Polygon in metric CRS."""
+        """Return ``buffer(reached road, access_m)`` as one (Multi)Polygon in metric CRS.
+
+        With the index's ``tolerance`` the polygon comes simplified: the cells' parts were
+        simplified once, the frontier is simplified here (no point moves farther than the
+        tolerance). Bands of one origin nest only up to that: union them to nest exactly.
+        """
         if not reach.touched.any():
             return shapely.Polygon()
+        cell_full, border = self._classify(reach)
+        segments, start, end = reach.segments(border, keys=True)
+        frontier = _simplified(buffer_union(segments, start, end, self.access_m, self.quad_segs),
+                               self.tolerance)
+        if not cell_full.any():
+            return frontier
+        near = np.zeros(len(self.cells), dtype=bool)
+        if len(segments):  # cells whose box is within reach of a segment's box (a superset)
+            r = self.access_m + self.tolerance + 1.0
+            boxes = shapely.box(*(shapely.bounds(segments) + [-r, -r, r, r]).T)
+            near[self.tree_cells[np.unique(self.tree.query(boxes)[1])]] = True
+        near[self.frame_cell] = True
+        near &= cell_full
+        far = cell_full & ~near
+        local = shapely.union(frontier, _stitch(self.q[near], self.exact))
+        whole = np.bincount(self.block, weights=~far) == 0
+        parts = [self._block(int(b)) for b in np.nonzero(whole)[0]]
+        parts.extend(self.q[far & ~whole[self.block]])
+        parts.extend(shapely.get_parts(local))
+        return _stitch([p for p in parts if not p.is_empty], self.exact)
+
+    def _classify(self, reach: Reach) -> tuple[np.ndarray, np.ndarray]:
+        """Return the full cells and the roads to buffer this band (see the module doc)."""
         full = reach.full
         piece_full = np.bincount(self.pg_piece, weights=full[self.pg_group],
                                  minlength=self.n_pieces) > 0
@@ -206,36 +298,16 @@ class CellIndex:
         group_open = np.bincount(self.pg_group, weights=~interior[self.pg_piece],
                                  minlength=self.n_groups) > 0
         group_open |= np.bincount(self.pg_group, minlength=self.n_groups) == 0
-        border = np.nonzero(reach.touched & (~full | group_open))[0]
-        segments, start, end = reach.segments(border, keys=True)
-        b_union = buffer_union(segments, start, end, self.access_m, self.quad_segs)
-        if not cell_full.any():
-            return b_union
-        near = np.zeros(len(self.cells), dtype=bool)
-        if len(segments):
-            near[self.tree_cells[np.unique(self.tree.query(
-                segments, predicate="dwithin", distance=self.access_m + 1.0)[1])]] = True
-        near[self.frame_cell] = True
-        near &= cell_full
-        far = cell_full & ~near
-        local = shapely.union(b_union, shapely.coverage_union_all(self.q[near]))
-        whole = np.bincount(self.block, weights=~far) == 0
-        parts = [self._block(int(b)) for b in np.nonzero(whole)[0]]
-        parts.extend(self.q[far & ~whole[self.block]])
-        parts.extend(shapely.get_parts(local))
-        parts = [p for p in parts if not p.is_empty]
-        try:
-            return shapely.coverage_union_all(parts)
-        except GEOSException:  # pragma: no cover - a coverage GEOS cannot stitch
-            return shapely.union_all(parts)
+        return cell_full, np.nonzero(reach.touched & (~full | group_open))[0]
 
 
-def cell_index(network, groups: RoadGroups, access_m: float, quad_segs: int) -> CellIndex:
-    """Return (and cache on the network) the :class:`CellIndex` for ``access_m``."""
+def cell_index(network, groups: RoadGroups, access_m: float, quad_segs: int,
+               tolerance: float = 0.0) -> CellIndex:
+    """Return (and cache on the network) the :class:`CellIndex` for these settings."""
     cache = network.__dict__.setdefault("_cell_index", {})
-    key = (float(access_m), int(quad_segs))
+    key = (float(access_m), int(quad_segs), float(tolerance))
     if key not in cache:
-        cache[key] = CellIndex.build(groups, access_m, quad_segs)
+        cache[key] = CellIndex.build(groups, access_m, quad_segs, tolerance)
     return cache[key]
 
 

@@ -54,11 +54,11 @@ def road_groups(network: RoadNetwork) -> RoadGroups:
     cached = network.__dict__.get("_road_groups")
     if cached is not None:
         return cached
-    twin = reverse_edges(network)
+    metric = network._edges_metric  # computed once per network for snapping; reused
+    twin = _twins(network.edge_u, network.edge_v, metric)
     m = len(twin)
     idx = np.arange(m)
-    safe = np.maximum(twin, 0)
-    mutual = (twin >= 0) & (twin[safe] == idx) & (twin != idx)
+    mutual = twin >= 0
     is_ref = ~mutual | (idx < twin)
     ref = idx[is_ref]
     of_edge = np.empty(m, dtype=np.int64)
@@ -67,13 +67,47 @@ def road_groups(network: RoadNetwork) -> RoadGroups:
     has = group_twin >= 0
     of_edge[group_twin[has]] = np.nonzero(has)[0]
     flipped = ~is_ref
-    # The metric geometries are computed once per network for snapping; reuse them.
-    geometry = network._edges_metric[ref]
+    geometry = metric[ref]
     groups = RoadGroups(ref, group_twin, of_edge, flipped, geometry,
                         network.edges["length"].to_numpy(dtype=float)[ref],
                         network.edge_u[ref], network.edge_v[ref], len(network.nodes))
     network.__dict__["_road_groups"] = groups
     return groups
+
+
+def _twins(u: np.ndarray, v: np.ndarray, metric: np.ndarray) -> np.ndarray:
+    """Return each edge's twin — the edge v→u along the same geometry reversed — or -1.
+
+    Two edges between the same nodes along different roads (round a block, say) are not
+    twins; neither are parallel edges, whichever of them a u→v / v→u lookup finds first.
+    """
+    m = len(u)
+    twin = np.full(m, -1, dtype=np.int64)
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    size = np.round(shapely.length(metric), 2)
+    forward = u < v
+    order = np.lexsort((~forward, size, hi, lo))
+    key = np.column_stack([lo, hi, size])[order]
+    same = np.all(key[1:] == key[:-1], axis=1)
+    starts = np.nonzero(np.r_[True, ~same])[0]
+    length = np.diff(np.r_[starts, m])
+    # The common case, a run of two: one edge each way.
+    pair = starts[length == 2]
+    a, b = order[pair], order[pair + 1]
+    ok = forward[a] & ~forward[b] & (u[b] != v[b])
+    ok[ok] = shapely.equals_exact(metric[a[ok]], shapely.reverse(metric[b[ok]]), tolerance=0.01)
+    twin[a[ok]], twin[b[ok]] = b[ok], a[ok]
+    long = length > 2  # parallel roads of equal length: rare
+    for start, size_of_run in zip(starts[long], length[long], strict=True):
+        run = order[start:start + size_of_run]
+        back = [e for e in run if not forward[e] and u[e] != v[e]]
+        for e in (e for e in run if forward[e]):
+            for f in back:
+                if twin[f] < 0 and shapely.equals_exact(metric[e], shapely.reverse(metric[f]),
+                                                        tolerance=0.01):
+                    twin[e], twin[f] = f, e
+                    break
+    return twin
 
 
 def substrings(lines: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -117,7 +151,7 @@ def origin_pieces(network: RoadNetwork, groups: RoadGroups, snaps: list[Snap],
     pieces = []
     for i, snap in enumerate(snaps):
         runs = [(snap.edge, snap.fraction)]
-        if twin[snap.edge] >= 0:
+        if twin[snap.edge] >= 0 and twin[snap.edge] != snap.edge:  # not a loop's own self
             runs.append((int(twin[snap.edge]), 1.0 - snap.fraction))
         for edge, at in runs:
             span = limit / max(times[edge], _EPS)

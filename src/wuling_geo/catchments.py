@@ -10,17 +10,19 @@ simplified, bands nested. Each row carries reach statistics (:mod:`._catchment_s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from . import settings
+from ._catchment_origins import Origin, as_origins, category_origins, snap_origins
 from ._catchment_stats import BandStats, as_layer_frames, band_stats, farthest_point, metric_points
-from ._errors import InputError, NetworkError, UnresolvedPlaceError
+from ._errors import InputError, NetworkError
 from ._files import atomic_path
 from ._isochrone_polygons import cell_index
 from ._progress import bar
@@ -29,73 +31,15 @@ from .geocode import Resolution
 from .network import RoadNetwork, Snap
 from .routing import DIRECTIONS, nearest_times, node_times
 
+__all__ = ["COLUMNS", "MODES", "STANDARD_IDS", "Origin", "as_origins", "catchments",
+           "category_origins", "check_minutes", "snap_origins", "standard_catchments",
+           "write_catchments"]
+
 MODES = ("each", "nearest")
 COLUMNS = ("origin_id", "origin_name", "mode", "direction", "profile", "minutes", "n_origins",
            "origin_lon", "origin_lat", "snap_m", "area_km2", "share_of_district", "road_km",
            "features_inside", "farthest_lon", "farthest_lat", "farthest_min", "access_m",
            "attribution")
-
-
-@dataclass(frozen=True)
-class Origin:
-    """A catchment origin: an id, a display name, a WGS-84 position and its category."""
-
-    id: str
-    name: str
-    lon: float
-    lat: float
-    category: str | None = None
-
-
-def as_origins(origins: Any) -> list[Origin]:
-    """Return ``origins`` as a list of :class:`Origin`.
-
-    Accepts geocoder :class:`~wuling_geo.geocode.Resolution` objects, ``(lon, lat)`` pairs,
-    ``(name, lon, lat)`` triples, shapely points, :class:`Origin` objects, a single one of
-    these, or a mapping ``{name: (lon, lat)}``.
-
-    Raises
-    ------
-    UnresolvedPlaceError
-        For a resolution without a position.
-    InputError
-        For anything else that is not a point.
-    """
-    if isinstance(origins, Mapping):
-        origins = [(name, *xy) for name, xy in origins.items()]
-    elif isinstance(origins, Resolution | Origin | shapely.Point) or _is_pair(origins):
-        origins = [origins]
-    out = []
-    for item in origins:
-        if isinstance(item, Origin):
-            out.append(item)
-        elif isinstance(item, Resolution):
-            if not item.resolved:
-                raise UnresolvedPlaceError(f"{item.label} has no known position ({item.source}): "
-                                           "give lon,lat or resolve it first")
-            place = item.place
-            out.append(Origin(place.id if place else item.label, item.label, float(item.lon),
-                              float(item.lat), place.category if place else None))
-        elif isinstance(item, shapely.Point):
-            out.append(_free(item.x, item.y))
-        elif _is_pair(item):
-            out.append(_free(*item))
-        elif isinstance(item, Sequence) and len(item) == 3 and isinstance(item[0], str):
-            out.append(Origin(item[0], item[0], float(item[1]), float(item[2])))
-        else:
-            raise InputError(f"cannot use {item!r} as an origin: give a geocoder Resolution, "
-                             "(lon, lat) or (name, lon, lat)")
-    return out
-
-
-def _is_pair(item: Any) -> bool:
-    return (isinstance(item, Sequence) and not isinstance(item, str) and len(item) == 2
-            and all(isinstance(v, int | float | np.floating) for v in item))
-
-
-def _free(lon: float, lat: float) -> Origin:
-    label = f"{float(lon):.5f},{float(lat):.5f}"
-    return Origin(label, label, float(lon), float(lat))
 
 
 def check_minutes(minutes: Iterable[float]) -> list[float]:
@@ -114,22 +58,6 @@ def check_minutes(minutes: Iterable[float]) -> list[float]:
     if not values:
         raise InputError("no bands given: give minutes such as 15 30 45 60")
     return sorted(set(values))
-
-
-def snap_origins(network: RoadNetwork, origins: list[Origin], max_snap_m: float | None = None
-                 ) -> list[Snap]:
-    """Snap each origin to the nearest road; raise :class:`InputError` naming one too far off."""
-    limit = settings.catchment_max_snap_m if max_snap_m is None else max_snap_m
-    snaps = []
-    for origin in origins:
-        snap = network.snap(origin.lon, origin.lat)
-        if snap.distance_m > limit:
-            raise InputError(
-                f"origin {origin.name} lies {snap.distance_m / 1000:.1f} km from the nearest road "
-                f"of the network (limit {limit / 1000:g} km): choose a point nearer a road or a "
-                "network that covers it")
-        snaps.append(snap)
-    return snaps
 
 
 def _checked_times(network: RoadNetwork, profile: str) -> np.ndarray:
@@ -205,7 +133,7 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     snaps = snap_origins(network, points)
     groups = road_groups(network)
     qs = settings.catchment_quad_segs
-    cells = cell_index(network, groups, access, qs)
+    cells = cell_index(network, groups, access, qs, tolerance)
     limit = bands[-1] * 60.0
     frames = as_layer_frames(layers) if stats else {}
     context = _Context(network, direction, profile, access, tolerance, stats, frames, points, snaps)
@@ -220,22 +148,23 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     with bar("catchments", total=len(sets) * len(bands), unit="band") as progress:
         for members, d, which in sets:
             sub = [snaps[i] for i in members]
-            polygons, reaches = [], []
+            reaches = []
             for band in bands:
                 seconds = band * 60.0
                 pieces = origin_pieces(network, groups, sub, times, seconds, direction)
                 pieces = [(g, s, e, members[o]) for g, s, e, o in pieces]
-                r = reach(network, groups, d, seconds, direction, times, pieces)
-                polygons.append(cells.polygon(r))
-                reaches.append(r)
-                progress.update(1)
-            polygons = _simplify_and_nest(polygons, tolerance)
+                reaches.append(reach(network, groups, d, seconds, direction, times, pieces))
+            polygons = [cells.polygon(r) for r in reaches]  # simplified, in metres
+            progress.update(len(bands))
             rows.extend(context.rows(mode, members, bands, polygons, reaches, d, which, group))
     return context.frame(rows)
 
 
 def _simplify_and_nest(polygons: list, tolerance: float) -> list:
-    """Simplify each band, then union each band into the next so that bands nest exactly."""
+    """Simplify each band, then union each band into the next so that bands nest exactly.
+
+    With ``tolerance`` 0, only nest.
+    """
     out = []
     for poly in polygons:
         if tolerance > 0:
@@ -270,9 +199,14 @@ class _Context:
         else:
             p = self.points[members[0]]
             origin_id, origin_name, lon, lat = p.id, p.name, p.lon, p.lat
-        polys_ll = gpd.GeoSeries(polygons, crs=self.network.crs_metric).to_crs(settings.storage_crs)
+        # Nested where they are delivered, in WGS-84: each band unioned into the next (in
+        # metres the projection's curvature could leave sub-millimetre slivers out).
+        polys_ll = _simplify_and_nest(gpd.GeoSeries(polygons, crs=self.network.crs_metric)
+                                      .to_crs(settings.storage_crs).values, 0)
+        polygons = gpd.GeoSeries(polys_ll, crs=settings.storage_crs).to_crs(
+            self.network.crs_metric).values
         out = []
-        for band, poly, poly_ll, r in zip(bands, polygons, polys_ll.values, reaches, strict=True):
+        for band, poly, poly_ll, r in zip(bands, polygons, polys_ll, reaches, strict=True):
             farthest = farthest_point(self.network, r, d, which, members, origins_xy)
             st: BandStats = band_stats(self.network, poly, poly_ll, r, self.stats, self.layers)
             out.append({
@@ -330,31 +264,63 @@ def write_catchments(gdf: gpd.GeoDataFrame, path) -> None:
             staged.unlink(missing_ok=True)
 
 
-def category_origins(resolutions: Iterable[Resolution], category: str
-                     ) -> tuple[list[Resolution], list[str]]:
-    """Return the resolved point places of ``category`` usable as origins, and notes on the rest.
+#: The origins of the standard set, by gazetteer id, besides every scenic area.
+STANDARD_IDS = ("wulingshan-airport", "qianjiang-station")
 
-    Unresolved places, lines (railways, scenic roads) and places flagged outside the district
-    are left out; each gets a note saying why.
 
-    Raises
-    ------
-    InputError
-        If no place of the category can be used.
+def standard_catchments(network: RoadNetwork, resolutions: list[Resolution],
+                        minutes: Iterable[float] = (15, 30, 45, 60)
+                        ) -> tuple[gpd.GeoDataFrame | None, list[str]]:
+    """Return the standard catchments of ``wuling-geo build`` and notes on what was skipped.
+
+    The set: the airport and 黔江站, each resolved scenic area (not its parts), one
+    catchment each; and the logistics places together in ``nearest`` mode. Origins without
+    a position, or too far from the network's roads, are skipped with a note.
     """
-    chosen, notes = [], []
-    members = [r for r in resolutions if r.place is not None and r.place.category == category]
-    for res in members:
-        if not res.resolved:
-            notes.append(f"{res.place.label}: skipped, no known position")
-        elif res.geometry is not None and not isinstance(res.geometry, shapely.Point):
-            notes.append(f"{res.place.label}: skipped, a {res.geometry.geom_type} is not one origin")
-        elif "outside-district" in res.flags:
-            notes.append(f"{res.place.label}: skipped, its position lies outside the district")
+    notes: list[str] = []
+    frames = as_layer_frames(resolutions)
+    by_id = {r.place.id: r for r in resolutions if r.place is not None}
+    each = []
+    for place_id in STANDARD_IDS:
+        res = by_id.get(place_id)
+        if res is None or not res.resolved:
+            notes.append(f"catchments: {res.place.label if res else place_id} skipped, no known position")
         else:
-            chosen.append(res)
-    if not chosen:
-        raise InputError(f"no place of category {category!r} has a usable position "
-                         f"({len(members)} in the gazetteer): import OSM data with 'wuling-geo "
-                         "network import FILE', use --online, or give places with --from")
-    return chosen, notes
+            each.append(res)
+    try:
+        scenic, skipped = category_origins(resolutions, "scenic")
+        each += [r for r in scenic if r.place.part_of is None]
+        notes += [f"catchments: {n}" for n in skipped]
+    except InputError as exc:
+        notes.append(f"catchments: scenic areas skipped ({exc})")
+    each = _on_network(network, each, notes)
+    parts = []
+    if each:
+        parts.append(catchments(network, each, minutes, layers=frames))
+    try:
+        logistics, skipped = category_origins(resolutions, "logistics")
+        notes += [f"catchments: {n}" for n in skipped]
+        logistics = _on_network(network, logistics, notes)
+        if logistics:
+            parts.append(catchments(network, logistics, minutes, mode="nearest", layers=frames,
+                                    group="logistics"))
+    except InputError as exc:
+        notes.append(f"catchments: nearest-facility bands for logistics skipped ({exc})")
+    if not parts:
+        return None, notes
+    gdf = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
+                           crs=settings.storage_crs)
+    return gdf, notes
+
+
+def _on_network(network: RoadNetwork, origins: list[Resolution], notes: list[str]
+                ) -> list[Resolution]:
+    kept = []
+    for res in origins:
+        try:
+            snap_origins(network, as_origins([res]))
+        except InputError as exc:
+            notes.append(f"catchments: skipped, {exc}")
+        else:
+            kept.append(res)
+    return kept

@@ -22,6 +22,7 @@ class BuildReport:
     out_dir: Path
     layers: LayerReport | None = None
     network: object | None = None  # the loaded road network, when one is cached
+    catchments: object | None = None  # the standard catchment bands (a GeoDataFrame)
     outputs: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -50,7 +51,28 @@ def _network_stage(report: BuildReport, network_dir: Path) -> None:
 
 
 def _catchments_stage(report: BuildReport, geocoder: Geocoder) -> None:
-    """Compute the standard catchments when a network is loaded (issue 4 fills this in)."""
+    """Compute the standard catchments when a network is loaded; write ``catchments.gpkg``.
+
+    The airport, 黔江站 and each scenic area get bands of their own; the logistics places
+    get nearest-facility bands. Origins without a position or off the network are skipped
+    with a note. The bands are kept on ``report.catchments`` for the map stage.
+    """
+    network = getattr(report, "network", None)
+    if network is None:
+        return
+    from .catchments import standard_catchments, write_catchments
+
+    gdf, notes = standard_catchments(network, geocoder.resolve_all())
+    report.notes.extend(notes)
+    if gdf is None:
+        report.notes.append("catchments: no origin with a known position on the network")
+        return
+    path = Path(report.out_dir) / "catchments.gpkg"
+    write_catchments(gdf, path)
+    report.catchments = gdf
+    report.outputs.append(path)
+    report.notes.append(f"catchments: {gdf['origin_id'].nunique()} origin sets, {len(gdf)} bands "
+                        f"in {path}")
 
 
 def _maps_stage(report: BuildReport, geocoder: Geocoder, maps_dir: Path) -> None:
