@@ -42,6 +42,11 @@ from .osm_network import ImportFlags as ImportFlags
 from .speed_profile import load_profile as load_speed_profile
 
 # --- catchments (issue 4)
+# isort: split
+from .catchments import catchments as catchments
+from .catchments import standard_catchments as standard_catchments
+from .catchments import write_catchments as write_catchments
+
 # --- maps (issue 5)
 # isort: split
 from .webmap import MapReport as MapReport
