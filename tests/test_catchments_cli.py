@@ -20,6 +20,7 @@ from wuling_geo._geo import utm_crs
 from wuling_geo.catchments import catchments
 from wuling_geo.cli import run
 from wuling_geo.geocode import Geocoder
+from wuling_geo.layers import LayerReport
 from wuling_geo.network import save_network
 from wuling_geo.pipeline import BuildReport, _catchments_stage
 
@@ -177,7 +178,8 @@ def test_build_stage_writes_the_standard_set(grid, tmp_path):
     out.mkdir()
     report = BuildReport(out)
     report.network = grid
-    _catchments_stage(report, Geocoder())
+    report.layers = LayerReport(resolutions=Geocoder().resolve_all())
+    _catchments_stage(report)
     path = out / "catchments.gpkg"
     assert path in report.outputs and path.exists()
     gdf = report.catchments
@@ -193,5 +195,6 @@ def test_build_stage_writes_the_standard_set(grid, tmp_path):
 
 def test_build_stage_without_network_does_nothing(tmp_path):
     report = BuildReport(tmp_path)
-    _catchments_stage(report, Geocoder())
+    report.layers = LayerReport(resolutions=Geocoder().resolve_all())
+    _catchments_stage(report)
     assert report.catchments is None and not report.outputs

@@ -83,3 +83,26 @@ def test_console_script_exit_code_and_no_traceback():
                           timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.startswith("wuling-geo: error: unknown place") and "Traceback" not in proc.stderr
+
+
+def test_build_with_a_network_draws_catchments_and_railways(capsys, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from wuling_geo.network import save_network
+
+    from .synthetic import grid_network
+
+    # A SYNTHETIC grid around 黔江站 and the airport, with one SYNTHETIC railway line.
+    net = grid_network(8, 12, spacing_m=1000, origin=(108.76, 29.43))
+    rail = gpd.GeoDataFrame({"name": ["SYNTHETIC railway"], "railway": ["rail"]},
+                            geometry=[shapely.LineString([(108.77, 29.44), (108.80, 29.50)])],
+                            crs=4326)
+    save_network(net, tmp_path / "net", extras={"railways": rail})
+    code, out, _ = cli(capsys, "-q", "build", "--out", str(tmp_path / "out"),
+                       "--network", str(tmp_path / "net"), "--maps", str(tmp_path / "maps"))
+    assert code == 0
+    assert (tmp_path / "out" / "catchments.gpkg").exists()
+    html = (tmp_path / "maps" / "qianjiang.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC railway" in html
+    assert "等时圈" in html  # catchment bands are drawn (absent from a map without them)

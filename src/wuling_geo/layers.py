@@ -34,6 +34,8 @@ class LayerReport:
     unresolved: list[Resolution] = field(default_factory=list)
     flagged: list[Resolution] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    resolutions: list[Resolution] = field(default_factory=list)
+    frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
 
 def _attribution(res: Resolution) -> str:
@@ -98,7 +100,8 @@ def write_layers(out_dir: str | Path, geocoder: Geocoder | None = None) -> Layer
     report = LayerReport(methods=Counter(r.method for r in resolutions),
                          unresolved=[r for r in resolutions if not r.resolved],
                          flagged=[r for r in resolutions if r.flags],
-                         counts={k: len(v) for k, v in frames.items()})
+                         counts={k: len(v) for k, v in frames.items()},
+                         resolutions=resolutions, frames=frames)
     stage = Path(tempfile.mkdtemp(prefix=".layers.", dir=out))
     try:
         gpkg = stage / "layers.gpkg"

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import settings
 from .geocode import Geocoder
 from .layers import LayerReport, write_layers
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from .network import RoadNetwork
 
 
 @dataclass
@@ -20,9 +26,10 @@ class BuildReport:
     """What a build produced, stage by stage."""
 
     out_dir: Path
+    network_dir: Path | None = None
     layers: LayerReport | None = None
-    network: object | None = None  # the loaded road network, when one is cached
-    catchments: object | None = None  # the standard catchment bands (a GeoDataFrame)
+    network: RoadNetwork | None = None  # the loaded road network, when one is cached
+    catchments: gpd.GeoDataFrame | None = None  # the standard catchment bands
     outputs: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -50,19 +57,18 @@ def _network_stage(report: BuildReport, network_dir: Path) -> None:
     report.notes.append(summary_line(report.network))
 
 
-def _catchments_stage(report: BuildReport, geocoder: Geocoder) -> None:
+def _catchments_stage(report: BuildReport) -> None:
     """Compute the standard catchments when a network is loaded; write ``catchments.gpkg``.
 
     The airport, 黔江站 and each scenic area get bands of their own; the logistics places
     get nearest-facility bands. Origins without a position or off the network are skipped
     with a note. The bands are kept on ``report.catchments`` for the map stage.
     """
-    network = getattr(report, "network", None)
-    if network is None:
+    if report.network is None or report.layers is None:
         return
     from .catchments import standard_catchments, write_catchments
 
-    gdf, notes = standard_catchments(network, geocoder.resolve_all())
+    gdf, notes = standard_catchments(report.network, report.layers.resolutions)
     report.notes.extend(notes)
     if gdf is None:
         report.notes.append("catchments: no origin with a known position on the network")
@@ -75,31 +81,27 @@ def _catchments_stage(report: BuildReport, geocoder: Geocoder) -> None:
                         f"in {path}")
 
 
-def _maps_stage(report: BuildReport, geocoder: Geocoder, maps_dir: Path) -> None:
+def _maps_stage(report: BuildReport, maps_dir: Path) -> None:
     """Render ``maps/qianjiang.html`` and ``maps/index.html`` from what the build has.
 
-    Layers always; main roads from ``report.network``, railways from ``report.railways`` or
-    the network folder's ``railways.parquet``, and catchments, routes and the accessibility
-    surface when earlier stages stored them on the report. The page is self-contained when the
-    offline assets are installed (``wuling-geo map-assets``), else it loads Leaflet from CDNs.
+    Layers always; main roads from ``report.network``, railways from the network folder's
+    ``railways.parquet``, and the catchment bands when the catchments stage made them. The
+    page is self-contained when the offline assets are installed (``wuling-geo map-assets``),
+    else it loads Leaflet from CDNs.
     """
     from ._map_assets import missing_assets
-    from .layers import layer_frames
     from .webmap import render_map
 
     maps_dir = Path(maps_dir)
     if not maps_dir.is_dir() and maps_dir.parent.is_dir():
         maps_dir.mkdir()
-    railways = getattr(report, "railways", None)
-    network_dir = getattr(report, "network_dir", None)
-    if railways is None and network_dir and (Path(network_dir) / "railways.parquet").is_file():
-        railways = Path(network_dir) / "railways.parquet"
+    railways = None
+    if report.network is not None and (report.network_dir / "railways.parquet").is_file():
+        railways = report.network_dir / "railways.parquet"
     offline = not missing_assets()
     map_report = render_map(
-        maps_dir / "qianjiang.html", layers=layer_frames(geocoder.resolve_all()),
-        catchments=getattr(report, "catchments", None), routes=getattr(report, "routes", None),
-        surface=getattr(report, "surface", None), network=report.network, railways=railways,
-        offline=offline)
+        maps_dir / "qianjiang.html", layers=report.layers.frames, catchments=report.catchments,
+        network=report.network, railways=railways, offline=offline)
     report.outputs.append(map_report.path)
     if map_report.index is not None:
         report.outputs.append(map_report.index)
@@ -130,10 +132,11 @@ def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
     BuildReport
     """
     geocoder = geocoder or Geocoder()
-    report = BuildReport(Path(out_dir))
-    report.layers = write_layers(out_dir, geocoder)
+    report = BuildReport(Path(out_dir),
+                         Path(network_dir) if network_dir else settings.network_dir())
+    report.layers = write_layers(out_dir, geocoder)  # geocodes every place, once
     report.outputs.extend(report.layers.paths)
-    _network_stage(report, Path(network_dir) if network_dir else settings.network_dir())
-    _catchments_stage(report, geocoder)
-    _maps_stage(report, geocoder, Path(maps_dir) if maps_dir else settings.maps_dir)
+    _network_stage(report, report.network_dir)
+    _catchments_stage(report)
+    _maps_stage(report, Path(maps_dir) if maps_dir else settings.maps_dir)
     return report
