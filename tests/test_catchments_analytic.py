@@ -218,3 +218,28 @@ def test_engine_equals_plain_union(roads, direction):
             assert fast.buffer(slack).covers(ref) and ref.buffer(slack).covers(fast)
             checked_full += np.count_nonzero(r.full)
     assert checked_full > 0
+
+
+@pytest.mark.parametrize("failure", ["noding", "everything"])
+def test_geos_failures_fall_back_to_the_plain_union(roads, monkeypatch, failure):
+    """Linework GEOS cannot node is snap-rounded; if building cells fails at all, every
+    band is the plain union of its buffered road — slower, never wrong."""
+    import wuling_geo._isochrone_polygons as iso
+
+    def broken(*_args, **_kw):
+        raise shapely.errors.GEOSException("TopologyException: simulated")
+
+    target = "node" if failure == "noding" else "polygonize"
+    monkeypatch.setattr(iso.shapely, target, broken)
+    groups = road_groups(roads)
+    cells = iso.CellIndex.build(groups, A, Q)
+    assert (len(cells.cells) == 0) == (failure == "everything")
+    times = roads.travel_time("car")
+    snap = roads.snap(*roads.nodes.iloc[len(roads.nodes) // 2][["x", "y"]])
+    d = node_times(roads, [snap], "car")[0]
+    r = reach(roads, groups, d, 600, "from", times, origin_pieces(roads, groups, [snap], times,
+                                                                  600, "from"))
+    monkeypatch.undo()
+    fast, ref = cells.polygon(r), reference_polygon(r, A, Q)
+    slack = A * (1 - math.cos(1.5 * math.pi / (4 * Q))) + 0.5
+    assert fast.buffer(slack).covers(ref) and ref.buffer(slack).covers(fast)

@@ -139,8 +139,8 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     context = _Context(network, direction, profile, access, tolerance, stats, frames, points, snaps)
     if mode == "each":
         node_time = node_times(network, snaps, profile, limit=limit, direction=direction)
-        sets = [([i], node_time[i], np.zeros(len(network.nodes), dtype=np.int64))
-                for i in range(len(points))]
+        alone = np.zeros(len(network.nodes), dtype=np.int64)  # every node reached from its one origin
+        sets = [([i], node_time[i], alone) for i in range(len(points))]
     else:
         node_time, which = nearest_times(network, snaps, profile, limit=limit, direction=direction)
         sets = [(list(range(len(points))), node_time, which)]
