@@ -20,7 +20,7 @@ from . import settings
 from ._catchment_stats import as_layer_frames, band_stats
 from ._isochrone_polygons import cell_index
 from ._road_reach import origin_pieces, reach, road_groups
-from .catchments import COLUMNS, _simplify_and_nest
+from .catchments import COLUMNS, nested_bands
 from .network import RoadNetwork, Snap
 
 
@@ -56,7 +56,8 @@ def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray, starts
     times = network.travel_time(profile)
     groups = road_groups(network)
     access = settings.catchment_access_m
-    cells = cell_index(network, groups, access, settings.catchment_quad_segs)
+    cells = cell_index(network, groups, access, settings.catchment_quad_segs,
+                       settings.catchment_simplify_m)
     limits = sorted(float(m) * 60 for m in minutes)
     polygons, reaches = [], []
     for limit in limits:
@@ -68,8 +69,7 @@ def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray, starts
         r = reach(network, groups, node_seconds, limit, "from", times, pieces)
         polygons.append(cells.polygon(r))
         reaches.append(r)
-    polygons = _simplify_and_nest(polygons, settings.catchment_simplify_m)
-    shown = gpd.GeoSeries(polygons, crs=network.crs_metric).to_crs(settings.storage_crs).values
+    polygons, shown = nested_bands(network, polygons)
     frames = as_layer_frames(layers)
     attribution = network.meta.get("attribution") or settings.osm_attribution
     rows = []

@@ -160,19 +160,23 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     return context.frame(rows)
 
 
-def _simplify_and_nest(polygons: list, tolerance: float) -> list:
-    """Simplify each band, then union each band into the next so that bands nest exactly.
+def nested_bands(network: RoadNetwork, polygons: list) -> tuple[np.ndarray, np.ndarray]:
+    """Nest band polygons (smallest first, in the network's metric CRS) exactly.
 
-    With ``tolerance`` 0, only nest.
+    Each band is unioned into the next where the bands are delivered, in WGS-84 (nesting
+    in metres, the projection's curvature could leave sub-millimetre slivers out).
+
+    Returns
+    -------
+    tuple
+        The nested polygons in the metric CRS (for statistics) and in WGS-84.
     """
-    out = []
-    for poly in polygons:
-        if tolerance > 0:
-            poly = shapely.simplify(poly, tolerance, preserve_topology=True)
-        if out:
-            poly = shapely.union(poly, out[-1])
-        out.append(poly)
-    return out
+    shown = gpd.GeoSeries(polygons, crs=network.crs_metric).to_crs(settings.storage_crs).values
+    nested = []
+    for poly in shown:
+        nested.append(shapely.union(poly, nested[-1]) if nested else poly)
+    metric = gpd.GeoSeries(nested, crs=settings.storage_crs).to_crs(network.crs_metric).values
+    return metric, np.asarray(nested, dtype=object)
 
 
 @dataclass
@@ -199,12 +203,7 @@ class _Context:
         else:
             p = self.points[members[0]]
             origin_id, origin_name, lon, lat = p.id, p.name, p.lon, p.lat
-        # Nested where they are delivered, in WGS-84: each band unioned into the next (in
-        # metres the projection's curvature could leave sub-millimetre slivers out).
-        polys_ll = _simplify_and_nest(gpd.GeoSeries(polygons, crs=self.network.crs_metric)
-                                      .to_crs(settings.storage_crs).values, 0)
-        polygons = gpd.GeoSeries(polys_ll, crs=settings.storage_crs).to_crs(
-            self.network.crs_metric).values
+        polygons, polys_ll = nested_bands(self.network, polygons)
         out = []
         for band, poly, poly_ll, r in zip(bands, polygons, polys_ll, reaches, strict=True):
             farthest = farthest_point(self.network, r, d, which, members, origins_xy)
