@@ -272,7 +272,7 @@ class CellIndex:
         near = np.zeros(len(self.cells), dtype=bool)
         if len(segments):  # cells whose box is within reach of a segment's box (a superset)
             r = self.access_m + self.tolerance + 1.0
-            boxes = shapely.box(*(shapely.bounds(segments) + [-r, -r, r, r]).T)
+            boxes = shapely.box(*(shapely.bounds(segments) + np.array([-r, -r, r, r])).T)
             near[self.tree_cells[np.unique(self.tree.query(boxes)[1])]] = True
         near[self.frame_cell] = True
         near &= cell_full
