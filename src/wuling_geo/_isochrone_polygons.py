@@ -23,7 +23,15 @@ for many bands on a large network, so the union is assembled from precomputed pa
   cells, taken in precomputed blocks where a whole block is full.
 
 The result equals the plain union of the buffered reached road (:func:`reference_polygon`;
-the tests compare them), up to the polygonal approximation of round buffer ends.
+the tests compare them), up to the polygonal approximation of round buffer ends and joins
+(GEOS draws at least one chord per 34°: within 4.3 % of ``a``).
+
+With a simplification tolerance ``t`` the cells' inner holes (and the frame cell's outer
+outline) are simplified once when the cells are built — their shared edges stay exact, so
+the coverage union still stitches — and each band's ``B`` is simplified before the full
+cells it reaches (within ``a + t``) are unioned into it: no point moves farther than ``t``
+(Douglas–Peucker). Bands simplified this way nest only up to ``t``; the caller unions each
+band into the next.
 """
 
 from __future__ import annotations
