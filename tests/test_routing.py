@@ -115,15 +115,31 @@ def test_node_times_match_networkx(net):
             assert got[pos] == pytest.approx(expected, abs=1e-6)
 
 
-def test_loop_edge_links_are_not_summed():
-    # A snapped point on a loop road (u == v) reaches the junction both ways round; the
-    # shorter way counts, not the sum of both.
+def test_loop_roads_and_parallel_roads():
     nodes = pd.DataFrame({"x": [108.70, 108.71], "y": [29.45, 29.45]},
                          index=pd.Index([1, 2], name="node"))
-    net = from_edge_list(nodes, [(1, 2), (2, 1), (2, 2)])
+    net = from_edge_list(nodes, [(1, 2), (2, 1), (2, 2), (2, 2)])
     loop = shapely.LineString([(108.71, 29.45), (108.72, 29.45), (108.72, 29.46), (108.71, 29.45)])
     net.edges.loc[2, "geometry"] = loop
-    net.edges.loc[2, "travel_time_car"] = 300.0
-    snap = Snap(2, 2, 2, 0.25, 0.0, None)
-    d = routing.node_times(net, [snap])[0]
-    assert d[net.node_position[2]] == pytest.approx(75.0)  # 0.25 × 300 back, not 75 + 225
+    net.edges.loc[3, "geometry"] = loop.reverse()
+    net.edges.loc[[2, 3], "length"] = 3000.0
+    net.edges.loc[[2, 3], "travel_time_car"] = 300.0
+    assert list(routing.reverse_edges(net)) == [1, 0, 3, 2]
+    # A point a quarter of the way round a two-way loop: back to the junction in 75 s,
+    # not round the whole loop (225 s) and not both summed (300 s).
+    d = routing.node_times(net, [Snap(2, 2, 2, 0.25, 0.0, None)])[0]
+    assert d[net.node_position[2]] == pytest.approx(75.0)
+    # The same loop one-way: the point must go on round.
+    one_way = from_edge_list(nodes, [(1, 2), (2, 1), (2, 2)])
+    one_way.edges.loc[2, ["length", "travel_time_car"]] = [3000.0, 300.0]
+    assert routing.reverse_edges(one_way)[2] == -1
+    d = routing.node_times(one_way, [Snap(2, 2, 2, 0.25, 0.0, None)])[0]
+    assert d[one_way.node_position[2]] == pytest.approx(225.0)
+
+
+def test_parallel_road_of_another_length_is_not_a_twin():
+    nodes = pd.DataFrame({"x": [108.70, 108.71], "y": [29.45, 29.45]},
+                         index=pd.Index([1, 2], name="node"))
+    net = from_edge_list(nodes, [(1, 2), (2, 1)])
+    net.edges.loc[1, "length"] = net.edges.loc[0, "length"] + 400  # a different, longer road
+    assert list(routing.reverse_edges(net)) == [-1, -1]

@@ -25,19 +25,31 @@ _AT_NODE = 1e-9  # a snap this close to an edge's end is at the junction
 
 
 def reverse_edges(network: RoadNetwork) -> np.ndarray:
-    """Return, for each edge u→v, the index of an edge v→u (-1 if the road is one-way)."""
+    """Return, for each edge u→v, the index of its twin v→u (-1 if the road is one-way).
+
+    The twin is the same road driven the other way: an edge v→u of the same length (to
+    within 0.5 m), never the edge itself. A parallel road between the same junctions, or a
+    one-way loop, has no twin.
+    """
     cached = network.__dict__.get("_reverse_edges")
     if cached is not None:
         return cached
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    lengths = network.edges["length"].to_numpy(dtype=float)
     n = max(len(network.nodes), 1)
-    fwd = u * n + v
-    back = v * n + u
+    fwd, back = u * n + v, v * n + u
     order = np.argsort(fwd, kind="stable")
-    pos = np.searchsorted(fwd[order], back)
-    pos = np.minimum(pos, len(order) - 1)
-    found = fwd[order][pos] == back
-    twin = np.where(found, order[pos], -1)
+    keys = fwd[order]
+    first = np.searchsorted(keys, back, "left")
+    stop = np.searchsorted(keys, back, "right")
+    twin = np.full(len(u), -1, dtype=np.int64)
+    me = np.arange(len(u))
+    for offset in range(int((stop - first).max(initial=0))):  # parallel edges: a few at most
+        at = first + offset
+        cand = order[np.minimum(at, len(order) - 1)]
+        ok = ((at < stop) & (twin < 0) & (cand != me)
+              & np.isclose(lengths[cand], lengths, rtol=0, atol=0.5))
+        twin[ok] = cand[ok]
     network.__dict__["_reverse_edges"] = twin
     return twin
 
