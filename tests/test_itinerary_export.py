@@ -234,7 +234,7 @@ def test_route_command_plans_prints_and_exports(setup, tmp_path, capsys):
     (["--visit", "lake", "--start-time", "16:50", "--day", "08:00-22:00"],
      r"closes at 17:00; a 2h00 visit must start by 15:00, earliest arrival 17:30"),
     (["--visit", "108.78,29.70"], r"km from the nearest road of the network"),
-    (["--optional"], r"--optional needs at least one NAME after it"),
+    (["--optional"], r"--optional needs at least one value after it"),
     (["--days", "2"], r"no stops to visit"),
 ])
 def test_route_errors_are_one_line_exit_2_and_write_nothing(setup, tmp_path, capsys, args, pattern):

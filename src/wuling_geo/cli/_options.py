@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .. import settings
+from .._errors import InputError
 from ..gazetteer import load_gazetteer
 from ..geocode import Geocoder
 
@@ -52,3 +53,43 @@ def info(message: str) -> None:
     """Print an informational line on stderr unless --quiet."""
     if not settings.quiet:
         click.echo(message, err=True)
+
+
+def _is_flag(token: str) -> bool:
+    """Whether a token is an option name (``-x``/``--xy``), not a value such as ``-3.5``."""
+    return token.startswith("-") and len(token) > 1 and not token[1].isdigit() and token != "--"
+
+
+class _SeveralValues(click.Command):
+    """A command whose options in ``several`` take one or more values after one flag.
+
+    ``--from A B --minutes 15 30`` is rewritten to ``--from A --from B --minutes 15
+    --minutes 30`` before click parses it (the options are declared ``multiple=True``).
+    """
+
+    several: tuple[str, ...] = ()
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        out: list[str] = []
+        current = None
+        for token in [*args, None]:
+            if current is not None and out[-1] == current and (
+                    token is None or _is_flag(token) or token == "--"):
+                raise InputError(f"{current} needs at least one value after it")
+            if token is None:
+                break
+            if token in self.several:
+                current = token
+                out.append(token)
+                continue
+            if _is_flag(token) or token == "--":
+                current = None
+            elif current is not None and out[-1] != current:
+                out.append(current)
+            out.append(token)
+        return super().parse_args(ctx, out)
+
+
+def several_values(*options: str) -> type[click.Command]:
+    """Return a command class whose ``options`` take several values after one flag."""
+    return type("SeveralValuesCommand", (_SeveralValues,), {"several": options})

@@ -21,43 +21,10 @@ from ._options import (
     make_geocoder,
     network_option,
     resolve_network_dir,
+    several_values,
 )
 
 CATEGORIES = ("scenic", "transport", "logistics", "industry")
-#: Options that take several values after one flag: ``--from A B --minutes 15 30``.
-_MULTI = ("--from", "--minutes")
-
-
-def _is_flag(token: str) -> bool:
-    return token.startswith("-") and len(token) > 1 and not token[1].isdigit() and token != "--"
-
-
-class _SeveralValues(click.Command):
-    """A command whose ``--from`` and ``--minutes`` take several values after one flag.
-
-    ``--from A B --minutes 15 30`` is rewritten to ``--from A --from B --minutes 15
-    --minutes 30`` before click parses it.
-    """
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        out: list[str] = []
-        current = None
-        for token in [*args, None]:
-            if current is not None and out[-1] == current and (
-                    token is None or _is_flag(token) or token == "--"):
-                raise InputError(f"{current} needs at least one value after it")
-            if token is None:
-                break
-            if token in _MULTI:
-                current = token
-                out.append(token)
-                continue
-            if _is_flag(token) or token == "--":
-                current = None
-            elif current is not None and out[-1] != current:
-                out.append(current)
-            out.append(token)
-        return super().parse_args(ctx, out)
 
 
 def _inside_summary(text: str | None) -> str:
@@ -86,7 +53,7 @@ def format_table(gdf) -> str:
     return "\n".join(lines)
 
 
-@click.command("catchments", cls=_SeveralValues)
+@click.command("catchments", cls=several_values("--from", "--minutes"))
 @network_option()
 @click.option("--from", "origins", multiple=True, metavar="ORIGIN",
               help="Places to start from (name, id or LON,LAT); several may follow one --from.")

@@ -3,7 +3,6 @@ and ``reach`` (rail/air legs then road)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
@@ -26,37 +25,14 @@ from ..multimodal import load_services, reach, write_reach
 from ..network import load_network
 from ..od_matrix import od_matrix, write_matrix
 from ..webmap import render_map
-from ._options import datum_option, info, make_geocoder, network_option, resolve_network_dir
-
-_NUMBER = re.compile(r"^-\d")
-
-
-class _ManyValues(click.Command):
-    """A command whose options named in ``many`` take one or more values each:
-    ``--from A B C`` is read as ``--from A --from B --from C``."""
-
-    many: tuple[str, ...] = ()
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        out: list[str] = []
-        current = None
-        for arg in args:
-            if arg == "--":
-                current = None
-                out.append(arg)
-            elif arg.startswith("-") and not _NUMBER.match(arg):
-                current = arg if arg in self.many else None
-                out.append(arg)
-            elif current is not None and out[-1] != current:
-                out.extend([current, arg])
-            else:
-                out.append(arg)
-        return super().parse_args(ctx, out)
-
-
-def _many(*names: str) -> type[_ManyValues]:
-    return type("ManyValues", (_ManyValues,), {"many": names})
-
+from ._options import (
+    datum_option,
+    info,
+    make_geocoder,
+    network_option,
+    resolve_network_dir,
+    several_values,
+)
 
 profile_option = click.option("--profile", type=click.Choice(["car", "truck"]), default="car",
                               show_default=True, help="Vehicle profile of the road times.")
@@ -105,7 +81,7 @@ def _render(map_out: str | None, **overlays) -> None:
 
 # ---------------------------------------------------------------- matrix
 
-@click.command("matrix", cls=_many("--from", "--to"))
+@click.command("matrix", cls=several_values("--from", "--to"))
 @network_option()
 @click.option("--from", "origins", multiple=True, metavar="PLACE...",
               help="Origins: names, ids or LON,LAT (several after one --from).")
@@ -142,7 +118,7 @@ def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, 
 
 # ---------------------------------------------------------------- access
 
-@click.command("access", cls=_many("--facilities"))
+@click.command("access", cls=several_values("--facilities"))
 @network_option()
 @click.option("--category", default=None, metavar="CATEGORY",
               help="Facilities: all resolved gazetteer places of a category (logistics, …).")
@@ -202,7 +178,7 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
 
 # ---------------------------------------------------------------- reach
 
-@click.command("reach", cls=_many("--minutes"))
+@click.command("reach", cls=several_values("--minutes"))
 @network_option()
 @click.option("--from", "start", required=True, metavar="PLACE",
               help="Start: a stop of the services file, a gazetteer place, or LON,LAT "

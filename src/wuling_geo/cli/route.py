@@ -11,42 +11,7 @@ from .._files import check_output_folder
 from ..itinerary import plan_itinerary
 from ..itinerary_export import format_text, write_itinerary
 from ..network import PROFILES, load_network
-from ._options import datum_option, make_geocoder, network_option, resolve_network_dir
-
-#: Options that take several values after one flag: ``--visit A B C``.
-_MULTI = ("--visit", "--optional", "--dwell")
-
-
-def _is_flag(token: str) -> bool:
-    return token.startswith("-") and len(token) > 1 and not token[1].isdigit() and token != "--"
-
-
-class _MultiValueCommand(click.Command):
-    """A command whose ``--visit``/``--optional``/``--dwell`` accept several values.
-
-    ``--visit A B --optional C`` is rewritten to ``--visit A --visit B --optional C``
-    before click parses it.
-    """
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        out: list[str] = []
-        current = None
-        for token in [*args, None]:
-            if current is not None and out[-1] == current and (
-                    token is None or _is_flag(token) or token == "--"):
-                raise InputError(f"{current} needs at least one NAME after it")
-            if token is None:
-                break
-            if token in _MULTI:
-                current = token
-                out.append(token)
-                continue
-            if _is_flag(token) or token == "--":
-                current = None
-            elif current is not None and out[-1] != current:
-                out.append(current)
-            out.append(token)
-        return super().parse_args(ctx, out)
+from ._options import datum_option, make_geocoder, network_option, resolve_network_dir, several_values
 
 
 def _days(text: str) -> int:
@@ -66,7 +31,7 @@ def _dwell(items: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@click.command("route", cls=_MultiValueCommand)
+@click.command("route", cls=several_values("--visit", "--optional", "--dwell"))
 @network_option()
 @click.option("--start", required=True, metavar="NAME", help="Where day 1 begins (name, id or LON,LAT).")
 @click.option("--visit", "visits", multiple=True, metavar="NAME",
