@@ -30,3 +30,15 @@ def closed_port_url():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def network_dir(tmp_path_factory):
+    """A saved SYNTHETIC grid over part of the district (covers 黔江站, JIQ and the seat)."""
+    from wuling_geo.network import save_network
+
+    from .synthetic import grid_network
+
+    folder = tmp_path_factory.mktemp("net") / "network"
+    save_network(grid_network(12, 14, spacing_m=1000, origin=(108.74, 29.42)), folder)
+    return folder

@@ -18,9 +18,8 @@ from wuling_geo._errors import InputError
 from wuling_geo._hexgrid import hex_area_m2, hex_grid
 from wuling_geo.accessibility import FacilitySearch, access_summary, accessibility_surface
 from wuling_geo.catchments import catchments
-from wuling_geo.cli import run
-from wuling_geo.network import save_network
 
+from .helpers import cli
 from .synthetic import from_edge_list, grid_network
 
 wg_settings.quiet = True
@@ -197,20 +196,6 @@ def test_summary_shares():
 
 
 # ---------------------------------------------------------------- CLI
-
-@pytest.fixture(scope="module")
-def network_dir(tmp_path_factory):
-    """A SYNTHETIC grid over part of the district (covers 黔江站, JIQ and the seat)."""
-    folder = tmp_path_factory.mktemp("net") / "network"
-    save_network(grid_network(12, 14, spacing_m=1000, origin=(108.74, 29.42)), folder)
-    return folder
-
-
-def cli(capsys, *args):
-    code = run(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def test_cli_access_writes_layers_and_summary(capsys, tmp_path, network_dir):
     out = tmp_path / "access.gpkg"

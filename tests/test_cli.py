@@ -4,13 +4,7 @@ import sys
 
 import pytest
 
-from wuling_geo.cli import run
-
-
-def cli(capsys, *args):
-    code = run(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from .helpers import cli
 
 
 def test_help_lists_subcommands(capsys):

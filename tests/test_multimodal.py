@@ -16,10 +16,9 @@ from wuling_geo import settings as wg_settings
 from wuling_geo._errors import InputError
 from wuling_geo.catchments import COLUMNS as CATCHMENT_COLUMNS
 from wuling_geo.catchments import catchments
-from wuling_geo.cli import run
 from wuling_geo.multimodal import load_services, parse_services, reach
-from wuling_geo.network import save_network
 
+from .helpers import cli
 from .synthetic import from_edge_list, grid_network
 
 wg_settings.quiet = True
@@ -251,20 +250,6 @@ def test_gcj02_stop_is_converted():
 
 
 # ---------------------------------------------------------------- CLI
-
-@pytest.fixture(scope="module")
-def network_dir(tmp_path_factory):
-    """A SYNTHETIC grid over part of the district (covers 黔江站, JIQ and the seat)."""
-    folder = tmp_path_factory.mktemp("net") / "network"
-    save_network(grid_network(12, 14, spacing_m=1000, origin=(108.74, 29.42)), folder)
-    return folder
-
-
-def cli(capsys, *args):
-    code = run(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def write_services(folder: Path, text: str) -> Path:
     path = folder / "svc.toml"

@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 from wuling_geo import routing
 from wuling_geo import settings as wg_settings
 from wuling_geo._errors import InputError
-from wuling_geo.cli import run
-from wuling_geo.network import save_network
 from wuling_geo.od_matrix import od_matrix, write_matrix
 
+from .helpers import cli
 from .synthetic import from_edge_list, grid_network
 
 wg_settings.quiet = True
@@ -207,20 +206,6 @@ def test_no_origins_is_an_input_error():
 
 
 # ---------------------------------------------------------------- files and CLI
-
-@pytest.fixture(scope="module")
-def network_dir(tmp_path_factory):
-    """A SYNTHETIC grid over part of the district (covers 黔江站, JIQ and the seat)."""
-    folder = tmp_path_factory.mktemp("net") / "network"
-    save_network(grid_network(12, 14, spacing_m=1000, origin=(108.74, 29.42)), folder)
-    return folder
-
-
-def cli(capsys, *args):
-    code = run(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def test_write_matrix_csv_and_parquet(tmp_path):
     net = grid_network(3, 3)
