@@ -162,7 +162,7 @@ class BuildOptions:
 
 
 @dataclass
-class BuildReport:
+class HygieneReport:
     """What graph hygiene did."""
 
     components: int = 0
@@ -181,7 +181,7 @@ class BuildReport:
 
 def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOptions,
                   places: pd.DataFrame | None = None, landuse: gpd.GeoSeries | None = None,
-                  meta: dict[str, Any] | None = None) -> tuple[RoadNetwork, BuildReport]:
+                  meta: dict[str, Any] | None = None) -> tuple[RoadNetwork, HygieneReport]:
     """Finish a network: consolidate, keep the largest strong component, add speeds.
 
     Parameters
@@ -199,7 +199,7 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     Returns
     -------
     tuple
-        The network and a :class:`BuildReport`.
+        The network and a :class:`HygieneReport`.
 
     Raises
     ------
@@ -208,7 +208,7 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     """
     if len(edges) == 0:
         raise NetworkError("no drivable edges to build a network from")
-    report = BuildReport()
+    report = HygieneReport()
     west, south, east, north = edges.total_bounds
     crs_metric = utm_crs((west + east) / 2, (south + north) / 2)
     if options.consolidate_m:
@@ -243,7 +243,7 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
 
 
 def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
-                             report: BuildReport | None = None
+                             report: HygieneReport | None = None
                              ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Return the nodes and edges of the largest strongly connected component.
 
