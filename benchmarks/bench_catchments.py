@@ -4,9 +4,11 @@ SYNTHETIC road-like networks (benchmarks/synthetic_roads.py; not Qianjiang data)
 20k and 100k nodes; 30 origins × 4 bands (15, 30, 45, 60 min), polygons included.
 
 (a) this engine: ``wuling_geo.catchments.catchments`` — one time-limited scipy Dijkstra per
-    origin, reached road cut exactly, polygons from precomputed cells + chained buffers. Its
+    origin, reached road cut exactly, polygons assembled from the precomputed cells' rings
+    and each band's buffered frontier (chained buffers, unioned on a thread per core). Its
     one-off per-network precomputation (the cells of the road map, cached on the network)
-    is timed in the first call and also shown on its own.
+    is timed in the first call and also shown on its own; the cached run is also timed on
+    one thread.
 (b) the osmnx examples' recipe (notebook "isolines-isochrones", ``make_iso_polys``):
     ``nx.ego_graph(G, node, radius=t, distance="travel_time")`` per origin and band, then
     nodes and edges buffered (here by the same 200 m access distance) and ``union_all``.
@@ -41,6 +43,7 @@ from benchmarks.synthetic_roads import road_network
 from wuling_geo import settings
 from wuling_geo._isochrone_polygons import cell_index
 from wuling_geo._road_reach import road_groups
+from wuling_geo._threads import worker_count
 from wuling_geo.catchments import catchments
 from wuling_geo.routing import nearest_times, node_times
 
@@ -108,14 +111,19 @@ def run_size(n_nodes: int, n_origins: int, recipe_origins: int, seed: int) -> No
     _, again, _ = measure(catchments, net, pts, BANDS, stats=False)
     fresh = road_network(n_nodes, seed)
     _, pre, _ = measure(lambda: cell_index(fresh, road_groups(fresh), settings.catchment_access_m,
-                                           settings.catchment_quad_segs))
+                                           settings.catchment_quad_segs,
+                                           settings.catchment_simplify_m))
+    settings.workers = 1
+    _, one_thread, _ = measure(catchments, net, pts, BANDS, stats=False)
+    settings.workers = None
     _, with_stats, _ = measure(catchments, net, pts, BANDS)
     rss_a = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(a) engine, {n_origins} origins × {len(BANDS)} bands, polygons included:")
     print(f"    first call {first:7.2f} s  (of which cell precomputation {pre:.2f} s, once per "
           f"network)")
     print(f"    next calls {again:7.2f} s  ({1000 * again / (n_origins * len(BANDS)):.0f} ms per "
-          f"band);  with district share + features {with_stats:.2f} s")
+          f"band) on {worker_count()} threads, {one_thread:.2f} s on one;  with district share "
+          f"+ features {with_stats:.2f} s")
     print(f"    peak traced memory {peak_a:7.0f} MiB;  process max RSS {rss_a:.0f} MiB "
           f"(before: {rss0:.0f} MiB)")
     coords = int(shapely.get_num_coordinates(gdf.geometry.values).sum())

@@ -29,6 +29,7 @@ X0, Y0 = Transformer.from_crs("EPSG:4326", CRS, always_xy=True).transform(*CENTR
 A = 150.0
 Q = wg_settings.catchment_quad_segs
 SLACK = A * (1 - math.cos(1.5 * math.pi / (4 * Q))) + 0.5
+MM_DEG = 1e-3 / 111_000  # 1 mm in degrees (a degree of latitude is 111 km; longitude less)
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                 report_multiple_bugs=False)
 
@@ -81,9 +82,11 @@ def test_bands_are_nested_and_grow(case, direction, tolerance):
         rows = rows.sort_values("minutes")
         polys = list(rows.geometry)
         for small, large in itertools.pairwise(polys):
-            # nested exactly, up to the rounding of the overlay (covers() itself can trip
-            # over collinear shared edges, so measure what sticks out)
-            assert shapely.difference(small, large).area <= 1e-12 * small.area
+            # nested exactly, up to the rounding of the overlay: what sticks out (covers()
+            # itself can trip over collinear shared edges) is slivers under 1 mm wide on
+            # average — GEOS snaps nearly coincident outlines (equal buffers of a road)
+            out = shapely.difference(small, large)
+            assert out.area <= MM_DEG * out.length / 2
             assert large.is_valid
         assert np.all(np.diff(rows["area_km2"]) >= -1e-9)
         assert np.all(np.diff(rows["road_km"]) >= -1e-9)

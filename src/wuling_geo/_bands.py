@@ -17,10 +17,11 @@ import geopandas as gpd
 import numpy as np
 
 from . import settings
+from ._band_rings import nested_polygons
 from ._catchment_stats import as_layer_frames, band_stats
 from ._isochrone_polygons import cell_index
 from ._road_reach import origin_pieces, reach, road_groups
-from .catchments import COLUMNS, nested_bands
+from .catchments import COLUMNS, metric_bands
 from .network import RoadNetwork, Snap
 
 
@@ -59,7 +60,7 @@ def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray, starts
     cells = cell_index(network, groups, access, settings.catchment_quad_segs,
                        settings.catchment_simplify_m)
     limits = sorted(float(m) * 60 for m in minutes)
-    polygons, reaches = [], []
+    reaches, frontiers = [], []
     for limit in limits:
         pieces = []
         for i, (snap, start) in enumerate(zip(starts, offsets, strict=True)):
@@ -67,9 +68,10 @@ def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray, starts
                 pieces += [(g, s, e, i) for g, s, e, _ in
                            origin_pieces(network, groups, [snap], times, limit - start, "from")]
         r = reach(network, groups, node_seconds, limit, "from", times, pieces)
-        polygons.append(cells.polygon(r))
         reaches.append(r)
-    polygons, shown = nested_bands(network, polygons)
+        frontiers.append(cells.frontier(r))
+    shown = nested_polygons(cells, frontiers)
+    polygons = metric_bands(network, shown)
     frames = as_layer_frames(layers)
     attribution = network.meta.get("attribution") or settings.osm_attribution
     rows = []

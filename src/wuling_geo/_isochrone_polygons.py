@@ -6,49 +6,50 @@ the reached parts of cut edges, see :mod:`._road_reach`) grown by the access dis
 nothing is a hull of nodes.
 
 Unioning tens of thousands of buffered segments costs 50–150 µs each in GEOS, far too slow
-for many bands on a large network, so the union is assembled from precomputed parts:
+for many bands on a large network, so most of the union is precomputed:
 
 * The road linework, noded (a bridge crosses a road without a junction) and framed,
   splits the plane into *cells*: the faces of the planar road map (:func:`shapely.polygonize`).
 * A cell whose boundary roads and inner dead ends are all reached is *full*. For a full
   cell ``C``, ``P ∩ C = C ∩ buffer(∂C ∪ inner roads, a)`` — a point of ``C`` whose nearest
-  road lies outside ``C`` is nearer to ``∂C`` — so that part, ``Q_C`` (``C`` minus ``C``
-  shrunk by ``a``, minus the buffered dead ends), is computed once per network.
+  road lies outside ``C`` is nearer to ``∂C`` — that is ``C`` less its *hole*: ``C`` shrunk
+  by ``a``, less the buffered dead ends, computed once per network. (For the frame cell
+  outside the road map: the part within ``a`` of its roads.)
 * Every reached road that is cut or borders a cell that is not full is buffered and
-  unioned per band (``B``), in long chains (few, long buffers union far faster than many
-  short ones). Any point of ``P`` outside the full cells is within ``a`` of such a road:
-  on the straight line to its nearest reached point, the first reached point lies on a
-  cell that is not full. The full cells within ``a`` of ``B`` are unioned into it.
-* ``P`` is the coverage union (exact shared edges, linear time) of that and the other full
-  cells, taken in precomputed blocks where a whole block is full.
+  unioned per band (the *frontier* ``F``), in long chains (few, long buffers union far
+  faster than many short ones). Any point of ``P`` outside the full cells is within ``a``
+  of such a road: on the straight line to its nearest reached point, the first reached
+  point lies on a cell that is not full.
+* ``P`` is then put together from rings (:mod:`._band_rings`): the rings of ``F`` outside
+  the full cells and the full cells' own rings. No overlay of the full cells is needed.
 
 The result equals the plain union of the buffered reached road (:func:`reference_polygon`;
 the tests compare them), up to the polygonal approximation of round buffer ends and joins
 (GEOS draws at least one chord per 34°: within 4.3 % of ``a``).
 
-With a simplification tolerance ``t`` the cells' inner holes (and the frame cell's outer
-outline) are simplified once when the cells are built — their shared edges stay exact, so
-the coverage union still stitches — and each band's ``B`` is simplified before the full
-cells it reaches (within ``a + t``) are unioned into it: no point moves farther than ``t``
-(Douglas–Peucker). Bands simplified this way nest only up to ``t``; the caller unions each
-band into the next.
+With a simplification tolerance ``t`` the cells' holes (and the frame cell's outer
+outline) are simplified once when the cells are built, and each band's ``F`` before it is
+assembled: no point moves farther than ``t`` (Douglas–Peucker).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
+from pyproj import CRS, Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.errors import GEOSException
 
+from . import settings
+from ._band_rings import Rings, nested_polygons
 from ._road_reach import Reach, RoadGroups
 
 _TOUCH_M = 5e-3  # a piece whose mid-point lies within this of a cell bounds it or lies in it
 _GRID_M = 1e-3  # snap-rounding grid for linework floating-point noding cannot node
-_BLOCK_CELLS = 256  # cells per precomputed block, roughly
 _SLIVER_M = 0.01  # cells narrower than this are not kept
 
 
@@ -91,20 +92,6 @@ def buffer_union(lines: np.ndarray, start: np.ndarray, end: np.ndarray, distance
     return shapely.union_all(shapely.buffer(parts, distance, quad_segs=quad_segs))
 
 
-def _stitch(parts, exact: bool) -> shapely.Geometry:
-    """Union polygons that meet only along shared edges.
-
-    A linear-time coverage union when the cells are an exact coverage, else (or if GEOS
-    finds them mis-noded) a full union.
-    """
-    if exact:
-        try:
-            return shapely.coverage_union_all(parts)
-        except GEOSException:
-            pass
-    return shapely.union_all(parts)
-
-
 def _simplified(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry:
     """Douglas–Peucker to ``tolerance`` (no point moves farther), topology kept if needed."""
     if tolerance <= 0 or geom.is_empty:
@@ -122,15 +109,23 @@ def _point_keys(points: np.ndarray) -> np.ndarray:
     return keys.ravel()
 
 
+@dataclass(frozen=True)
+class CellRings:
+    """The full-cell rings of every cell (see :mod:`._band_rings`) and the cell of each."""
+
+    rings: Rings
+    cell: np.ndarray
+
+
 @dataclass
 class CellIndex:
     """Precomputed cells of a network's road map for one access distance (see module doc)."""
 
     access_m: float
     quad_segs: int
-    tolerance: float  # the free rings of the cells' parts are simplified to this (m)
+    tolerance: float  # the cells' holes are simplified to this (m)
     cells: np.ndarray  # polygons (metric)
-    q: np.ndarray  # each cell's part within access_m of its own roads
+    own: np.ndarray  # per cell: its hole, or None
     pc_piece: np.ndarray  # piece–cell incidences: the piece bounds the cell or lies inside it
     pc_cell: np.ndarray
     pg_piece: np.ndarray  # piece–group incidences: the road group covers the piece
@@ -139,34 +134,33 @@ class CellIndex:
     n_pieces: int
     n_groups: int
     frame_cell: int
-    exact: bool  # whether the cells tile the frame exactly (a valid coverage)
-    block: np.ndarray  # block id of each cell
     tree: shapely.STRtree  # of the cells other than the frame cell
     tree_cells: np.ndarray
-    _block_geom: dict[int, shapely.Geometry] = field(default_factory=dict)
+    crs: CRS | None = None  # the metric CRS, for bands delivered in WGS-84
+    _storage: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ build
     @classmethod
     def build(cls, groups: RoadGroups, access_m: float, quad_segs: int,
-              tolerance: float = 0.0) -> CellIndex:
+              tolerance: float = 0.0, crs: CRS | None = None) -> CellIndex:
         """Return the cells of the road map of ``groups`` for access distance ``access_m``.
 
-        With a ``tolerance``, the parts' free rings (not the cell edges they share) are
-        simplified to it once, here. Should GEOS fail on degenerate linework (roads
-        overlapping within millimetres), the index has no cells: every band is then the
-        plain union of its buffered road.
+        With a ``tolerance``, the holes of the cells are simplified to it once, here.
+        Should GEOS fail on degenerate linework (roads overlapping within millimetres), the
+        index has no cells: every band is then the plain union of its buffered road.
+        ``crs`` is the groups' metric CRS (needed to deliver bands in WGS-84).
         """
         try:
-            return cls._build(groups, float(access_m), quad_segs, float(tolerance))
+            return cls._build(groups, float(access_m), quad_segs, float(tolerance), crs)
         except GEOSException:
             none = np.empty(0, dtype=np.int64)
             return cls(float(access_m), quad_segs, float(tolerance), np.empty(0, dtype=object),
                        np.empty(0, dtype=object), none, none, none, none, np.empty(0, dtype=bool),
-                       0, len(groups), -1, False, none, shapely.STRtree([]), none)
+                       0, len(groups), -1, shapely.STRtree([]), none, crs)
 
     @classmethod
-    def _build(cls, groups: RoadGroups, a: float, quad_segs: int, tolerance: float
-               ) -> CellIndex:
+    def _build(cls, groups: RoadGroups, a: float, quad_segs: int, tolerance: float,
+               crs: CRS | None) -> CellIndex:
         lines = groups.geometry[shapely.length(groups.geometry) > 0]
         try:
             noded = shapely.node(shapely.multilinestrings(lines))
@@ -181,23 +175,16 @@ class CellIndex:
         # Slivers under 1 cm wide (nearly coincident roads, rounding) are left out as gaps:
         # the roads around a gap are never interior, so their buffers are always unioned.
         faces = faces[2 * shapely.area(faces) > _SLIVER_M * shapely.length(faces)]
-        # Whether the cells tile the frame (up to the slivers): a coverage GEOS can stitch.
-        exact = bool(abs(shapely.area(faces).sum() - frame.area) <= 1e-9 * frame.area)
         corner = shapely.Point(west - margin / 2, south - margin / 2)
         frame_cell = int(np.nonzero(shapely.intersects(faces, corner))[0][0])
         pc_piece, pc_cell, always_open, mid = cls._incidences(pieces, faces, frame_cell)
         pg_piece, pg_group = shapely.STRtree(groups.geometry).query(
             mid, predicate="dwithin", distance=_TOUCH_M)
-        q = cls._parts(faces, pieces, pc_piece, pc_cell, frame_cell, a, quad_segs, tolerance)
-        centre = shapely.get_coordinates(shapely.point_on_surface(faces))
-        side = max(np.sqrt((east - west) * (north - south) * _BLOCK_CELLS / len(faces)), 1.0)
-        cell_key = np.floor((centre - [west, south]) / side).astype(np.int64)
-        _, block = np.unique(cell_key[:, 0] * 1_000_003 + cell_key[:, 1], return_inverse=True)
+        own = cls._own(faces, pieces, pc_piece, pc_cell, frame_cell, a, quad_segs, tolerance)
         others = np.delete(np.arange(len(faces)), frame_cell)
-        return cls(a, quad_segs, tolerance, faces, q, pc_piece, pc_cell, pg_piece, pg_group,
-                   always_open,
-                   len(pieces), len(groups), frame_cell, exact, block.ravel(),
-                   shapely.STRtree(faces[others]), others)
+        return cls(a, quad_segs, tolerance, faces, own, pc_piece, pc_cell, pg_piece, pg_group,
+                   always_open, len(pieces), len(groups), frame_cell,
+                   shapely.STRtree(faces[others]), others, crs)
 
     @staticmethod
     def _incidences(pieces, faces, frame_cell):
@@ -223,9 +210,13 @@ class CellIndex:
         return p[order], c[order], always_open, mid
 
     @staticmethod
-    def _parts(faces, pieces, pc_piece, pc_cell, frame_cell, a, quad_segs, tolerance):
-        """Return ``Q_C`` for every cell: the cell minus its points farther than ``a`` from its roads."""
-        q = faces.copy()
+    def _own(faces, pieces, pc_piece, pc_cell, frame_cell, a, quad_segs, tolerance):
+        """Return each cell's hole (None for none, and for the frame cell).
+
+        A cell's hole is the cell shrunk by ``a`` less its dead ends buffered by ``a``: the
+        points of the cell farther than ``a`` from every road.
+        """
+        own = np.full(len(faces), None, dtype=object)
         count = np.bincount(pc_piece, minlength=len(pieces))
         inner = count[pc_piece] == 1
         inner_of: dict[int, list[int]] = {}
@@ -243,54 +234,81 @@ class CellIndex:
                 hole = hole.difference(shapely.union_all(near))
                 if hole.is_empty:
                     continue
-            # The hole lies at least a from the cell's edges: simplifying it keeps them exact.
-            q[cell] = faces[cell].difference(_simplified(hole, tolerance))
-        own = pieces[pc_piece[pc_cell == frame_cell]]
-        if len(own):
-            keys = _point_keys(np.concatenate([shapely.get_point(own, 0), shapely.get_point(own, -1)]))
-            reach = buffer_union(own, keys[: len(own)], keys[len(own):], a, quad_segs)
-            q[frame_cell] = faces[frame_cell].intersection(_simplified(reach, tolerance))
-        else:  # pragma: no cover - a frame always holds the road map's outline
-            q[frame_cell] = shapely.Polygon()
-        return q
+            # The hole lies at least a from the cell's edges: simplifying it keeps it inside.
+            own[cell] = _simplified(hole, tolerance)
+        return own
+
+    # ------------------------------------------------------------------ per CRS
+    def transforms(self, crs: str) -> tuple[Any, Any]:
+        """Return (metric → ``crs``, ``crs`` → metric) coordinate maps; ``None`` for metric."""
+        if crs == "metric":
+            return None, lambda xy: xy
+        if self.crs is None:
+            raise ValueError("this cell index has no CRS: build it with crs= to deliver WGS-84")
+        if "to" not in self._storage:
+            fwd = Transformer.from_crs(self.crs, settings.storage_crs, always_xy=True)
+            back = Transformer.from_crs(settings.storage_crs, self.crs, always_xy=True)
+            self._storage["to"] = (lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])),
+                                   lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+        return self._storage["to"]
+
+    def own_geometry(self, crs: str) -> np.ndarray:
+        """Return :attr:`own` in ``"metric"`` or ``"storage"`` (WGS-84) coordinates."""
+        if crs == "metric":
+            return self.own
+        if "own" not in self._storage:
+            to_out, _ = self.transforms(crs)
+            geoms = self.own.copy()
+            has = ~shapely.is_missing(geoms)
+            geoms[has] = shapely.transform(geoms[has], to_out)
+            self._storage["own"] = geoms
+        return self._storage["own"]
+
+    def own_rings(self, crs: str) -> CellRings:
+        """Return the rings of every cell's hole: holes of a band (an island in one, a shell)."""
+        key = f"rings-{crs}"
+        if key not in self._storage:
+            geoms = self.own_geometry(crs)
+            which = np.nonzero(~shapely.is_missing(geoms))[0]
+            parts, of = shapely.get_parts(geoms[which], return_index=True)
+            rings, part = Rings.of_parts(parts, flip=True)
+            self._storage[key] = CellRings(rings, which[of[part]])
+        return self._storage[key]
+
+    def cell_of(self, xy: np.ndarray) -> np.ndarray:
+        """Return the inner cell each metric point lies in (the points lie inside cells)."""
+        p, c = self.tree.query(shapely.points(xy), predicate="intersects")
+        out = np.full(len(xy), -1, dtype=np.int64)
+        out[p] = self.tree_cells[c]
+        return out
+
+    def in_full(self, xy: np.ndarray, full: np.ndarray) -> np.ndarray:
+        """Return whether metric points lie in (or on the edge of) a full inner cell."""
+        out = np.zeros(len(xy), dtype=bool)
+        if len(xy) == 0 or len(self.cells) == 0:
+            return out
+        p, c = self.tree.query(shapely.points(xy), predicate="intersects")
+        out[p[full[self.tree_cells[c]]]] = True
+        return out  # the frame cell is never full
 
     # ------------------------------------------------------------------ per band
-    def _block(self, b: int) -> shapely.Geometry:
-        geom = self._block_geom.get(b)
-        if geom is None:
-            geom = _stitch(self.q[self.block == b], self.exact)
-            self._block_geom[b] = geom
-        return geom
+    def frontier(self, reach: Reach) -> tuple[np.ndarray, shapely.Geometry]:
+        """Return the full cells of a band and its buffered frontier ``F`` (metric, simplified)."""
+        if not reach.touched.any():
+            return np.zeros(len(self.cells), dtype=bool), shapely.Polygon()
+        cell_full, border = self._classify(reach)
+        segments, start, end = reach.segments(border, keys=True)
+        frontier = buffer_union(segments, start, end, self.access_m, self.quad_segs)
+        return cell_full, _simplified(frontier, self.tolerance)
 
     def polygon(self, reach: Reach) -> shapely.Geometry:
         """Return ``buffer(reached road, access_m)`` as one (Multi)Polygon in metric CRS.
 
-        With the index's ``tolerance`` the polygon comes simplified: the cells' parts were
-        simplified once, the frontier is simplified here (no point moves farther than the
-        tolerance). Bands of one origin nest only up to that: union them to nest exactly.
+        With the index's ``tolerance`` the polygon comes simplified (no point moves farther
+        than the tolerance). Bands of one origin nest only up to that: use
+        :func:`._band_rings.nested_polygons` for exactly nested bands.
         """
-        if not reach.touched.any():
-            return shapely.Polygon()
-        cell_full, border = self._classify(reach)
-        segments, start, end = reach.segments(border, keys=True)
-        frontier = _simplified(buffer_union(segments, start, end, self.access_m, self.quad_segs),
-                               self.tolerance)
-        if not cell_full.any():
-            return frontier
-        near = np.zeros(len(self.cells), dtype=bool)
-        if len(segments):  # cells whose box is within reach of a segment's box (a superset)
-            r = self.access_m + self.tolerance + 1.0
-            boxes = shapely.box(*(shapely.bounds(segments) + np.array([-r, -r, r, r])).T)
-            near[self.tree_cells[np.unique(self.tree.query(boxes)[1])]] = True
-        near[self.frame_cell] = True
-        near &= cell_full
-        far = cell_full & ~near
-        local = shapely.union(frontier, _stitch(self.q[near], self.exact))
-        whole = np.bincount(self.block, weights=~far) == 0
-        parts = [self._block(int(b)) for b in np.nonzero(whole)[0]]
-        parts.extend(self.q[far & ~whole[self.block]])
-        parts.extend(shapely.get_parts(local))
-        return _stitch([p for p in parts if not p.is_empty], self.exact)
+        return nested_polygons(self, [self.frontier(reach)], crs="metric")[0]
 
     def _classify(self, reach: Reach) -> tuple[np.ndarray, np.ndarray]:
         """Return the full cells and the roads to buffer this band (see the module doc)."""
@@ -300,6 +318,8 @@ class CellIndex:
         missing = np.bincount(self.pc_cell, weights=~piece_full[self.pc_piece],
                               minlength=len(self.cells))
         cell_full = missing == 0
+        if self.frame_cell >= 0:  # a band's outer outline always comes from F
+            cell_full[self.frame_cell] = False
         # A piece is interior when every cell it bounds or lies in is full.
         bad = np.bincount(self.pc_piece, weights=~cell_full[self.pc_cell], minlength=self.n_pieces)
         interior = (bad == 0) & ~self.always_open
@@ -315,7 +335,7 @@ def cell_index(network, groups: RoadGroups, access_m: float, quad_segs: int,
     cache = network.__dict__.setdefault("_cell_index", {})
     key = (float(access_m), int(quad_segs), float(tolerance))
     if key not in cache:
-        cache[key] = CellIndex.build(groups, access_m, quad_segs, tolerance)
+        cache[key] = CellIndex.build(groups, access_m, quad_segs, tolerance, network.crs_metric)
     return cache[key]
 
 

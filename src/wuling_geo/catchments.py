@@ -11,15 +11,16 @@ simplified, bands nested. Each row carries reach statistics (:mod:`._catchment_s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from . import settings
+from ._band_rings import nested_polygons
 from ._catchment_origins import Origin, as_origins, category_origins, snap_origins
 from ._catchment_stats import BandStats, as_layer_frames, band_stats, farthest_point, metric_points
 from ._errors import InputError, NetworkError
@@ -27,9 +28,10 @@ from ._files import atomic_path
 from ._isochrone_polygons import cell_index
 from ._progress import bar
 from ._road_reach import origin_pieces, reach, road_groups
+from ._threads import ordered_map
 from .geocode import Resolution
 from .network import RoadNetwork, Snap
-from .routing import DIRECTIONS, nearest_times, node_times
+from .routing import DIRECTIONS, nearest_times, node_times, reverse_edges
 
 __all__ = ["COLUMNS", "MODES", "STANDARD_IDS", "Origin", "as_origins", "catchments",
            "category_origins", "check_minutes", "snap_origins", "standard_catchments",
@@ -144,39 +146,36 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     else:
         node_time, which = nearest_times(network, snaps, profile, limit=limit, direction=direction)
         sets = [(list(range(len(points))), node_time, which)]
+    # Caches shared by the threads below, filled here first.
+    reverse_edges(network)
+    cells.own_rings("storage")
+
+    def band(item: tuple[int, float]):
+        k, minutes = item
+        members, d, _ = sets[k]
+        seconds = minutes * 60.0
+        pieces = origin_pieces(network, groups, [snaps[i] for i in members], times, seconds,
+                               direction)
+        pieces = [(g, s, e, members[o]) for g, s, e, o in pieces]
+        r = reach(network, groups, d, seconds, direction, times, pieces)
+        return r, cells.frontier(r)
+
     rows = []
-    with bar("catchments", total=len(sets) * len(bands), unit="band") as progress:
+    with (closing(ordered_map(band, [(k, b) for k in range(len(sets)) for b in bands])) as done,
+          bar("catchments", total=len(sets) * len(bands), unit="band") as progress):
         for members, d, which in sets:
-            sub = [snaps[i] for i in members]
-            reaches = []
-            for band in bands:
-                seconds = band * 60.0
-                pieces = origin_pieces(network, groups, sub, times, seconds, direction)
-                pieces = [(g, s, e, members[o]) for g, s, e, o in pieces]
-                reaches.append(reach(network, groups, d, seconds, direction, times, pieces))
-            polygons = [cells.polygon(r) for r in reaches]  # simplified, in metres
+            got = [next(done) for _ in bands]
+            polygons = nested_polygons(cells, [frontier for _, frontier in got])
+            reaches = [r for r, _ in got]
             progress.update(len(bands))
             rows.extend(context.rows(mode, members, bands, polygons, reaches, d, which, group))
     return context.frame(rows)
 
 
-def nested_bands(network: RoadNetwork, polygons: list) -> tuple[np.ndarray, np.ndarray]:
-    """Nest band polygons (smallest first, in the network's metric CRS) exactly.
-
-    Each band is unioned into the next where the bands are delivered, in WGS-84 (nesting
-    in metres, the projection's curvature could leave sub-millimetre slivers out).
-
-    Returns
-    -------
-    tuple
-        The nested polygons in the metric CRS (for statistics) and in WGS-84.
-    """
-    shown = gpd.GeoSeries(polygons, crs=network.crs_metric).to_crs(settings.storage_crs).values
-    nested = []
-    for poly in shown:
-        nested.append(shapely.union(poly, nested[-1]) if nested else poly)
-    metric = gpd.GeoSeries(nested, crs=settings.storage_crs).to_crs(network.crs_metric).values
-    return metric, np.asarray(nested, dtype=object)
+def metric_bands(network: RoadNetwork, polygons: list) -> np.ndarray:
+    """Return band polygons (WGS-84) in the network's metric CRS, for their statistics."""
+    shown = gpd.GeoSeries(polygons, crs=settings.storage_crs)
+    return shown.to_crs(network.crs_metric).values
 
 
 @dataclass
@@ -192,7 +191,7 @@ class _Context:
     snaps: list[Snap]
 
     def rows(self, mode, members, bands, polygons, reaches, d, which, group) -> list[dict]:
-        """Return the table rows of one origin (or set) and its bands."""
+        """Return the table rows of one origin (or set) and its nested bands (WGS-84)."""
         origins_xy = metric_points(self.network, [self.snaps[i].point for i in members])
         if mode == "nearest":
             origin_id = group or self._group_name(members)
@@ -203,9 +202,9 @@ class _Context:
         else:
             p = self.points[members[0]]
             origin_id, origin_name, lon, lat = p.id, p.name, p.lon, p.lat
-        polygons, polys_ll = nested_bands(self.network, polygons)
+        metric = metric_bands(self.network, polygons)
         out = []
-        for band, poly, poly_ll, r in zip(bands, polygons, polys_ll, reaches, strict=True):
+        for band, poly, poly_ll, r in zip(bands, metric, polygons, reaches, strict=True):
             farthest = farthest_point(self.network, r, d, which, members, origins_xy)
             st: BandStats = band_stats(self.network, poly, poly_ll, r, self.stats, self.layers)
             out.append({

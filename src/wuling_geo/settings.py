@@ -37,6 +37,10 @@ maps_dir: Path = geodata_dir.parent / "maps"
 #: Hide progress bars and informational messages.
 quiet: bool = False
 
+#: Threads for the heavy geometry (catchment polygons): ``None`` for one per core this
+#: process may use, 1 to run in the calling thread. Env: ``WULING_GEO_WORKERS``.
+workers: int | None = None
+
 #: Print extra diagnostics.
 verbose: bool = False
 
