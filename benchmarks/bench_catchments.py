@@ -50,16 +50,22 @@ from wuling_geo.routing import nearest_times, node_times
 BANDS = (15, 30, 45, 60)
 
 
-def measure(fn, *args, **kw):
-    """Return (result, seconds, tracemalloc peak MiB) of one call."""
+def measure(fn, *args, memory: bool = False, **kw):
+    """Return (result, seconds, tracemalloc peak MiB or nan) of one call.
+
+    Tracing memory slows Python code (not GEOS), so only calls that report memory trace it.
+    """
     gc.collect()
-    tracemalloc.start()
+    if memory:
+        tracemalloc.start()
     t0 = time.perf_counter()
     out = fn(*args, **kw)
     seconds = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return out, seconds, peak / 2**20
+    peak = float("nan")
+    if memory:
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return out, seconds, peak
 
 
 def recipe(graph: nx.MultiDiGraph, node: int, minutes, access_m: float) -> list:
@@ -107,8 +113,9 @@ def run_size(n_nodes: int, n_origins: int, recipe_origins: int, seed: int) -> No
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     # (a) the engine, first call (with the one-off cell precomputation) and cached
-    gdf, first, peak_a = measure(catchments, net, pts, BANDS, stats=False)
+    gdf, first, _ = measure(catchments, net, pts, BANDS, stats=False)
     _, again, _ = measure(catchments, net, pts, BANDS, stats=False)
+    _, _, peak_a = measure(catchments, net, pts, BANDS, stats=False, memory=True)
     fresh = road_network(n_nodes, seed)
     _, pre, _ = measure(lambda: cell_index(fresh, road_groups(fresh), settings.catchment_access_m,
                                            settings.catchment_quad_segs,
@@ -131,10 +138,15 @@ def run_size(n_nodes: int, n_origins: int, recipe_origins: int, seed: int) -> No
           f"{gdf.loc[gdf['minutes'] == 60, 'area_km2'].mean():.0f} km²")
 
     # (b) the osmnx recipe on a subset, extrapolated
+    if recipe_origins > 0:
+        run_recipe(net, ids[:recipe_origins], n_origins, first, again)
+    run_nearest(net, pts, n_origins)
+
+
+def run_recipe(net, subset: list[int], n_origins: int, first: float, again: float) -> None:
     graph = projected_graph(net)
-    subset = ids[:recipe_origins]
     _, t_recipe, peak_b = measure(lambda: [recipe(graph, n, BANDS, settings.catchment_access_m)
-                                           for n in subset])
+                                           for n in subset], memory=True)
     rss_b = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     per_origin = t_recipe / len(subset)
     full = per_origin * n_origins
@@ -146,7 +158,9 @@ def run_size(n_nodes: int, n_origins: int, recipe_origins: int, seed: int) -> No
     print(f"ratio recipe / engine: {full / first:.0f}× (first call), {full / again:.0f}× (cached "
           "cells)")
 
-    # nearest-facility mode vs one unbounded one-to-all search
+
+def run_nearest(net, pts, n_origins: int) -> None:
+    """Nearest-facility mode vs one unbounded one-to-all search."""
     snaps = [net.snap(x, y) for _, x, y in pts]
     _, single, _ = measure(node_times, net, snaps[:1], "car")
     _, nearest, _ = measure(nearest_times, net, snaps, "car")
@@ -161,7 +175,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--origins", type=int, default=30)
     parser.add_argument("--recipe-origins", type=int, nargs="+", default=None,
-                        help="origins the recipe runs per size (default: 6 at 20k, 2 at 100k)")
+                        help="origins the recipe runs per size (default: 6 at 20k, 2 at 100k; "
+                             "0 skips it)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     settings.quiet = True

@@ -13,6 +13,7 @@ def _isolated_cache(tmp_path, monkeypatch):
     """Keep downloads and derived caches out of geodata/ and apart between tests."""
     monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
     monkeypatch.setattr(settings, "quiet", True)
+    monkeypatch.setattr(settings, "workers", None)  # 'wuling-geo --workers N' sets it
     saved = {k: getattr(ox.settings, k) for k in (
         "overpass_url", "nominatim_url", "overpass_rate_limit", "use_cache", "requests_timeout",
         "cache_folder", "doh_url_template", "http_user_agent")}

@@ -155,9 +155,16 @@ def test_a_bad_worker_count_is_a_one_line_error(monkeypatch, capsys, value, netw
     assert code == 2 and len(err.splitlines()) == 1 and "WULING_GEO_WORKERS" in err
 
 
-def test_worker_count_follows_the_setting_and_the_environment(monkeypatch):
+def test_worker_count_follows_the_option_the_setting_and_the_environment(monkeypatch, capsys,
+                                                                        network_dir):
     monkeypatch.setenv("WULING_GEO_WORKERS", "3")
-    monkeypatch.setattr(settings, "workers", None)
     assert worker_count() == 3
     monkeypatch.setattr(settings, "workers", 1)
     assert worker_count() == 1
+    code = run(["-q", "--workers", "2", "catchments", "--network", str(network_dir), "--from",
+                "黔江站", "--minutes", "10"])
+    assert code == 0 and settings.workers == 2 and worker_count() == 2
+    capsys.readouterr()
+    code = run(["-q", "--workers", "0", "catchments", "--network", str(network_dir), "--from",
+                "黔江站", "--minutes", "10"])
+    assert code == 2 and "--workers" in capsys.readouterr().err

@@ -200,11 +200,10 @@ def _adjusted(cells: CellIndex, new: np.ndarray, previous: shapely.Geometry, crs
     # One overlay for all: the holes lie apart, each inside its own cell.
     left = shapely.difference(shapely.multipolygons(shapely.get_parts(geoms[hit])), previous)
     left = shapely.get_parts(shapely.buffer(left, -margin, quad_segs=1))
-    rings, part = Rings.of_parts(left, flip=True)
+    rings, _ = Rings.of_parts(left, flip=True)
     if len(rings):
         _, to_metric = cells.transforms(crs)
-        first = np.r_[True, part[1:] != part[:-1]]
-        ring_cell = cells.cell_of(to_metric(rings.probe[first]))[part]
+        ring_cell = cells.cell_of(to_metric(rings.probe))  # each ring lies inside its cell
         for c in np.unique(ring_cell[ring_cell >= 0]):
             out[int(c)] = rings.take(ring_cell == c)
     return out

@@ -21,6 +21,7 @@ from ._band_rings import nested_polygons
 from ._catchment_stats import as_layer_frames, band_stats
 from ._isochrone_polygons import cell_index
 from ._road_reach import origin_pieces, reach, road_groups
+from ._threads import ordered_map
 from .catchments import COLUMNS, metric_bands
 from .network import RoadNetwork, Snap
 
@@ -60,7 +61,7 @@ def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray, starts
     cells = cell_index(network, groups, access, settings.catchment_quad_segs,
                        settings.catchment_simplify_m)
     limits = sorted(float(m) * 60 for m in minutes)
-    reaches, frontiers = [], []
+    reaches = []
     for limit in limits:
         pieces = []
         for i, (snap, start) in enumerate(zip(starts, offsets, strict=True)):
@@ -69,8 +70,7 @@ def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray, starts
                            origin_pieces(network, groups, [snap], times, limit - start, "from")]
         r = reach(network, groups, node_seconds, limit, "from", times, pieces)
         reaches.append(r)
-        frontiers.append(cells.frontier(r))
-    shown = nested_polygons(cells, frontiers)
+    shown = nested_polygons(cells, list(ordered_map(cells.frontier, reaches)))
     polygons = metric_bands(network, shown)
     frames = as_layer_frames(layers)
     attribution = network.meta.get("attribution") or settings.osm_attribution

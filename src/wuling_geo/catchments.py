@@ -4,8 +4,10 @@
 search per origin (or one multi-source search in ``nearest`` mode) with
 :mod:`wuling_geo.routing`, works out which part of every road is reached within each band
 (partial roads cut at exactly the right point) and turns that reached road into a polygon:
-buffered by an access distance and unioned (:mod:`._isochrone_polygons`), holes kept,
-simplified, bands nested. Each row carries reach statistics (:mod:`._catchment_stats`).
+buffered by an access distance and unioned (:mod:`._isochrone_polygons`, assembled from
+rings by :mod:`._band_rings`), holes kept, simplified, bands nested exactly. The bands'
+frontier unions run on a thread per core (:mod:`._threads`). Each row carries reach
+statistics (:mod:`._catchment_stats`).
 """
 
 from __future__ import annotations

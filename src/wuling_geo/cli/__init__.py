@@ -22,9 +22,13 @@ _MODULES = (data, network, catchments, maps, route, logistics, build)
 @click.option("-v", "--verbose", is_flag=True, help="Print extra diagnostics.")
 @click.option("--gazetteer", type=click.Path(dir_okay=False), default=None,
               help="Gazetteer TOML to use instead of geodata/gazetteer.toml.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Threads for the heavy geometry (default: one per core; env "
+                   "WULING_GEO_WORKERS).")
 @click.version_option(package_name="wuling-geo")
 @click.pass_context
-def main(ctx: click.Context, quiet: bool, verbose: bool, gazetteer: str | None) -> None:
+def main(ctx: click.Context, quiet: bool, verbose: bool, gazetteer: str | None,
+         workers: int | None) -> None:
     """Maps, road networks, catchments and routes for Qianjiang District (黔江区), Chongqing.
 
     Places are given as a gazetteer name or alias (Chinese, pinyin or English), an id, or
@@ -32,6 +36,8 @@ def main(ctx: click.Context, quiet: bool, verbose: bool, gazetteer: str | None) 
     """
     settings.quiet = quiet
     settings.verbose = verbose and not quiet
+    if workers is not None:
+        settings.workers = workers
     ctx.obj = {"gazetteer": gazetteer}
 
 
