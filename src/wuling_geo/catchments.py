@@ -12,7 +12,7 @@ statistics (:mod:`._catchment_stats`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +29,8 @@ from ._errors import InputError, NetworkError
 from ._files import atomic_path
 from ._isochrone_polygons import cell_index
 from ._progress import bar
-from ._road_reach import origin_pieces, reach, road_groups
-from ._threads import ordered_map
+from ._road_reach import Reach, origin_pieces, reach, road_groups
+from ._threads import ordered_map, worker_count
 from .geocode import Resolution
 from .network import RoadNetwork, Snap
 from .routing import DIRECTIONS, nearest_times, node_times, reverse_edges
@@ -148,30 +148,52 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     else:
         node_time, which = nearest_times(network, snaps, profile, limit=limit, direction=direction)
         sets = [(list(range(len(points))), node_time, which)]
-    # Caches shared by the threads below, filled here first.
-    reverse_edges(network)
-    cells.own_rings("storage")
+    rows = []
+    with (closing(_set_bands(network, cells, snaps, times, direction, sets, bands)) as done,
+          bar("catchments", total=len(sets) * len(bands), unit="band") as progress):
+        for (members, d, which), (reaches, polygons) in zip(sets, done, strict=False):
+            progress.update(len(bands))
+            rows.extend(context.rows(mode, members, bands, polygons, reaches, d, which, group))
+    return context.frame(rows)
 
-    def band(item: tuple[int, float]):
-        k, minutes = item
+
+def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray, direction: str,
+               sets: list, bands: list[float]) -> Iterator[tuple[list[Reach], list]]:
+    """Yield the reached road and the nested polygons (WGS-84) of each origin set's bands.
+
+    With at least as many sets as threads, each thread takes whole sets (their polygons
+    assembled there too); with fewer, the bands of a set are spread over the threads and
+    assembled here, in order.
+    """
+    groups = road_groups(network)
+    reverse_edges(network)  # caches the threads share, filled first
+    cells.own_rings("storage")
+    cells.own_geometry("storage")
+
+    def band(k: int, minutes: float) -> Reach:
         members, d, _ = sets[k]
         seconds = minutes * 60.0
         pieces = origin_pieces(network, groups, [snaps[i] for i in members], times, seconds,
                                direction)
-        pieces = [(g, s, e, members[o]) for g, s, e, o in pieces]
-        r = reach(network, groups, d, seconds, direction, times, pieces)
+        return reach(network, groups, d, seconds, direction, times,
+                     [(g, s, e, members[o]) for g, s, e, o in pieces])
+
+    def whole(k: int) -> tuple[list[Reach], list]:
+        reaches = [band(k, b) for b in bands]
+        return reaches, nested_polygons(cells, [cells.frontier(r) for r in reaches])
+
+    def one(item: tuple[int, float]) -> tuple[Reach, tuple]:
+        r = band(*item)
         return r, cells.frontier(r)
 
-    rows = []
-    with (closing(ordered_map(band, [(k, b) for k in range(len(sets)) for b in bands])) as done,
-          bar("catchments", total=len(sets) * len(bands), unit="band") as progress):
-        for members, d, which in sets:
+    if len(sets) >= worker_count():
+        with closing(ordered_map(whole, range(len(sets)))) as done:
+            yield from done
+        return
+    with closing(ordered_map(one, [(k, b) for k in range(len(sets)) for b in bands])) as done:
+        for _ in sets:
             got = [next(done) for _ in bands]
-            polygons = nested_polygons(cells, [frontier for _, frontier in got])
-            reaches = [r for r, _ in got]
-            progress.update(len(bands))
-            rows.extend(context.rows(mode, members, bands, polygons, reaches, d, which, group))
-    return context.frame(rows)
+            yield [r for r, _ in got], nested_polygons(cells, [f for _, f in got])
 
 
 def metric_bands(network: RoadNetwork, polygons: list) -> np.ndarray:
