@@ -34,6 +34,7 @@ assembled: no point moves farther than ``t`` (Douglas–Peucker).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ from shapely.errors import GEOSException
 
 from . import settings
 from ._band_rings import Rings, nested_polygons
+from ._cell_store import cells_path, load_cells, save_cells
 from ._road_reach import Reach, RoadGroups
 
 _TOUCH_M = 5e-3  # a piece whose mid-point lies within this of a cell bounds it or lies in it
@@ -331,12 +333,24 @@ class CellIndex:
 
 def cell_index(network, groups: RoadGroups, access_m: float, quad_segs: int,
                tolerance: float = 0.0) -> CellIndex:
-    """Return (and cache on the network) the :class:`CellIndex` for these settings."""
+    """Return (and cache on the network) the :class:`CellIndex` for these settings.
+
+    For a network saved to disk (one with checksums in its ``meta``) the index is also
+    kept in ``<cache_dir>/cells`` (:mod:`._cell_store`) and read from there next time.
+    """
     cache = network.__dict__.setdefault("_cell_index", {})
     key = (float(access_m), int(quad_segs), float(tolerance))
-    if key not in cache:
-        cache[key] = CellIndex.build(groups, access_m, quad_segs, tolerance, network.crs_metric)
-    return cache[key]
+    if key in cache:
+        return cache[key]
+    stored = cells_path(groups, *key) if network.meta.get("checksums") else None
+    index = load_cells(stored, network.crs_metric) if stored else None
+    if index is None:
+        index = CellIndex.build(groups, *key, network.crs_metric)
+        if stored and len(index.cells):
+            with contextlib.suppress(OSError):  # a read-only cache costs a rebuild next time
+                save_cells(index, stored)
+    cache[key] = index
+    return index
 
 
 def reference_polygon(reach: Reach, access_m: float, quad_segs: int) -> shapely.Geometry:
