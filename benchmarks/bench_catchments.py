@@ -3,7 +3,7 @@
 SYNTHETIC road-like networks (benchmarks/synthetic_roads.py; not Qianjiang data) of about
 20k and 100k nodes; 30 origins × 4 bands (15, 30, 45, 60 min), polygons included.
 
-(a) this engine: ``wuling_geo.catchments.catchments`` — one time-limited scipy Dijkstra per
+(a) this engine: ``wuling_geo.analysis.catchments.bands.catchments`` — one time-limited scipy Dijkstra per
     origin, reached road cut exactly, polygons assembled from the precomputed cells' rings
     and each band's buffered frontier (chained buffers, unioned on a thread per core). Its
     one-off per-network precomputation (the cells of the road map, cached on the network)
@@ -41,11 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.synthetic_roads import road_network
 
 from wuling_geo import settings
-from wuling_geo._isochrone_polygons import cell_index
-from wuling_geo._road_reach import road_groups
-from wuling_geo._threads import worker_count
-from wuling_geo.catchments import catchments
-from wuling_geo.routing import nearest_times, node_times
+from wuling_geo._util.threads import worker_count
+from wuling_geo.analysis.catchments.bands import catchments
+from wuling_geo.analysis.catchments.polygons import cell_index
+from wuling_geo.analysis.catchments.road_reach import road_groups
+from wuling_geo.network.routing import nearest_times, node_times
 
 BANDS = (15, 30, 45, 60)
 

@@ -28,9 +28,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic_roads import road_network
-from wuling_geo import itinerary as itin_mod
-from wuling_geo import routing, settings
-from wuling_geo._itinerary_model import objective
+from wuling_geo import settings
+from wuling_geo.analysis.itinerary import planner as itin_mod
+from wuling_geo.analysis.itinerary.model import objective
+from wuling_geo.network import routing
 
 CASES = [(stops, days) for stops in (5, 10, 20) for days in (1, 2, 3)]
 

@@ -22,12 +22,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_roads import road_network
-from wuling_geo import boundary, routing
 from wuling_geo import settings as wg_settings
-from wuling_geo._hexgrid import hex_grid
-from wuling_geo._points import snap_points, to_snaps
-from wuling_geo.accessibility import FacilitySearch, accessibility_surface
-from wuling_geo.od_matrix import od_matrix
+from wuling_geo.analysis.accessibility import FacilitySearch, accessibility_surface
+from wuling_geo.analysis.hexgrid import hex_grid
+from wuling_geo.analysis.od_matrix import od_matrix
+from wuling_geo.data import boundary
+from wuling_geo.network import routing
+from wuling_geo.network.snapping import snap_points, to_snaps
 
 wg_settings.quiet = True
 

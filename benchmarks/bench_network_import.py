@@ -31,9 +31,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic_osm import write_extract
-from wuling_geo import network_import, settings
-from wuling_geo.network import load_network
-from wuling_geo.network_import import ImportOptions, import_network
+from wuling_geo import settings
+from wuling_geo.network.build import importer as network_import
+from wuling_geo.network.build.importer import ImportOptions, import_network
+from wuling_geo.network.model import load_network
 
 
 class Phases:

@@ -18,8 +18,8 @@ from pyproj import Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from wuling_geo._geo import utm_crs
-from wuling_geo.network import RoadNetwork
+from wuling_geo._util.geo import utm_crs
+from wuling_geo.network.model import RoadNetwork
 
 SYNTHETIC_LABEL = "SYNTHETIC road-like benchmark network (not real roads)"
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import osmnx as ox
 import pytest
 
 from wuling_geo import settings
+
+#: Leaflet and its plugins as .ci/run installs them (npm, not committed), for offline pages.
+CHECKOUT_WEB_ASSETS = Path(__file__).resolve().parents[1] / "build" / "web-assets"
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +20,8 @@ def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
     monkeypatch.setattr(settings, "quiet", True)
     monkeypatch.setattr(settings, "workers", None)  # 'wuling-geo --workers N' sets it
+    if "WULING_GEO_WEB_ASSETS" not in os.environ and CHECKOUT_WEB_ASSETS.exists():
+        monkeypatch.setattr(settings, "web_assets_dir", CHECKOUT_WEB_ASSETS)
     saved = {k: getattr(ox.settings, k) for k in (
         "overpass_url", "nominatim_url", "overpass_rate_limit", "use_cache", "requests_timeout",
         "cache_folder", "doh_url_template", "http_user_agent")}
@@ -36,7 +44,7 @@ def closed_port_url():
 @pytest.fixture(scope="session")
 def network_dir(tmp_path_factory):
     """A saved SYNTHETIC grid over part of the district (covers 黔江站, JIQ and the seat)."""
-    from wuling_geo.network import save_network
+    from wuling_geo.network.model import save_network
 
     from .synthetic import grid_network
 

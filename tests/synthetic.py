@@ -12,8 +12,8 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from wuling_geo._geo import utm_crs
-from wuling_geo.network import RoadNetwork
+from wuling_geo._util.geo import utm_crs
+from wuling_geo.network.model import RoadNetwork
 
 SYNTHETIC_LABEL = "SYNTHETIC test network (not real roads)"
 

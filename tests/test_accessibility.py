@@ -12,12 +12,13 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from wuling_geo import boundary, routing
 from wuling_geo import settings as wg_settings
-from wuling_geo._errors import InputError
-from wuling_geo._hexgrid import hex_area_m2, hex_grid
-from wuling_geo.accessibility import FacilitySearch, access_summary, accessibility_surface
-from wuling_geo.catchments import catchments
+from wuling_geo._util.errors import InputError
+from wuling_geo.analysis.accessibility import FacilitySearch, access_summary, accessibility_surface
+from wuling_geo.analysis.catchments.bands import catchments
+from wuling_geo.analysis.hexgrid import hex_area_m2, hex_grid
+from wuling_geo.data import boundary
+from wuling_geo.network import routing
 
 from .helpers import cli
 from .synthetic import from_edge_list, grid_network

@@ -11,15 +11,16 @@ import pytest
 import shapely
 from benchmarks.synthetic_roads import road_network
 
-from wuling_geo import _band_rings, settings
-from wuling_geo._band_rings import Rings, nested_polygons, polygon_from_rings
-from wuling_geo._errors import InputError
-from wuling_geo._isochrone_polygons import cell_index, reference_polygon
-from wuling_geo._road_reach import origin_pieces, reach, road_groups
-from wuling_geo._threads import ordered_map, worker_count
-from wuling_geo.catchments import catchments
+from wuling_geo import settings
+from wuling_geo._util.errors import InputError
+from wuling_geo._util.threads import ordered_map, worker_count
+from wuling_geo.analysis.catchments import polygon_assembly as _band_rings
+from wuling_geo.analysis.catchments.bands import catchments
+from wuling_geo.analysis.catchments.polygon_assembly import Rings, nested_polygons, polygon_from_rings
+from wuling_geo.analysis.catchments.polygons import cell_index, reference_polygon
+from wuling_geo.analysis.catchments.road_reach import origin_pieces, reach, road_groups
 from wuling_geo.cli import run
-from wuling_geo.routing import node_times
+from wuling_geo.network.routing import node_times
 
 A, Q, T = 200.0, 4, 25.0
 SLACK = A * (1 - math.cos(1.5 * math.pi / (4 * Q))) + 0.5

@@ -3,8 +3,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from wuling_geo import boundary
-from wuling_geo._errors import OutsideDistrictError
+from wuling_geo._util.errors import OutsideDistrictError
+from wuling_geo.data import boundary
 
 
 def test_district_area_and_extent_match_facts():

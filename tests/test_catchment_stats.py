@@ -6,8 +6,8 @@ import pytest
 import shapely
 from benchmarks.synthetic_roads import road_network
 
-from wuling_geo._catchment_stats import _district_in, area_within, district_share
-from wuling_geo.catchments import catchments, metric_bands
+from wuling_geo.analysis.catchments.bands import catchments, metric_bands
+from wuling_geo.analysis.catchments.stats import _district_in, area_within, district_share
 
 
 def test_area_within_counts_holes_inside_across_and_outside_the_region():

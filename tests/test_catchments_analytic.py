@@ -16,11 +16,11 @@ from shapely.ops import substring
 
 from tests.synthetic import from_edge_list
 from wuling_geo import settings
-from wuling_geo._geo import utm_crs
-from wuling_geo._isochrone_polygons import cell_index, reference_polygon
-from wuling_geo._road_reach import origin_pieces, reach, road_groups, substrings
-from wuling_geo.catchments import catchments
-from wuling_geo.routing import node_times
+from wuling_geo._util.geo import utm_crs
+from wuling_geo.analysis.catchments.bands import catchments
+from wuling_geo.analysis.catchments.polygons import cell_index, reference_polygon
+from wuling_geo.analysis.catchments.road_reach import origin_pieces, reach, road_groups, substrings
+from wuling_geo.network.routing import node_times
 
 ORIGIN = (108.70, 29.45)  # SYNTHETIC layouts placed over Qianjiang; not real roads
 CRS = utm_crs(*ORIGIN)
@@ -224,7 +224,7 @@ def test_engine_equals_plain_union(roads, direction):
 def test_geos_failures_fall_back_to_the_plain_union(roads, monkeypatch, failure):
     """Linework GEOS cannot node is snap-rounded; if building cells fails at all, every
     band is the plain union of its buffered road — slower, never wrong."""
-    import wuling_geo._isochrone_polygons as iso
+    import wuling_geo.analysis.catchments.polygons as iso
 
     def broken(*_args, **_kw):
         raise shapely.errors.GEOSException("TopologyException: simulated")

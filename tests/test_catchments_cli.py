@@ -15,14 +15,14 @@ from pyproj import Transformer
 
 from tests.synthetic import grid_network
 from wuling_geo import settings
-from wuling_geo._errors import InputError, NetworkError, UnresolvedPlaceError
-from wuling_geo._geo import utm_crs
-from wuling_geo.catchments import catchments
+from wuling_geo._util.errors import InputError, NetworkError, UnresolvedPlaceError
+from wuling_geo._util.geo import utm_crs
+from wuling_geo.analysis.catchments.bands import catchments
 from wuling_geo.cli import run
-from wuling_geo.geocode import Geocoder
-from wuling_geo.layers import LayerReport
-from wuling_geo.network import save_network
-from wuling_geo.pipeline import BuildReport, _catchments_stage
+from wuling_geo.data.geocode.geocoder import Geocoder
+from wuling_geo.data.layers import LayerReport
+from wuling_geo.network.model import save_network
+from wuling_geo.present.main_job import BuildReport, _catchments_stage
 
 # 11 × 15 km SYNTHETIC grid covering 黔江站 (108.7861, 29.4459) and the airport
 # (108.83111, 29.51333) from the gazetteer; 濯水景区 (29.30 N) lies far off it.

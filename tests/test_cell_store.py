@@ -10,9 +10,9 @@ import shapely
 from benchmarks.synthetic_roads import road_network
 
 from wuling_geo import settings
-from wuling_geo._isochrone_polygons import CellIndex
-from wuling_geo.catchments import catchments
-from wuling_geo.network import load_network, save_network
+from wuling_geo.analysis.catchments.bands import catchments
+from wuling_geo.analysis.catchments.polygons import CellIndex
+from wuling_geo.network.model import load_network, save_network
 
 
 @pytest.fixture(scope="module")

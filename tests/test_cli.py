@@ -83,7 +83,7 @@ def test_build_with_a_network_draws_catchments_and_railways(capsys, tmp_path):
     import geopandas as gpd
     import shapely
 
-    from wuling_geo.network import save_network
+    from wuling_geo.network.model import save_network
 
     from .synthetic import grid_network
 

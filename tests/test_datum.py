@@ -6,8 +6,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wuling_geo import datum
-from wuling_geo._errors import DatumError
+from wuling_geo._util.errors import DatumError
+from wuling_geo.data import datum
 
 
 def metres(a, b):

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from wuling_geo import settings
-from wuling_geo._errors import GazetteerError, UnknownPlaceError
-from wuling_geo.gazetteer import CATEGORIES, load_gazetteer, parse_gazetteer
+from wuling_geo._util.errors import GazetteerError, UnknownPlaceError
+from wuling_geo.data.gazetteer import CATEGORIES, load_gazetteer, parse_gazetteer
 
 SHIPPED = Path(settings.geodata_dir) / "gazetteer.toml"
 

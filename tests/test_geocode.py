@@ -4,16 +4,16 @@ import osmnx as ox
 import pytest
 import shapely
 
-from wuling_geo import datum
-from wuling_geo._errors import (
+from wuling_geo._util.errors import (
     OfflineError,
     OSMDataError,
     OutsideDistrictError,
     UnknownPlaceError,
     UnresolvedPlaceError,
 )
-from wuling_geo.geocode import Geocoder, core_name, parse_lonlat
-from wuling_geo.osm_features import features_from_file, load_features, save_features
+from wuling_geo.data import datum
+from wuling_geo.data.geocode.geocoder import Geocoder, core_name, parse_lonlat
+from wuling_geo.data.osm_features import features_from_file, load_features, save_features
 
 from .fixture_server import FixtureServer
 from .osm_xml import write_osm
@@ -104,7 +104,7 @@ def test_cached_features_round_trip(osm_file, tmp_path):
 
 
 def test_outside_positions_are_flagged(tmp_path):
-    from wuling_geo.gazetteer import load_gazetteer, parse_gazetteer
+    from wuling_geo.data.gazetteer import load_gazetteer, parse_gazetteer
 
     text = (load_gazetteer().path.read_text(encoding="utf-8")
             .replace("lon = 108.83111\nlat = 29.51333", "lon = 106.55\nlat = 29.56"))
@@ -216,7 +216,7 @@ def test_overpass_features_via_local_server():
             return 200, "Connected as: 1\nRate limit: 0\n2 slots available now.\n"
         return 200, {"version": 0.6, "elements": elements}
 
-    from wuling_geo.osm_features import features_from_overpass
+    from wuling_geo.data.osm_features import features_from_overpass
 
     with FixtureServer({"/api": overpass}) as server:
         ox.settings.overpass_url = server.url + "/api"

@@ -1,7 +1,7 @@
 """plan_itinerary on SYNTHETIC grid networks: optimality, rules, errors and explanations.
 
 Travel times for the references come from networkx on the network's own graph (not from
-wuling_geo.routing), and the best plans from the brute force in test_itinerary_solver.
+wuling_geo.network.routing), and the best plans from the brute force in test_itinerary_solver.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from tests.synthetic import from_edge_list, grid_network
 from tests.test_itinerary_solver import reference_plan
 from wuling_geo import settings
-from wuling_geo._errors import InfeasibleError, InputError, NetworkError, WulingGeoError
-from wuling_geo._timeparse import WEEKDAYS
-from wuling_geo.gazetteer import Place, Visit
-from wuling_geo.geocode import Resolution
-from wuling_geo.itinerary import plan_itinerary
+from wuling_geo._util.errors import InfeasibleError, InputError, NetworkError, WulingGeoError
+from wuling_geo._util.timeparse import WEEKDAYS
+from wuling_geo.analysis.itinerary.planner import plan_itinerary
+from wuling_geo.data.gazetteer import Place, Visit
+from wuling_geo.data.geocode.geocoder import Resolution
 
 H = 3600
 

@@ -18,13 +18,13 @@ import pytest
 from lxml import etree
 
 from tests.synthetic import grid_network
-from wuling_geo import itinerary_export
+from wuling_geo.analysis.itinerary.planner import plan_itinerary
 from wuling_geo.cli import run
-from wuling_geo.gazetteer import Place, Visit
-from wuling_geo.geocode import Resolution
-from wuling_geo.itinerary import plan_itinerary
-from wuling_geo.itinerary_export import to_csv, to_gpx, to_html, to_markdown, write_itinerary
-from wuling_geo.network import save_network
+from wuling_geo.data.gazetteer import Place, Visit
+from wuling_geo.data.geocode.geocoder import Resolution
+from wuling_geo.network.model import save_network
+from wuling_geo.present.exports import itinerary as itinerary_export
+from wuling_geo.present.exports.itinerary import to_csv, to_gpx, to_html, to_markdown, write_itinerary
 
 GPX_XSD = Path(importlib.util.find_spec("gpx").origin).parent / "gpx.xsd"
 EXPORTS = {"itinerary.gpx", "itinerary.csv", "itinerary.md", "itinerary.html",
@@ -134,7 +134,7 @@ def test_exports_are_all_or_nothing(itin, tmp_path, monkeypatch):
 
 
 def test_map_through_the_web_map_renderer(itin, tmp_path):
-    pytest.importorskip("wuling_geo.webmap")
+    pytest.importorskip("wuling_geo.present.maps.webmap")
     written = write_itinerary(itin, tmp_path / "trip")
     page = (tmp_path / "trip" / "itinerary_map.html").read_text(encoding="utf-8")
     assert "itinerary_map.html" in {p.name for p in written}

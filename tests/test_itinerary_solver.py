@@ -16,15 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wuling_geo._itinerary_exact import solve_exact
-from wuling_geo._itinerary_explain import (
+from wuling_geo.analysis.itinerary.exact import solve_exact
+from wuling_geo.analysis.itinerary.explain import (
     aggregate_shortfall,
     empty_day_problem,
     must_not_fitting,
     never_visitable,
     no_room,
 )
-from wuling_geo._itinerary_model import Problem, check_routes, objective, repair, solve_ortools
+from wuling_geo.analysis.itinerary.model import Problem, check_routes, objective, repair, solve_ortools
 
 H = 3600
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wuling_geo._errors import InputError
-from wuling_geo._timeparse import (
+from wuling_geo._util.errors import InputError
+from wuling_geo._util.timeparse import (
     format_clock,
     format_duration,
     parse_clock,

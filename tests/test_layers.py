@@ -3,9 +3,9 @@ import json
 import pyogrio
 import pytest
 
-from wuling_geo._errors import InputError
-from wuling_geo.geocode import Geocoder
-from wuling_geo.layers import LAYER_NAMES, write_layers
+from wuling_geo._util.errors import InputError
+from wuling_geo.data.geocode.geocoder import Geocoder
+from wuling_geo.data.layers import LAYER_NAMES, write_layers
 
 
 @pytest.fixture(scope="module")

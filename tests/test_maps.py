@@ -1,4 +1,4 @@
-"""Web maps (wuling_geo.webmap): content, datum alignment, escaping, offline pages, CLI.
+"""Web maps (wuling_geo.present.maps.webmap): content, datum alignment, escaping, offline pages, CLI.
 
 The sample overlays below are SYNTHETIC, hand-built around Qianjiang coordinates to exercise
 the map; they are not Qianjiang data and never go into geodata/ or maps/.
@@ -22,16 +22,17 @@ from hypothesis import strategies as st
 from pyproj import Geod
 
 from tests.synthetic import grid_network
-from wuling_geo import _map_assets, settings
-from wuling_geo._errors import InputError
-from wuling_geo._map_client import safe_json
-from wuling_geo._map_data import Shaper
+from wuling_geo import settings
+from wuling_geo._util.errors import InputError
 from wuling_geo.cli import run
-from wuling_geo.gazetteer import parse_gazetteer
-from wuling_geo.geocode import Geocoder
-from wuling_geo.layers import layer_frames
-from wuling_geo.pipeline import build
-from wuling_geo.webmap import prepare_map, render_map, write_index
+from wuling_geo.data.gazetteer import parse_gazetteer
+from wuling_geo.data.geocode.geocoder import Geocoder
+from wuling_geo.data.layers import layer_frames
+from wuling_geo.present.main_job import build
+from wuling_geo.present.maps import assets as _map_assets
+from wuling_geo.present.maps.client import safe_json
+from wuling_geo.present.maps.content import Shaper
+from wuling_geo.present.maps.webmap import prepare_map, render_map, write_index
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(1)</script>"
@@ -304,7 +305,7 @@ def test_route_legs_by_day_and_numbered_stops():
 def test_surface_cells_fall_in_their_minute_classes():
     surface = next(o for o in prepare_map(layers={}, surface=sample_surface()).overlays
                    if o.key == "surface")
-    from wuling_geo._map_overlays import surface_bins
+    from wuling_geo.present.maps.overlays import surface_bins
 
     colours = [c for _, c in surface_bins("zh")]
     got = [f["properties"]["style"]["fillColor"] for f in surface.shapes]
@@ -344,7 +345,7 @@ def test_geometries_are_simplified_within_tolerance_and_rounded():
 
 
 def test_shaper_converts_like_the_datum_module():
-    from wuling_geo.datum import convert
+    from wuling_geo.data.datum import convert
 
     point = Shaper("gcj02")([shapely.Point(108.83111, 29.51333)], simplify=False)[0]
     assert (point.x, point.y) == pytest.approx(convert(108.83111, 29.51333, "wgs84", "gcj02"), abs=1e-6)
@@ -478,7 +479,7 @@ def test_build_writes_the_map_and_index(tmp_path):
 
 
 def test_pandas_missing_values_become_empty_text():
-    from wuling_geo._map_data import clean, number
+    from wuling_geo.present.maps.content import clean, number
 
     assert clean(pd.NA) is None and clean(np.float64("nan")) is None and clean(np.int64(3)) == 3
     assert number(1234.56) == "1,234.6" and number(None) == ""
@@ -494,7 +495,7 @@ def test_ci_installs_the_pinned_map_assets():
 
 
 def test_roads_overlay_without_main_roads_is_none():
-    from wuling_geo._map_overlays import roads_overlay
+    from wuling_geo.present.maps.overlays import roads_overlay
 
     from .synthetic import grid_network
 

@@ -26,8 +26,8 @@ from tests.test_maps import (
     sample_routes,
     sample_surface,
 )
-from wuling_geo._map_assets import missing_assets
-from wuling_geo.webmap import render_map
+from wuling_geo.present.maps.assets import missing_assets
+from wuling_geo.present.maps.webmap import render_map
 
 pytestmark = pytest.mark.browser
 

@@ -11,12 +11,12 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from wuling_geo import routing
 from wuling_geo import settings as wg_settings
-from wuling_geo._errors import InputError
-from wuling_geo.catchments import COLUMNS as CATCHMENT_COLUMNS
-from wuling_geo.catchments import catchments
-from wuling_geo.multimodal import load_services, parse_services, reach
+from wuling_geo._util.errors import InputError
+from wuling_geo.analysis.catchments.bands import COLUMNS as CATCHMENT_COLUMNS
+from wuling_geo.analysis.catchments.bands import catchments
+from wuling_geo.analysis.multimodal import load_services, parse_services, reach
+from wuling_geo.network import routing
 
 from .helpers import cli
 from .synthetic import from_edge_list, grid_network

@@ -12,11 +12,11 @@ from geopandas.testing import assert_geodataframe_equal
 
 from tests.synthetic import grid_network
 from tests.test_network_osm import AREA, NODES, WAYS, write_osm
-from wuling_geo._errors import NetworkError
-from wuling_geo.network import load_extra, load_network, save_network
-from wuling_geo.network_cache import status
-from wuling_geo.network_import import ImportOptions, import_network
-from wuling_geo.pipeline import BuildReport, _network_stage
+from wuling_geo._util.errors import NetworkError
+from wuling_geo.network.build.importer import ImportOptions, import_network
+from wuling_geo.network.model import load_extra, load_network, save_network
+from wuling_geo.network.storage import status
+from wuling_geo.present.main_job import BuildReport, _network_stage
 
 
 def flip_byte(path: Path) -> None:
@@ -95,7 +95,7 @@ def test_same_inputs_reuse_changed_inputs_rebuild(tmp_path):
 
 
 def test_changed_profile_rebuilds(tmp_path):
-    from wuling_geo.speed_profile import default_profile_path
+    from wuling_geo.network.speed.profile import default_profile_path
     src = write_osm(tmp_path / "grid.osm", NODES, WAYS)
     prof = tmp_path / "fast.toml"
     prof.write_text(default_profile_path().read_text(encoding="utf-8"), encoding="utf-8")

@@ -19,7 +19,7 @@ from tests.test_network_osm import (
     write_osm,
 )
 from wuling_geo.cli import run
-from wuling_geo.network import load_network
+from wuling_geo.network.model import load_network
 
 
 @pytest.fixture

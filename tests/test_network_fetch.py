@@ -13,12 +13,12 @@ import pytest
 from pyproj import Geod
 
 from tests.fixture_server import FixtureServer
-from wuling_geo._errors import OfflineError
+from wuling_geo._util.errors import OfflineError
 from wuling_geo.cli import run
-from wuling_geo.network import load_extra, load_network
-from wuling_geo.network_fetch import fetch_network
-from wuling_geo.network_import import ImportOptions
-from wuling_geo.osm_features import load_features
+from wuling_geo.data.osm_features import load_features
+from wuling_geo.network.build.importer import ImportOptions
+from wuling_geo.network.model import load_extra, load_network
+from wuling_geo.network.sources.overpass import fetch_network
 
 LON0, LAT0, STEP = 108.76, 29.52, 0.005
 

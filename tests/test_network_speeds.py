@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from tests.test_network_osm import equator_m, write_osm
-from wuling_geo._errors import InputError
-from wuling_geo.mountain import G, climb_speed_kph, curvature_factor, turning_deg_per_km
-from wuling_geo.network_import import ImportOptions, import_network
-from wuling_geo.speed_profile import (
+from wuling_geo._util.errors import InputError
+from wuling_geo.network.build.importer import ImportOptions, import_network
+from wuling_geo.network.speed.mountain import G, climb_speed_kph, curvature_factor, turning_deg_per_km
+from wuling_geo.network.speed.profile import (
     SETTINGS,
     default_profile_path,
     load_profile,

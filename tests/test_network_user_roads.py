@@ -14,12 +14,12 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from wuling_geo._errors import DatumError, InputError
+from wuling_geo._util.errors import DatumError, InputError
 from wuling_geo.cli import run
-from wuling_geo.network_build import split_ways
-from wuling_geo.network_import import ImportOptions, LayerFields, import_network
-from wuling_geo.speed_profile import load_profile
-from wuling_geo.user_roads import read_road_layer
+from wuling_geo.network.build.graph import split_ways
+from wuling_geo.network.build.importer import ImportOptions, LayerFields, import_network
+from wuling_geo.network.sources.road_layer import read_road_layer
+from wuling_geo.network.speed.profile import load_profile
 
 UTM = "EPSG:32649"
 TO_M = Transformer.from_crs("EPSG:4326", UTM, always_xy=True)

@@ -12,16 +12,16 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from wuling_geo import routing
 from wuling_geo import settings as wg_settings
-from wuling_geo._errors import InputError
-from wuling_geo.od_matrix import od_matrix, write_matrix
+from wuling_geo._util.errors import InputError
+from wuling_geo.analysis.od_matrix import od_matrix, write_matrix
+from wuling_geo.network import routing
 
 from .helpers import cli
 from .synthetic import from_edge_list, grid_network
 
 wg_settings.quiet = True
-od_module = importlib.import_module("wuling_geo.od_matrix")  # the package re-exports the function
+od_module = importlib.import_module("wuling_geo.analysis.od_matrix")  # the package re-exports the function
 
 
 def node_site(net, node_id, name=None):

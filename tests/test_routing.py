@@ -6,9 +6,9 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wuling_geo import routing
-from wuling_geo._errors import InputError
-from wuling_geo.network import Snap
+from wuling_geo._util.errors import InputError
+from wuling_geo.network import routing
+from wuling_geo.network.model import Snap
 
 from .synthetic import from_edge_list, grid_network
 

@@ -7,8 +7,10 @@ The public API is what this module re-exports.
 
 from __future__ import annotations
 
-from . import settings
-from ._errors import (
+from importlib import metadata as _metadata
+
+from wuling_geo import settings
+from wuling_geo._util.errors import (
     DatumError,
     GazetteerError,
     InfeasibleError,
@@ -23,35 +25,33 @@ from ._errors import (
 )
 
 # data
-from .boundary import boundaries, district
-from .datum import convert, convert_geometry
-from .gazetteer import Gazetteer, Place, load_gazetteer
-from .geocode import Geocoder, Resolution, geocode
-from .layers import write_layers
+from wuling_geo.data.boundary import boundaries, district  # isort: skip
+from wuling_geo.data.datum import convert, convert_geometry  # isort: skip
+from wuling_geo.data.gazetteer import Gazetteer, Place, load_gazetteer  # isort: skip
+from wuling_geo.data.geocode.geocoder import Geocoder, Resolution, geocode  # isort: skip
+from wuling_geo.data.layers import write_layers  # isort: skip
 
 # network
-from .network import RoadNetwork, load_network, save_network
-from .network_fetch import fetch_network
-from .network_import import ImportOptions, LayerFields, import_network
-from .network_summary import summarize as summarize_network
-from .osm_network import ImportFlags
-from .speed_profile import load_profile as load_speed_profile
+from wuling_geo.network.build.importer import ImportOptions, LayerFields, import_network  # isort: skip
+from wuling_geo.network.model import RoadNetwork, load_network, save_network  # isort: skip
+from wuling_geo.network.sources.osm_file import ImportFlags  # isort: skip
+from wuling_geo.network.sources.overpass import fetch_network  # isort: skip
+from wuling_geo.network.speed.profile import load_profile as load_speed_profile  # isort: skip
+from wuling_geo.network.summary import summarize as summarize_network  # isort: skip
 
 # analysis
-from .accessibility import FacilitySearch, access_summary, accessibility_surface  # isort: skip
-from .catchments import catchments, standard_catchments, write_catchments  # isort: skip
-from .itinerary import Itinerary, plan_itinerary  # isort: skip
-from .multimodal import Reach, load_services, reach  # isort: skip
-from .od_matrix import od_matrix  # isort: skip
+from wuling_geo.analysis.accessibility import FacilitySearch, access_summary, accessibility_surface  # isort: skip
+from wuling_geo.analysis.catchments.bands import catchments, standard_catchments, write_catchments  # isort: skip
+from wuling_geo.analysis.itinerary.planner import Itinerary, plan_itinerary  # isort: skip
+from wuling_geo.analysis.multimodal import Reach, load_services, reach  # isort: skip
+from wuling_geo.analysis.od_matrix import od_matrix  # isort: skip
 
 # presentation
-from .itinerary_export import write_itinerary  # isort: skip
-from .webmap import MapReport, render_map, write_index  # isort: skip
+from wuling_geo.present.exports.itinerary import write_itinerary  # isort: skip
+from wuling_geo.present.maps.webmap import MapReport, render_map, write_index  # isort: skip
+from wuling_geo.present.main_job import build  # isort: skip
 
-# interfaces
-from .pipeline import build  # isort: skip
-
-__version__ = "0.1.0"
+__version__ = _metadata.version("wuling-geo")
 
 __all__ = [
     "DatumError",

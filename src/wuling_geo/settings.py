@@ -9,30 +9,27 @@ setting points both osmnx and wuling-geo at a server.
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
-_REPO_GEODATA = Path(__file__).resolve().parents[2] / "geodata"
+import platformdirs
 
 
-def _default_geodata_dir() -> Path:
-    env = os.environ.get("WULING_GEO_DATA")
-    if env:
-        return Path(env)
-    local = Path.cwd() / "geodata"
-    if (local / "gazetteer.toml").exists():
-        return local
-    return _REPO_GEODATA
+def shipped_data_dir() -> Path:
+    """Return the folder of the data shipped with the package (``wuling_geo.geodata``)."""
+    return Path(str(resources.files("wuling_geo.geodata")))
 
 
-#: Folder of shipped data: ``gazetteer.toml``, ``boundary.geojson``. Env: ``WULING_GEO_DATA``.
-geodata_dir: Path = _default_geodata_dir()
+#: Folder of the data in use: ``gazetteer.toml``, ``boundary.geojson``, ``services.toml``.
+#: Env: ``WULING_GEO_DATA``; default: the data shipped with the package.
+geodata_dir: Path = Path(os.environ.get("WULING_GEO_DATA") or shipped_data_dir())
 
 #: Folder for downloads and derived caches (OSM features, networks, geocoder answers).
-#: Env: ``WULING_GEO_CACHE``; default ``<geodata_dir>/cache``.
-cache_dir: Path = Path(os.environ.get("WULING_GEO_CACHE", geodata_dir / "cache"))
+#: Env: ``WULING_GEO_CACHE``; default: the user's cache folder (platformdirs).
+cache_dir: Path = Path(os.environ.get("WULING_GEO_CACHE") or platformdirs.user_cache_path("wuling-geo"))
 
-#: Folder where rendered maps go by default.
-maps_dir: Path = geodata_dir.parent / "maps"
+#: Folder where rendered maps go by default (relative to the working folder).
+maps_dir: Path = Path("maps")
 
 #: Hide progress bars and informational messages.
 quiet: bool = False
@@ -116,8 +113,8 @@ def services_path() -> Path:
 
 #: Folder of the npm packages (Leaflet and its plugins) that ``wuling-geo map --offline``
 #: inlines; filled by ``wuling-geo map-assets``. Env: ``WULING_GEO_WEB_ASSETS``.
-web_assets_dir: Path = Path(os.environ.get("WULING_GEO_WEB_ASSETS",
-                                           _REPO_GEODATA.parent / "build" / "web-assets"))
+web_assets_dir: Path = Path(os.environ.get("WULING_GEO_WEB_ASSETS")
+                           or platformdirs.user_data_path("wuling-geo") / "web-assets")
 
 #: Tolerance (m) to which lines and polygons are simplified for display on web maps.
 map_simplify_m: float = 10.0
@@ -143,7 +140,7 @@ itinerary_max_days: int = 14
 itinerary_max_snap_m: float = 2000.0
 
 #: Planning defaults (dwell times) to use instead of the shipped
-#: ``wuling_geo/data/planning.toml``.
+#: ``planning.toml``.
 planning_file: Path | None = None
 
 

@@ -1,6 +1,6 @@
 """The ``wuling-geo`` command line: a thin layer that parses, calls the API and prints.
 
-Every error caused by input or data is a :class:`~wuling_geo._errors.WulingGeoError`; it is
+Every error caused by input or data is a :class:`~wuling_geo._util.errors.WulingGeoError`; it is
 printed on one line and the program exits with status 2, without a traceback.
 """
 
@@ -10,9 +10,9 @@ import sys
 
 import click
 
-from .. import settings
-from .._errors import WulingGeoError
-from . import build, catchments, data, logistics, maps, network, route
+from wuling_geo import settings
+from wuling_geo._util.errors import WulingGeoError
+from wuling_geo.cli import build, catchments, data, logistics, maps, network, route
 
 _MODULES = (data, network, catchments, maps, route, logistics, build)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from .. import settings
-from .._errors import InputError
-from ..gazetteer import load_gazetteer
-from ..geocode import Geocoder
+from wuling_geo import settings
+from wuling_geo._util.errors import InputError
+from wuling_geo.data.gazetteer import load_gazetteer
+from wuling_geo.data.geocode.geocoder import Geocoder
 
 datum_option = click.option(
     "--datum", default="wgs84", show_default=True, metavar="wgs84|gcj02|bd09",

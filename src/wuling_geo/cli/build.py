@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..pipeline import build
-from ._options import info, make_geocoder, network_option, online_option, osm_option
-from .data import print_layer_report
+from wuling_geo.cli._options import info, make_geocoder, network_option, online_option, osm_option
+from wuling_geo.cli.data import print_layer_report
+from wuling_geo.present.main_job import build
 
 
 @click.command("build")

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import click
 
-from .._errors import InputError
-from .._files import check_output_folder
-from ..catchments import MODES, catchments, category_origins, check_minutes, write_catchments
-from ..layers import layer_frames
-from ..network import PROFILES, load_network
-from ..routing import DIRECTIONS
-from ._options import (
+from wuling_geo._util.errors import InputError
+from wuling_geo._util.files import check_output_folder
+from wuling_geo.analysis.catchments.bands import (
+    MODES,
+    catchments,
+    category_origins,
+    check_minutes,
+    write_catchments,
+)
+from wuling_geo.cli._options import (
     datum_option,
     echo_json,
     info,
@@ -23,6 +26,9 @@ from ._options import (
     resolve_network_dir,
     several_values,
 )
+from wuling_geo.data.layers import layer_frames
+from wuling_geo.network.model import PROFILES, load_network
+from wuling_geo.network.routing import DIRECTIONS
 
 CATEGORIES = ("scenic", "transport", "logistics", "industry")
 

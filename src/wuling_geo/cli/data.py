@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import datum as _datum
-from ..layers import write_layers
-from ._options import (
+from wuling_geo.cli._options import (
     datum_option,
     echo_json,
     info,
@@ -15,6 +13,8 @@ from ._options import (
     online_option,
     osm_option,
 )
+from wuling_geo.data import datum as _datum
+from wuling_geo.data.layers import write_layers
 
 
 @click.command("datum")

@@ -8,24 +8,20 @@ from pathlib import Path
 import click
 import geopandas as gpd
 
-from .. import settings
-from .._errors import InputError
-from .._files import check_output_folder
-from .._sites import Site, category_sites, resolve_sites
-from ..accessibility import (
+from wuling_geo import settings
+from wuling_geo._util.errors import InputError
+from wuling_geo._util.files import check_output_folder
+from wuling_geo.analysis.accessibility import (
     THRESHOLDS,
     FacilitySearch,
     access_summary,
     accessibility_surface,
     write_surface,
 )
-from ..catchments import check_minutes
-from ..layers import layer_frames
-from ..multimodal import load_services, reach, write_reach
-from ..network import load_network
-from ..od_matrix import od_matrix, write_matrix
-from ..webmap import render_map
-from ._options import (
+from wuling_geo.analysis.catchments.bands import check_minutes
+from wuling_geo.analysis.multimodal import load_services, reach, write_reach
+from wuling_geo.analysis.od_matrix import od_matrix, write_matrix
+from wuling_geo.cli._options import (
     datum_option,
     info,
     make_geocoder,
@@ -33,6 +29,10 @@ from ._options import (
     resolve_network_dir,
     several_values,
 )
+from wuling_geo.data.layers import layer_frames
+from wuling_geo.data.places import Site, category_sites, resolve_sites
+from wuling_geo.network.model import load_network
+from wuling_geo.present.maps.webmap import render_map
 
 profile_option = click.option("--profile", type=click.Choice(["car", "truck"]), default="car",
                               show_default=True, help="Vehicle profile of the road times.")
@@ -144,8 +144,8 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
     """Time from every part of the district to the nearest facility, on a hexagon grid."""
     _check_out(out, (".gpkg",))
     _check_map(map_out)
-    from .._hexgrid import check_cell_size
-    from ..boundary import district
+    from wuling_geo.analysis.hexgrid import check_cell_size
+    from wuling_geo.data.boundary import district
 
     check_cell_size(district(), cell_m)
     sites = _sites(ctx, facilities, category, datum, "--facilities", "--category")

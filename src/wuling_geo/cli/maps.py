@@ -7,15 +7,22 @@ from pathlib import Path
 
 import click
 
-from .. import settings
-from .._errors import InputError
-from .._files import check_output_folder
-from .._map_assets import check_assets, install_assets, install_command
-from .._map_i18n import check_lang
-from ..layers import layer_frames
-from ..network import load_network
-from ..webmap import check_basemap, render_map
-from ._options import echo_json, info, json_option, make_geocoder, network_option, resolve_network_dir
+from wuling_geo import settings
+from wuling_geo._util.errors import InputError
+from wuling_geo._util.files import check_output_folder
+from wuling_geo.cli._options import (
+    echo_json,
+    info,
+    json_option,
+    make_geocoder,
+    network_option,
+    resolve_network_dir,
+)
+from wuling_geo.data.layers import layer_frames
+from wuling_geo.network.model import load_network
+from wuling_geo.present.maps.assets import check_assets, install_assets, install_command
+from wuling_geo.present.maps.i18n import check_lang
+from wuling_geo.present.maps.webmap import check_basemap, render_map
 
 CATCHMENT_FILES = ("catchments.gpkg", "catchments.geojson", "catchments.parquet")
 
@@ -76,7 +83,7 @@ def map_cmd(ctx: click.Context, network_dir: str | None, catchments: str | None,
 
 @click.command("map-assets")
 @click.option("--dir", "folder", type=click.Path(file_okay=False), default=None,
-              help="Install folder [default: build/web-assets; env WULING_GEO_WEB_ASSETS].")
+              help="Install folder [default: the user data folder; env WULING_GEO_WEB_ASSETS].")
 @click.option("--check", is_flag=True, help="Only check that the assets are installed.")
 def map_assets_cmd(folder: str | None, check: bool) -> None:
     """Install Leaflet and its plugins from npm, for 'wuling-geo map --offline'."""

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..network import PROFILES, load_network
-from ..network_area import DEFAULT_BUFFER_KM
-from ..network_import import ImportOptions, ImportResult, LayerFields, import_network
-from ..network_summary import summarize
-from ..osm_network import ImportFlags
-from ._options import echo_json, info, json_option, resolve_network_dir
+from wuling_geo.cli._options import echo_json, info, json_option, resolve_network_dir
+from wuling_geo.network.area import DEFAULT_BUFFER_KM
+from wuling_geo.network.build.importer import ImportOptions, ImportResult, LayerFields, import_network
+from wuling_geo.network.model import PROFILES, load_network
+from wuling_geo.network.sources.osm_file import ImportFlags
+from wuling_geo.network.summary import summarize
 
 
 def _speed_options(func):
@@ -118,7 +118,7 @@ def fetch_cmd(out_dir, area, buffer_km, profile_file, dem, no_curvature, no_grad
     """Download the drivable network, railways and named features from OpenStreetMap
     (Overpass, through osmnx) for Qianjiang plus a buffer.
     """
-    from ..network_fetch import fetch_network
+    from wuling_geo.network.sources.overpass import fetch_network
 
     options = _options(area, buffer_km, profile_file, dem, no_curvature, no_grade,
                        consolidate_m, keep_ferries, keep_private, keep_construction)

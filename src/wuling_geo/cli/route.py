@@ -6,12 +6,18 @@ from pathlib import Path
 
 import click
 
-from .._errors import InputError
-from .._files import check_output_folder
-from ..itinerary import plan_itinerary
-from ..itinerary_export import format_text, write_itinerary
-from ..network import PROFILES, load_network
-from ._options import datum_option, make_geocoder, network_option, resolve_network_dir, several_values
+from wuling_geo._util.errors import InputError
+from wuling_geo._util.files import check_output_folder
+from wuling_geo.analysis.itinerary.planner import plan_itinerary
+from wuling_geo.cli._options import (
+    datum_option,
+    make_geocoder,
+    network_option,
+    resolve_network_dir,
+    several_values,
+)
+from wuling_geo.network.model import PROFILES, load_network
+from wuling_geo.present.exports.itinerary import format_text, write_itinerary
 
 
 def _days(text: str) -> int:

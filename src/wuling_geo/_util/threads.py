@@ -1,0 +1,62 @@
+"""Work spread over threads: GEOS (through shapely), numpy and scipy release the GIL."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+from wuling_geo import settings
+from wuling_geo._util.errors import InputError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def worker_count() -> int:
+    """Return the threads to use: :data:`settings.workers`, or one per core this process may use.
+
+    Raises
+    ------
+    InputError
+        If ``WULING_GEO_WORKERS`` is set to anything but a whole number above 0.
+    """
+    if settings.workers is not None:
+        return max(1, int(settings.workers))
+    env = os.environ.get("WULING_GEO_WORKERS", "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise InputError(f"WULING_GEO_WORKERS={env!r} is not a number of threads: "
+                             "set it to a whole number such as 2, or unset it")
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None
+                ) -> Iterator[R]:
+    """Yield ``fn(item)`` for each item, in order, computed on a pool of threads.
+
+    At most two tasks per thread are under way or waiting to be taken, so large results
+    (a band's reached road) do not pile up. With one worker it is a plain loop.
+    """
+    n = worker_count() if workers is None else max(1, workers)
+    if n == 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="wuling-geo") as pool:
+        pending: deque[Future[R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= 2 * n:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

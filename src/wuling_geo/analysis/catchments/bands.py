@@ -1,0 +1,354 @@
+"""Travel-time catchments: how far you get in 15, 30, 45, 60 minutes, and what lies within.
+
+:func:`catchments` snaps each origin to the road network, runs one time-limited shortest-path
+search per origin (or one multi-source search in ``nearest`` mode) with
+:mod:`wuling_geo.network.routing`, works out which part of every road is reached within each band
+(partial roads cut at exactly the right point) and turns that reached road into a polygon:
+buffered by an access distance and unioned (:mod:`.polygons`, assembled from
+rings by :mod:`.polygon_assembly`), holes kept, simplified, bands nested exactly. The bands'
+frontier unions run on a thread per core (:mod:`wuling_geo._util.threads`). Each row carries reach
+statistics (:mod:`.stats`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from wuling_geo import settings
+from wuling_geo._util.errors import InputError, NetworkError
+from wuling_geo._util.files import atomic_path
+from wuling_geo._util.progress import bar
+from wuling_geo._util.threads import ordered_map, worker_count
+from wuling_geo.analysis.catchments.origins import Origin, as_origins, category_origins, snap_origins
+from wuling_geo.analysis.catchments.polygon_assembly import nested_polygons
+from wuling_geo.analysis.catchments.polygons import cell_index
+from wuling_geo.analysis.catchments.road_reach import Reach, origin_pieces, reach, road_groups
+from wuling_geo.analysis.catchments.stats import (
+    BandStats,
+    as_layer_frames,
+    band_stats,
+    farthest_point,
+    metric_points,
+)
+from wuling_geo.data.geocode.geocoder import Resolution
+from wuling_geo.network.model import RoadNetwork, Snap
+from wuling_geo.network.routing import DIRECTIONS, nearest_times, node_times, reverse_edges
+
+__all__ = ["COLUMNS", "MODES", "STANDARD_IDS", "Origin", "as_origins", "catchments",
+           "category_origins", "check_minutes", "snap_origins", "standard_catchments",
+           "write_catchments"]
+
+MODES = ("each", "nearest")
+COLUMNS = ("origin_id", "origin_name", "mode", "direction", "profile", "minutes", "n_origins",
+           "origin_lon", "origin_lat", "snap_m", "area_km2", "share_of_district", "road_km",
+           "features_inside", "farthest_lon", "farthest_lat", "farthest_min", "access_m",
+           "attribution")
+
+
+def check_minutes(minutes: Iterable[float]) -> list[float]:
+    """Return the bands sorted and without repeats; raise :class:`InputError` if one is bad."""
+    values = []
+    for m in minutes if isinstance(minutes, Iterable) else [minutes]:
+        try:
+            value = float(m)
+        except (TypeError, ValueError):
+            raise InputError(f"band {m!r} is not a number of minutes") from None
+        top = settings.catchment_max_minutes
+        if not (0 < value <= top):
+            raise InputError(f"band {m} min is out of range: give minutes above 0 and at most "
+                             f"{top:g}")
+        values.append(value)
+    if not values:
+        raise InputError("no bands given: give minutes such as 15 30 45 60")
+    return sorted(set(values))
+
+
+def _checked_times(network: RoadNetwork, profile: str) -> np.ndarray:
+    times = network.travel_time(profile)
+    bad = ~np.isfinite(times) | (times < 0)
+    if bad.any():
+        raise NetworkError(f"the network has {int(bad.sum())} edges without a valid "
+                           f"travel_time_{profile}: rebuild it with 'wuling-geo network import/fetch'")
+    return times
+
+
+def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (15, 30, 45, 60),
+               mode: str = "each", direction: str = "from", profile: str = "car",
+               access_m: float | None = None, simplify_m: float | None = None,
+               stats: bool = True, layers: Any = None, group: str | None = None
+               ) -> gpd.GeoDataFrame:
+    """Return travel-time catchments: one row per origin (or group) and band, EPSG:4326.
+
+    Parameters
+    ----------
+    network
+        The road network (any place; only the CLI checks origins against the district).
+    origins
+        Places to start from (or go to): see :func:`as_origins`.
+    minutes
+        The bands, in minutes (above 0, at most :data:`settings.catchment_max_minutes`).
+    mode
+        ``"each"``: one catchment per origin; ``"nearest"``: one for the whole set — the
+        land within each band of its nearest origin (one multi-source search).
+    direction
+        ``"from"`` the origins, or ``"to"`` them (one-way roads taken the other way).
+    profile
+        Vehicle profile with travel times in the network (``car`` or ``truck``).
+    access_m
+        Access distance (m) the reached road is buffered by
+        (default :data:`settings.catchment_access_m`).
+    simplify_m
+        Simplification tolerance (m), 0 for none (default :data:`settings.catchment_simplify_m`).
+    stats
+        Compute the share of the district and the features inside (area, road km and the
+        farthest point are always given).
+    layers
+        Features to count inside each band: a ``{layer: GeoDataFrame}`` mapping (see
+        :func:`wuling_geo.data.layers.layer_frames`) or a list of resolutions.
+    group
+        Name of the origin set in ``nearest`` mode (default: the origins' shared category).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`COLUMNS` and ``geometry`` ((Multi)Polygon); bands nested.
+
+    Raises
+    ------
+    InputError
+        Bad bands, mode, direction or origins, or an origin too far from any road.
+    NetworkError
+        A network without (valid) travel times for ``profile``.
+    """
+    bands = check_minutes(minutes)
+    if mode not in MODES:
+        raise InputError(f"unknown mode {mode!r}: use 'each' or 'nearest'")
+    if direction not in DIRECTIONS:
+        raise InputError(f"unknown direction {direction!r}: use 'from' or 'to'")
+    access = settings.catchment_access_m if access_m is None else float(access_m)
+    tolerance = settings.catchment_simplify_m if simplify_m is None else float(simplify_m)
+    if access <= 0 or tolerance < 0:
+        raise InputError("the access distance must be above 0 m and the simplification at least 0 m")
+    times = _checked_times(network, profile)
+    points = as_origins(origins)
+    if not points:
+        raise InputError("no origins given: name at least one place or lon,lat")
+    snaps = snap_origins(network, points)
+    groups = road_groups(network)
+    qs = settings.catchment_quad_segs
+    cells = cell_index(network, groups, access, qs, tolerance)
+    limit = bands[-1] * 60.0
+    frames = as_layer_frames(layers) if stats else {}
+    context = _Context(network, direction, profile, access, tolerance, stats, frames, points, snaps)
+    if mode == "each":
+        node_time = node_times(network, snaps, profile, limit=limit, direction=direction)
+        alone = np.zeros(len(network.nodes), dtype=np.int64)  # every node reached from its one origin
+        sets = [([i], node_time[i], alone) for i in range(len(points))]
+    else:
+        node_time, which = nearest_times(network, snaps, profile, limit=limit, direction=direction)
+        sets = [(list(range(len(points))), node_time, which)]
+    rows = []
+    with (closing(_set_bands(network, cells, snaps, times, direction, sets, bands)) as done,
+          bar("catchments", total=len(sets) * len(bands), unit="band") as progress):
+        for (members, d, which), (reaches, polygons) in zip(sets, done, strict=False):
+            progress.update(len(bands))
+            rows.extend(context.rows(mode, members, bands, polygons, reaches, d, which, group))
+    return context.frame(rows)
+
+
+def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray, direction: str,
+               sets: list, bands: list[float]) -> Iterator[tuple[list[Reach], list]]:
+    """Yield the reached road and the nested polygons (WGS-84) of each origin set's bands.
+
+    With at least as many sets as threads, each thread takes whole sets (their polygons
+    assembled there too); with fewer, the bands of a set are spread over the threads and
+    assembled here, in order.
+    """
+    groups = road_groups(network)
+    reverse_edges(network)  # caches the threads share, filled first
+    cells.own_rings("storage")
+    cells.own_geometry("storage")
+
+    def band(k: int, minutes: float) -> Reach:
+        members, d, _ = sets[k]
+        seconds = minutes * 60.0
+        pieces = origin_pieces(network, groups, [snaps[i] for i in members], times, seconds,
+                               direction)
+        return reach(network, groups, d, seconds, direction, times,
+                     [(g, s, e, members[o]) for g, s, e, o in pieces])
+
+    def whole(k: int) -> tuple[list[Reach], list]:
+        reaches = [band(k, b) for b in bands]
+        return reaches, nested_polygons(cells, [cells.frontier(r) for r in reaches])
+
+    def one(item: tuple[int, float]) -> tuple[Reach, tuple]:
+        r = band(*item)
+        return r, cells.frontier(r)
+
+    if len(sets) >= worker_count():
+        with closing(ordered_map(whole, range(len(sets)))) as done:
+            yield from done
+        return
+    with closing(ordered_map(one, [(k, b) for k in range(len(sets)) for b in bands])) as done:
+        for _ in sets:
+            got = [next(done) for _ in bands]
+            yield [r for r, _ in got], nested_polygons(cells, [f for _, f in got])
+
+
+def metric_bands(network: RoadNetwork, polygons: list) -> np.ndarray:
+    """Return band polygons (WGS-84) in the network's metric CRS, for their statistics."""
+    shown = gpd.GeoSeries(polygons, crs=settings.storage_crs)
+    return shown.to_crs(network.crs_metric).values
+
+
+@dataclass
+class _Context:
+    network: RoadNetwork
+    direction: str
+    profile: str
+    access: float
+    tolerance: float
+    stats: bool
+    layers: Any
+    points: list[Origin]
+    snaps: list[Snap]
+
+    def rows(self, mode, members, bands, polygons, reaches, d, which, group) -> list[dict]:
+        """Return the table rows of one origin (or set) and its nested bands (WGS-84)."""
+        origins_xy = metric_points(self.network, [self.snaps[i].point for i in members])
+        if mode == "nearest":
+            origin_id = group or self._group_name(members)
+            names = [self.points[i].name for i in members]
+            shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
+            origin_name = f"nearest of {len(names)}: {shown}"
+            lon = lat = float("nan")
+        else:
+            p = self.points[members[0]]
+            origin_id, origin_name, lon, lat = p.id, p.name, p.lon, p.lat
+        metric = metric_bands(self.network, polygons)
+        out = []
+        for band, poly, poly_ll, r in zip(bands, metric, polygons, reaches, strict=True):
+            farthest = farthest_point(self.network, r, d, which, members, origins_xy)
+            st: BandStats = band_stats(self.network, poly, poly_ll, r, self.stats, self.layers)
+            out.append({
+                "origin_id": origin_id, "origin_name": origin_name, "mode": mode,
+                "direction": self.direction, "profile": self.profile, "minutes": band,
+                "n_origins": len(members), "origin_lon": lon, "origin_lat": lat,
+                "snap_m": round(max(self.snaps[i].distance_m for i in members), 1),
+                "area_km2": st.area_km2, "share_of_district": st.share_of_district,
+                "road_km": st.road_km, "features_inside": st.features_inside,
+                "farthest_lon": farthest[0], "farthest_lat": farthest[1],
+                "farthest_min": farthest[2], "access_m": self.access,
+                "attribution": self.network.meta.get("attribution") or settings.osm_attribution,
+                "geometry": poly_ll,
+            })
+        return out
+
+    def _group_name(self, members: list[int]) -> str:
+        categories = {self.points[i].category for i in members}
+        return categories.pop() if len(categories) == 1 and None not in categories else "nearest"
+
+    def frame(self, rows: list[dict]) -> gpd.GeoDataFrame:
+        """Return the rows as a GeoDataFrame with the documented columns."""
+        gdf = gpd.GeoDataFrame(rows, columns=[*COLUMNS, "geometry"], geometry="geometry",
+                               crs=settings.storage_crs)
+        return gdf
+
+
+def write_catchments(gdf: gpd.GeoDataFrame, path) -> None:
+    """Write catchments atomically to a GeoPackage (layer ``catchments``) or GeoJSON file.
+
+    The GeoPackage layer carries the data's attribution as metadata; every row carries it too.
+
+    Raises
+    ------
+    InputError
+        For another file type or a missing output folder.
+    """
+    from pathlib import Path
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in {".gpkg", ".geojson"}:
+        raise InputError(f"cannot write catchments to {target.name}: use a .gpkg or .geojson file")
+    attribution = "; ".join(sorted(set(gdf["attribution"]))) if len(gdf) else settings.osm_attribution
+    with atomic_path(target) as tmp:
+        staged = tmp.with_suffix("")  # GDAL wants the real extension
+        try:
+            if suffix == ".gpkg":
+                gdf.to_file(staged, layer="catchments", driver="GPKG", engine="pyogrio",
+                            layer_metadata={"attribution": attribution}, geometry_type="Unknown")
+            else:
+                gdf.to_file(staged, driver="GeoJSON", engine="pyogrio")
+            staged.replace(tmp)
+        finally:
+            staged.unlink(missing_ok=True)
+
+
+#: The origins of the standard set, by gazetteer id, besides every scenic area.
+STANDARD_IDS = ("wulingshan-airport", "qianjiang-station")
+
+
+def standard_catchments(network: RoadNetwork, resolutions: list[Resolution],
+                        minutes: Iterable[float] = (15, 30, 45, 60)
+                        ) -> tuple[gpd.GeoDataFrame | None, list[str]]:
+    """Return the standard catchments of ``wuling-geo build`` and notes on what was skipped.
+
+    The set: the airport and 黔江站, each resolved scenic area (not its parts), one
+    catchment each; and the logistics places together in ``nearest`` mode. Origins without
+    a position, or too far from the network's roads, are skipped with a note.
+    """
+    notes: list[str] = []
+    frames = as_layer_frames(resolutions)
+    by_id = {r.place.id: r for r in resolutions if r.place is not None}
+    each = []
+    for place_id in STANDARD_IDS:
+        res = by_id.get(place_id)
+        if res is None or not res.resolved:
+            notes.append(f"catchments: {res.place.label if res else place_id} skipped, no known position")
+        else:
+            each.append(res)
+    try:
+        scenic, skipped = category_origins(resolutions, "scenic")
+        each += [r for r in scenic if r.place.part_of is None]
+        notes += [f"catchments: {n}" for n in skipped]
+    except InputError as exc:
+        notes.append(f"catchments: scenic areas skipped ({exc})")
+    each = _on_network(network, each, notes)
+    parts = []
+    if each:
+        parts.append(catchments(network, each, minutes, layers=frames))
+    try:
+        logistics, skipped = category_origins(resolutions, "logistics")
+        notes += [f"catchments: {n}" for n in skipped]
+        logistics = _on_network(network, logistics, notes)
+        if logistics:
+            parts.append(catchments(network, logistics, minutes, mode="nearest", layers=frames,
+                                    group="logistics"))
+    except InputError as exc:
+        notes.append(f"catchments: nearest-facility bands for logistics skipped ({exc})")
+    if not parts:
+        return None, notes
+    gdf = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
+                           crs=settings.storage_crs)
+    return gdf, notes
+
+
+def _on_network(network: RoadNetwork, origins: list[Resolution], notes: list[str]
+                ) -> list[Resolution]:
+    kept = []
+    for res in origins:
+        try:
+            snap_origins(network, as_origins([res]))
+        except InputError as exc:
+            notes.append(f"catchments: skipped, {exc}")
+        else:
+            kept.append(res)
+    return kept

@@ -1,0 +1,220 @@
+"""Band polygons assembled from rings, not overlaid: the frontier's outline plus the full cells' own rings.
+
+A band's polygon is ``P = F ∪ M'`` (see :mod:`.polygons`): ``M'`` the parts of
+the *full* cells within the access distance ``a`` of their roads, ``F`` the buffered
+frontier road. Every road on the outline of ``M`` (the union of the full cells) is a
+reached road bordering a cell that is not full, so it is buffered into ``F``: ``∂M`` lies
+inside ``F``, at least ``a - t`` from its outline (``t`` the simplification tolerance).
+Hence
+
+* each ring of ``F`` lies wholly inside ``M`` (covered by ``M'``: dropped) or wholly
+  outside it (a ring of ``P``, shell or hole as it was in ``F``); one vertex decides;
+* the other rings of ``P`` are the full cells' own: the outline of each cell's *hole*
+  (its points farther than ``a`` from every road, which no buffer reaches), computed
+  once per network. (The frame cell around the road map is never taken as full, so the
+  outer outline of a band is always a ring of ``F``.)
+
+So ``P`` is assembled from rings (each hole goes to the smallest shell around it) in
+linear time: no overlay of the thousands of holes a large band has.
+
+Bands of one origin are nested exactly: band ``k + 1`` is assembled from
+``F_{k+1} ∪ G_k``, ``G_k`` band ``k`` with its cell holes filled, and a cell that becomes
+full at ``k + 1`` gets its hole less ``G_k`` (the two were simplified apart, so band ``k``
+may reach into the hole by up to ``t``). Then ``P_k ⊆ P_{k+1}`` as sets, and the union is
+taken where the bands are delivered (in WGS-84) so no reprojection loosens it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+from shapely.errors import GEOSException
+
+if TYPE_CHECKING:
+    from wuling_geo.analysis.catchments.polygons import CellIndex
+
+XY = Callable[[np.ndarray], np.ndarray]  # (n, 2) coordinates → (n, 2) coordinates
+_MARGIN_M = 1e-3  # a newly full cell's hole keeps this far clear of the band before
+
+
+@dataclass(frozen=True)
+class Rings:
+    """Rings with their role in a polygon: shells (outer outlines) or holes.
+
+    ``probe`` holds one vertex of each ring (in the rings' CRS): it locates the ring
+    among the cells and inside the shells.
+    """
+
+    rings: np.ndarray  # LinearRings
+    shell: np.ndarray  # bool
+    probe: np.ndarray  # (n, 2)
+
+    @classmethod
+    def of(cls, geom: shapely.Geometry, flip: bool = False) -> Rings:
+        """Return the rings of a (Multi)Polygon: exteriors are shells (holes if ``flip``)."""
+        return cls.of_parts(shapely.get_parts(np.asarray([geom], dtype=object)), flip)[0]
+
+    @classmethod
+    def of_parts(cls, parts: np.ndarray, flip: bool = False) -> tuple[Rings, np.ndarray]:
+        """Return the rings of an array of Polygons and the polygon (index) each belongs to."""
+        keep = np.nonzero(~shapely.is_empty(parts))[0]
+        if len(keep) == 0:
+            return EMPTY, np.empty(0, dtype=np.int64)
+        rings, part = shapely.get_rings(parts[keep], return_index=True)
+        part = keep[part]
+        exterior = np.r_[True, part[1:] != part[:-1]]
+        probe = shapely.get_coordinates(shapely.get_point(rings, 0))
+        return cls(rings, exterior != flip, probe), part
+
+    def __len__(self) -> int:
+        return len(self.rings)
+
+    def take(self, which: np.ndarray) -> Rings:
+        """Return the rings selected by a mask or index array."""
+        return Rings(self.rings[which], self.shell[which], self.probe[which])
+
+    @staticmethod
+    def concat(items: Iterable[Rings]) -> Rings:
+        """Return the rings of several sets in one."""
+        items = [r for r in items if len(r)]
+        if not items:
+            return EMPTY
+        return Rings(np.concatenate([r.rings for r in items]),
+                     np.concatenate([r.shell for r in items]),
+                     np.concatenate([r.probe for r in items]))
+
+
+EMPTY = Rings(np.empty(0, dtype=object), np.empty(0, dtype=bool), np.empty((0, 2)))
+
+
+def polygon_from_rings(rings: Rings) -> shapely.Geometry:
+    """Return the (Multi)Polygon of non-crossing rings, each hole in the smallest shell around it."""
+    shells = shapely.polygons(rings.rings[rings.shell])
+    if len(shells) == 0:
+        return shapely.Polygon()
+    holes = rings.rings[~rings.shell]
+    owner = np.empty(0, dtype=np.int64)
+    if len(holes):
+        probes = shapely.points(rings.probe[~rings.shell])
+        tree = shapely.STRtree(probes)
+        shell_of, hole = tree.query(shells, predicate="contains")
+        # The smallest shell around a hole's vertex is its own: an island inside the hole
+        # does not reach its outline, and a larger shell holds the owner.
+        order = np.lexsort((shapely.area(shells)[shell_of], hole))
+        hole, shell_of = hole[order], shell_of[order]
+        first = np.r_[True, hole[1:] != hole[:-1]][: len(hole)]
+        owner = np.full(len(holes), -1, dtype=np.int64)
+        owner[hole[first]] = shell_of[first]
+        holes = holes[owner >= 0]  # a hole with no shell around it bounds nothing
+        owner = owner[owner >= 0]
+    index = np.concatenate([np.arange(len(shells)), owner])
+    order = np.lexsort((np.r_[np.zeros(len(shells)), np.ones(len(owner))], index))
+    ring_list = np.concatenate([shapely.get_exterior_ring(shells), holes])
+    polys = shapely.polygons(ring_list[order], indices=index[order])
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(list(polys))
+
+
+def assemble(cells: CellIndex, full: np.ndarray, outline: shapely.Geometry, own: Rings,
+             to_metric: XY) -> tuple[shapely.Geometry, shapely.Geometry]:
+    """Return a band polygon ``P`` and the same with the cells' holes filled (``G``).
+
+    Parameters
+    ----------
+    cells
+        The network's :class:`~wuling_geo.analysis.catchments.polygons.CellIndex`.
+    full
+        Which cells are full in this band.
+    outline
+        The buffered frontier ``F`` (with the band before, when nesting), in the output CRS.
+    own
+        The full cells' rings, in the output CRS.
+    to_metric
+        Maps output-CRS coordinates to the network's metric CRS.
+    """
+    rings = Rings.of(outline)
+    if len(rings):
+        rings = rings.take(~cells.in_full(to_metric(rings.probe), full))
+    filled = polygon_from_rings(rings)
+    if not len(own):
+        return filled, filled
+    return polygon_from_rings(Rings.concat([rings, own])), filled
+
+
+def nested_polygons(cells: CellIndex, frontiers: Iterable[tuple[np.ndarray, shapely.Geometry]],
+                    crs: str = "storage") -> list[shapely.Geometry]:
+    """Return the nested band polygons of one origin (or set), smallest band first.
+
+    Parameters
+    ----------
+    cells
+        The network's cell index.
+    frontiers
+        ``(full cells, buffered frontier in metres)`` of each band, smallest first
+        (:meth:`~wuling_geo.analysis.catchments.polygons.CellIndex.frontier`).
+    crs
+        ``"storage"`` (WGS-84: where bands are delivered, nested exactly there) or
+        ``"metric"``.
+    """
+    own = cells.own_rings(crs)
+    to_out, to_metric = cells.transforms(crs)
+    previous: shapely.Geometry | None = None  # G of the band before
+    was_full = np.zeros(len(cells.cells), dtype=bool)
+    adjusted: dict[int, Rings] = {}
+    out = []
+    for full, frontier in frontiers:
+        outline = _to(frontier, to_out)
+        if previous is not None and not previous.is_empty:
+            outline = _union(outline, previous)
+            adjusted.update(_adjusted(cells, full & ~was_full, previous, crs))
+        fixed = np.zeros(len(full), dtype=bool)
+        fixed[list(adjusted)] = True
+        mine = Rings.concat([own.rings.take(full[own.cell] & ~fixed[own.cell]),
+                             *(r for c, r in adjusted.items() if full[c])])
+        polygon, previous = assemble(cells, full, outline, mine, to_metric)
+        was_full = full
+        out.append(polygon)
+    return out
+
+
+def _adjusted(cells: CellIndex, new: np.ndarray, previous: shapely.Geometry, crs: str
+              ) -> dict[int, Rings]:
+    """Return the rings of newly full cells whose holes the band before reaches into.
+
+    Such a hole loses what the band before covers, and a hair more (``_MARGIN_M``), so that
+    no rounding of the overlay leaves a sliver of the band before out of this one.
+    """
+    geoms = cells.own_geometry(crs)
+    hit = np.nonzero(new & ~shapely.is_missing(geoms))[0]
+    if len(hit) == 0:
+        return {}
+    shapely.prepare(previous)
+    hit = hit[shapely.intersects(previous, geoms[hit])]
+    if len(hit) == 0:
+        return {}
+    out: dict[int, Rings] = {int(c): EMPTY for c in hit}
+    margin = _MARGIN_M if crs == "metric" else _MARGIN_M / 111_000.0
+    # One overlay for all: the holes lie apart, each inside its own cell.
+    left = shapely.difference(shapely.multipolygons(shapely.get_parts(geoms[hit])), previous)
+    left = shapely.get_parts(shapely.buffer(left, -margin, quad_segs=1))
+    rings, _ = Rings.of_parts(left, flip=True)
+    if len(rings):
+        _, to_metric = cells.transforms(crs)
+        ring_cell = cells.cell_of(to_metric(rings.probe))  # each ring lies inside its cell
+        for c in np.unique(ring_cell[ring_cell >= 0]):
+            out[int(c)] = rings.take(ring_cell == c)
+    return out
+
+
+def _to(geom: shapely.Geometry, fn: XY | None) -> shapely.Geometry:
+    return geom if fn is None or geom.is_empty else shapely.transform(geom, fn)
+
+
+def _union(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry:
+    try:
+        return shapely.union(a, b)
+    except GEOSException:  # reprojection can leave a near-touching ring invalid
+        return shapely.union(shapely.make_valid(a), shapely.make_valid(b))

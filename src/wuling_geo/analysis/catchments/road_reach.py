@@ -1,0 +1,302 @@
+"""Which part of each road is reached within a time limit: the input of catchment polygons.
+
+A *road* here is an undirected group of directed edges: a two-way road is an edge u→v and
+its twin v→u sharing one geometry; a one-way road is a single edge. Positions along a road
+are fractions of the geometry of its *reference* edge, measured from that edge's start.
+
+Given node times ``d`` (from or to the origins) and a limit ``T``, the reached part of a
+road is the union of at most three intervals: the *head* ``[0, h]`` reached through its
+start node, the *tail* ``[1 - k, 1]`` reached through its end node and, on the road an
+origin is snapped to, the interval reached directly from (or to) the origin. Travel time
+grows linearly along an edge (one speed per edge), so a cut point sits at exactly
+``T`` and at the matching fraction of the geometry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from wuling_geo.network.model import RoadNetwork, Snap
+from wuling_geo.network.routing import reverse_edges
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class RoadGroups:
+    """The network's roads as undirected groups of directed edges.
+
+    ``ref``/``twin`` are each group's reference edge and its mutual reverse twin (-1 for a
+    one-way road); ``of_edge`` and ``flipped`` give every directed edge's group and whether
+    it runs against the reference; ``geometry`` is the reference geometry in the network's
+    metric CRS and ``length`` its length in metres.
+    """
+
+    ref: np.ndarray
+    twin: np.ndarray
+    of_edge: np.ndarray
+    flipped: np.ndarray
+    geometry: np.ndarray
+    length: np.ndarray
+    start: np.ndarray  # node position of the reference edge's start
+    end: np.ndarray  # node position of the reference edge's end
+    n_nodes: int
+
+    def __len__(self) -> int:
+        return len(self.ref)
+
+
+def road_groups(network: RoadNetwork) -> RoadGroups:
+    """Return (and cache on the network) its roads as :class:`RoadGroups`."""
+    cached = network.__dict__.get("_road_groups")
+    if cached is not None:
+        return cached
+    metric = network._edges_metric  # computed once per network for snapping; reused
+    twin = _twins(network.edge_u, network.edge_v, metric)
+    m = len(twin)
+    idx = np.arange(m)
+    mutual = twin >= 0
+    is_ref = ~mutual | (idx < twin)
+    ref = idx[is_ref]
+    of_edge = np.empty(m, dtype=np.int64)
+    of_edge[ref] = np.arange(len(ref))
+    group_twin = np.where(mutual[ref], twin[ref], -1)
+    has = group_twin >= 0
+    of_edge[group_twin[has]] = np.nonzero(has)[0]
+    flipped = ~is_ref
+    geometry = metric[ref]
+    groups = RoadGroups(ref, group_twin, of_edge, flipped, geometry,
+                        network.edges["length"].to_numpy(dtype=float)[ref],
+                        network.edge_u[ref], network.edge_v[ref], len(network.nodes))
+    network.__dict__["_road_groups"] = groups
+    return groups
+
+
+def _twins(u: np.ndarray, v: np.ndarray, metric: np.ndarray) -> np.ndarray:
+    """Return each edge's twin — the edge v→u along the same geometry reversed — or -1.
+
+    Two edges between the same nodes along different roads (round a block, say) are not
+    twins; neither are parallel edges, whichever of them a u→v / v→u lookup finds first.
+    """
+    m = len(u)
+    twin = np.full(m, -1, dtype=np.int64)
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    size = np.round(shapely.length(metric), 2)
+    forward = u < v
+    order = np.lexsort((~forward, size, hi, lo))
+    key = np.column_stack([lo, hi, size])[order]
+    same = np.all(key[1:] == key[:-1], axis=1)
+    starts = np.nonzero(np.r_[True, ~same])[0]
+    length = np.diff(np.r_[starts, m])
+    # The common case, a run of two: one edge each way.
+    pair = starts[length == 2]
+    a, b = order[pair], order[pair + 1]
+    ok = forward[a] & ~forward[b] & (u[b] != v[b])
+    ok[ok] = shapely.equals_exact(metric[a[ok]], shapely.reverse(metric[b[ok]]), tolerance=0.01)
+    twin[a[ok]], twin[b[ok]] = b[ok], a[ok]
+    long = length > 2  # parallel roads of equal length: rare
+    for start, size_of_run in zip(starts[long], length[long], strict=True):
+        run = order[start:start + size_of_run]
+        back = [e for e in run if not forward[e] and u[e] != v[e]]
+        for e in (e for e in run if forward[e]):
+            for f in back:
+                if twin[f] < 0 and shapely.equals_exact(metric[e], shapely.reverse(metric[f]),
+                                                        tolerance=0.01):
+                    twin[e], twin[f] = f, e
+                    break
+    return twin
+
+
+def substrings(lines: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Return the parts of ``lines`` between normalised fractions ``start`` and ``end``.
+
+    Vectorised equivalent of ``shapely.ops.substring(line, s, e, normalized=True)``
+    for ``0 <= s < e <= 1``: the end points are interpolated along the geometry
+    (:func:`shapely.line_interpolate_point`) and the vertices between them kept.
+    """
+    lines = np.asarray(lines, dtype=object)
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    if len(lines) == 0:
+        return np.empty(0, dtype=object)
+    coords, which = shapely.get_coordinates(lines, return_index=True)
+    step = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
+    step[which[1:] != which[:-1]] = 0.0
+    along = np.concatenate([[0.0], np.cumsum(step)])
+    first = np.searchsorted(which, np.arange(len(lines)))
+    along -= along[first][which]
+    total = shapely.length(lines)
+    inner = (along > start[which] * total[which]) & (along < end[which] * total[which])
+    p0 = shapely.get_coordinates(shapely.line_interpolate_point(lines, start, normalized=True))
+    p1 = shapely.get_coordinates(shapely.line_interpolate_point(lines, end, normalized=True))
+    n = len(lines)
+    line_id = np.concatenate([np.arange(n), which[inner], np.arange(n)])
+    order_key = np.concatenate([np.full(n, -1), np.nonzero(inner)[0], np.full(n, len(coords))])
+    xy = np.concatenate([p0, coords[inner], p1])
+    order = np.lexsort((order_key, line_id))
+    return shapely.linestrings(xy[order], indices=line_id[order])
+
+
+def origin_pieces(network: RoadNetwork, groups: RoadGroups, snaps: list[Snap],
+                  times: np.ndarray, limit: float, direction: str
+                  ) -> list[tuple[int, float, float, int]]:
+    """Return (group, start, end, origin index) reached directly from/to each snapped origin.
+
+    These are the stretches of the origin's own edge (and its reverse twin) that are not
+    reached through a node: the node times only cover travel beyond the edge's ends.
+    """
+    twin = reverse_edges(network)
+    pieces = []
+    for i, snap in enumerate(snaps):
+        runs = [(snap.edge, snap.fraction)]
+        if twin[snap.edge] >= 0 and twin[snap.edge] != snap.edge:  # not a loop's own self
+            runs.append((int(twin[snap.edge]), 1.0 - snap.fraction))
+        for edge, at in runs:
+            span = limit / max(times[edge], _EPS)
+            lo, hi = (at, min(1.0, at + span)) if direction == "from" else (max(0.0, at - span), at)
+            if groups.flipped[edge]:
+                lo, hi = 1.0 - hi, 1.0 - lo
+            if hi - lo > _EPS:
+                pieces.append((int(groups.of_edge[edge]), lo, hi, i))
+    return pieces
+
+
+@dataclass
+class Reach:
+    """The reached part of every road for one limit (see the module docstring)."""
+
+    groups: RoadGroups
+    head: np.ndarray
+    tail: np.ndarray
+    limit: float
+    extra: dict[int, list[tuple[float, float, int]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        covered = np.minimum(self.head + self.tail, 1.0)
+        self._merged: dict[int, list[tuple[float, float]]] = {}
+        for g, runs in self.extra.items():
+            spans = [(s, e) for s, e, _ in runs]
+            if self.head[g] > 0:
+                spans.append((0.0, float(self.head[g])))
+            if self.tail[g] > 0:
+                spans.append((1.0 - float(self.tail[g]), 1.0))
+            merged = _merge(spans)
+            self._merged[g] = merged
+            covered[g] = sum(e - s for s, e in merged)
+        self.covered = covered
+        self.full = covered >= 1.0 - 1e-7
+        self.touched = covered > _EPS
+
+    def road_m(self) -> float:
+        """Return the length of reached road (m), each two-way road counted once."""
+        return float(np.dot(self.covered, self.groups.length))
+
+    def intervals(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (group, start, end) arrays of the reached intervals of groups ``which``."""
+        which = np.asarray(which, dtype=np.int64)
+        plain = which[~np.isin(which, list(self._merged))] if self._merged else which
+        h, k = self.head[plain], self.tail[plain]
+        whole = (h + k) >= 1.0 - 1e-7
+        parts_g = [plain[whole], plain[~whole & (h > 0)], plain[~whole & (k > 0)]]
+        parts_s = [np.zeros(whole.sum()), np.zeros(parts_g[1].size), 1.0 - k[~whole & (k > 0)]]
+        parts_e = [np.ones(whole.sum()), h[~whole & (h > 0)], np.ones(parts_g[2].size)]
+        for g in which[np.isin(which, list(self._merged))] if self._merged else ():
+            for s, e in self._merged[int(g)]:
+                parts_g.append(np.array([g]))
+                parts_s.append(np.array([s]))
+                parts_e.append(np.array([e]))
+        return np.concatenate(parts_g), np.concatenate(parts_s), np.concatenate(parts_e)
+
+    def segments(self, which: np.ndarray, keys: bool = False):
+        """Return the reached road geometry (metric LineStrings) of groups ``which``.
+
+        With ``keys=True`` also return integer keys of each piece's start and end: the node
+        position where the piece ends at a node, a key of its own at a cut point.
+        """
+        g, s, e = self.intervals(which)
+        out = self.groups.geometry[g].copy()
+        cut = (s > 0) | (e < 1)
+        if cut.any():
+            out[cut] = substrings(out[cut], s[cut], e[cut])
+        if not keys:
+            return out
+        own = self.groups.n_nodes + np.arange(len(g))
+        start = np.where(s <= 0, self.groups.start[g], own)
+        end = np.where(e >= 1, self.groups.end[g], own + len(g))
+        return out, start, end
+
+    def cut_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (group, fraction, node position or -(origin + 1)) of reached-set ends.
+
+        Every end of a reached interval inside a road lies at exactly the limit; the last
+        array says where the interval was entered from (a node, or a snapped origin).
+        """
+        h, k = self.head, self.tail
+        part = ~self.full
+        hg = np.nonzero(part & (h > 0))[0]
+        tg = np.nonzero(part & (k > 0))[0]
+        gs = [hg, tg]
+        fs = [h[hg], 1.0 - k[tg]]
+        src = [self.groups.start[hg], self.groups.end[tg]]
+        for g, runs in self.extra.items():
+            if self.full[g]:
+                continue
+            for s, e, origin in runs:
+                ends = [x for x in (s, e) if 0 < x < 1 and not _inside(x, self._merged[g])]
+                for x in ends:
+                    gs.append(np.array([g]))
+                    fs.append(np.array([x]))
+                    src.append(np.array([-(origin + 1)]))
+        return np.concatenate(gs), np.concatenate(fs), np.concatenate(src)
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1] + _EPS:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def _inside(x: float, merged: list[tuple[float, float]]) -> bool:
+    """Whether ``x`` lies strictly inside a merged interval (so it is not a cut point)."""
+    return any(s + _EPS < x < e - _EPS for s, e in merged)
+
+
+def reach(network: RoadNetwork, groups: RoadGroups, node_time: np.ndarray, limit: float,
+          direction: str, times: np.ndarray, pieces: list[tuple[int, float, float, int]]
+          ) -> Reach:
+    """Return the reached part of every road within ``limit`` seconds.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    groups
+        Its :func:`road_groups`.
+    node_time
+        Seconds from (``direction="from"``) or to (``"to"``) the origin(s) per node.
+    limit
+        The band's limit in seconds.
+    direction
+        ``"from"`` or ``"to"``.
+    times
+        The edges' travel times (s) for the profile.
+    pieces
+        :func:`origin_pieces` for this limit.
+    """
+    entry = node_time[network.edge_u] if direction == "from" else node_time[network.edge_v]
+    with np.errstate(invalid="ignore"):
+        frac = np.clip((limit - entry) / np.maximum(times, _EPS), 0.0, 1.0)
+    frac[~(entry <= limit)] = 0.0
+    own = frac[groups.ref]
+    rev = np.where(groups.twin >= 0, frac[np.maximum(groups.twin, 0)], 0.0)
+    head, tail = (own, rev) if direction == "from" else (rev, own)
+    extra: dict[int, list[tuple[float, float, int]]] = {}
+    for g, s, e, origin in pieces:
+        extra.setdefault(g, []).append((s, e, origin))
+    return Reach(groups, head, tail, float(limit), extra)

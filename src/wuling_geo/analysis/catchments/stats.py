@@ -1,0 +1,158 @@
+"""Statistics of a catchment band: area, share of the district, road km, features, farthest point."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from wuling_geo import settings
+from wuling_geo.analysis.catchments.road_reach import Reach
+from wuling_geo.data import boundary
+from wuling_geo.network.model import RoadNetwork
+
+
+@dataclass(frozen=True)
+class BandStats:
+    """What a band covers (``share_of_district`` and ``features_inside`` only with stats)."""
+
+    area_km2: float
+    share_of_district: float | None
+    road_km: float
+    features_inside: str | None
+
+
+def metric_points(network: RoadNetwork, points: list[shapely.Point]) -> np.ndarray:
+    """Return WGS-84 points as an (n, 2) array of coordinates in the network's metric CRS."""
+    xy = shapely.get_coordinates(np.asarray(points, dtype=object))
+    tr = Transformer.from_crs(settings.storage_crs, network.crs_metric, always_xy=True)
+    return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+
+
+def _node_xy(network: RoadNetwork) -> np.ndarray:
+    cached = network.__dict__.get("_node_xy_metric")
+    if cached is None:
+        tr = Transformer.from_crs(settings.storage_crs, network.crs_metric, always_xy=True)
+        cached = np.column_stack(tr.transform(network.nodes["x"].to_numpy(float),
+                                              network.nodes["y"].to_numpy(float)))
+        network.__dict__["_node_xy_metric"] = cached
+    return cached
+
+
+def farthest_point(network: RoadNetwork, r: Reach, node_time: np.ndarray, which: np.ndarray,
+                   members: list[int], origins_xy: np.ndarray) -> tuple[float, float, float]:
+    """Return (lon, lat, minutes) of the reached road point farthest in a straight line from its origin.
+
+    Candidates are the reached junctions and the cut points, where the band's limit falls
+    inside a road. In ``nearest`` mode each point is measured from the origin that reaches
+    it first (``which``, an index into ``members``).
+    """
+    nodes = np.nonzero(node_time <= r.limit)[0]
+    g, frac, src = r.cut_points()
+    cut_xy = shapely.get_coordinates(shapely.line_interpolate_point(r.groups.geometry[g], frac,
+                                                                    normalized=True))
+    member_pos = np.asarray(members)
+    cut_origin = np.where(src >= 0, which[np.maximum(src, 0)],
+                          np.searchsorted(member_pos, -(src + 1)))
+    xy = np.concatenate([_node_xy(network)[nodes], cut_xy.reshape(-1, 2)])
+    origin = np.concatenate([which[nodes], cut_origin]).astype(np.int64)
+    minutes = np.concatenate([node_time[nodes], np.full(len(g), r.limit)]) / 60.0
+    if len(xy) == 0:
+        return float("nan"), float("nan"), float("nan")
+    origin = np.clip(origin, 0, len(origins_xy) - 1)
+    dist = np.hypot(*(xy - origins_xy[origin]).T)
+    best = int(np.argmax(dist))
+    tr = Transformer.from_crs(network.crs_metric, settings.storage_crs, always_xy=True)
+    lon, lat = tr.transform(xy[best, 0], xy[best, 1])
+    return round(float(lon), 6), round(float(lat), 6), round(float(minutes[best]), 2)
+
+
+@lru_cache(maxsize=8)
+def _district_in(crs_wkt: str) -> tuple[shapely.Geometry, float]:
+    poly = gpd.GeoSeries([boundary.district()], crs=settings.storage_crs).to_crs(CRS(crs_wkt))
+    geom = poly.values[0]
+    shapely.prepare(geom)
+    return geom, float(geom.area)
+
+
+def district_share(network: RoadNetwork, polygon_m: shapely.Geometry) -> float:
+    """Return the share (0–1) of the district's area inside a metric polygon."""
+    district, area = _district_in(network.crs_metric.to_wkt())
+    if polygon_m.is_empty or not shapely.intersects(district, polygon_m):
+        return 0.0
+    return round(area_within(polygon_m, district) / area, 4)
+
+
+def area_within(polygon: shapely.Geometry, region: shapely.Geometry) -> float:
+    """Return the area of ``polygon ∩ region`` (``region`` prepared), ring by ring.
+
+    A band can have thousands of holes; overlaying it whole costs far more than its
+    shells plus the few holes that cross the region's outline: a hole inside the region
+    counts whole, one outside not at all.
+    """
+    parts = shapely.get_parts(polygon)
+    rings, part = shapely.get_rings(parts, return_index=True)
+    exterior = np.r_[True, part[1:] != part[:-1]]
+    shapes = shapely.polygons(rings)
+    inside = shapely.contains(region, shapes)
+    cross = ~inside & shapely.intersects(region, shapes)
+    area = np.where(inside, shapely.area(shapes), 0.0)
+    area[cross] = shapely.area(shapely.intersection(shapes[cross], region))
+    return float(area[exterior].sum() - area[~exterior].sum())
+
+
+def as_layer_frames(layers: Any) -> dict[str, gpd.GeoDataFrame]:
+    """Return ``{layer: GeoDataFrame}`` from such a mapping, a list of resolutions or ``None``."""
+    if layers is None:
+        return {}
+    if isinstance(layers, dict):
+        return layers
+    from wuling_geo.data.layers import layer_frames
+
+    return layer_frames(list(layers))
+
+
+def features_inside(polygon_ll: shapely.Geometry, layers: dict[str, gpd.GeoDataFrame]) -> str:
+    """Return JSON: per layer, how many features lie in the polygon, their names and ids.
+
+    A scenic layer also gets counts by grade (5A, 4A). The district boundary layer is skipped.
+    """
+    out: dict[str, dict] = {}
+    shapely.prepare(polygon_ll)
+    for name, frame in layers.items():
+        if name == "boundary" or frame is None or len(frame) == 0:
+            continue
+        geoms = frame.geometry.values
+        present = ~(pd.isna(geoms) | shapely.is_empty(geoms))
+        inside = np.zeros(len(frame), dtype=bool)
+        inside[present] = shapely.intersects(polygon_ll, geoms[present])
+        hit = frame.loc[inside]
+        label = next((c for c in ("name_zh", "name", "id") if c in hit), None)
+        entry: dict[str, Any] = {"count": int(inside.sum()),
+                                 "names": [str(v) for v in hit[label]] if label else []}
+        if "id" in hit:
+            entry["ids"] = [str(v) for v in hit["id"]]
+        if "grade" in hit:
+            grades = hit["grade"][hit["grade"].isin(["5A", "4A"])].value_counts()
+            if len(grades):
+                entry["by_grade"] = {str(k): int(v) for k, v in grades.items()}
+        out[name] = entry
+    return json.dumps(out, ensure_ascii=False)
+
+
+def band_stats(network: RoadNetwork, polygon_m: shapely.Geometry, polygon_ll: shapely.Geometry,
+               r: Reach, stats: bool, layers: Any) -> BandStats:
+    """Return the :class:`BandStats` of one band."""
+    area = round(float(polygon_m.area) / 1e6, 6)
+    road = round(r.road_m() / 1000, 3)
+    if not stats:
+        return BandStats(area, None, road, None)
+    return BandStats(area, district_share(network, polygon_m), road,
+                     features_inside(polygon_ll, layers))

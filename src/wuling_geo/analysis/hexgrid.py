@@ -1,0 +1,113 @@
+"""Equal-area hexagon grids over an area, laid out in a metric CRS.
+
+Hexagons are pointy-topped with centres ``cell_m`` apart along a row (``cell_m`` is the
+width across flats); rows are ``cell_m·√3/2`` apart and every other row is shifted by half
+a cell. Each hexagon covers ``cell_m²·√3/2``: 0.2165 km² at 500 m. In the UTM zone used
+(:data:`wuling_geo.settings.projected_crs`) areas are true to about 0.02 % at Qianjiang.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from wuling_geo import settings
+from wuling_geo._util.errors import InputError
+
+SQRT3 = float(np.sqrt(3.0))
+
+
+def hex_area_m2(cell_m: float) -> float:
+    """Return the area (m²) of one hexagon of width ``cell_m`` across flats."""
+    return cell_m * cell_m * SQRT3 / 2
+
+
+def estimate_cells(area: BaseGeometry, cell_m: float) -> int:
+    """Return about how many hexagons of ``cell_m`` cover ``area`` (WGS-84 polygon)."""
+    metric = gpd.GeoSeries([area], crs=settings.storage_crs).to_crs(settings.projected_crs)
+    bounds = metric.total_bounds
+    border = (bounds[2] - bounds[0] + bounds[3] - bounds[1]) * 2  # cells cut by the edge
+    return int(np.ceil((metric.area.iloc[0] + border * cell_m) / hex_area_m2(cell_m)))
+
+
+def check_cell_size(area: BaseGeometry, cell_m: float, max_cells: int | None = None) -> int:
+    """Return the estimated cell count; raise :class:`InputError` if it exceeds the cap.
+
+    The cap is :data:`wuling_geo.settings.accessibility_max_cells` unless given.
+    """
+    if not np.isfinite(cell_m) or cell_m <= 0:
+        raise InputError(f"cell size {cell_m} m is not a positive number of metres")
+    cap = settings.accessibility_max_cells if max_cells is None else max_cells
+    count = estimate_cells(area, cell_m)
+    if count > cap:
+        smallest = np.sqrt(count * hex_area_m2(cell_m) / cap / (SQRT3 / 2))
+        msg = (f"--cell {cell_m:g} m would make about {count:,} cells, more than the cap of "
+               f"{cap:,} (settings.accessibility_max_cells): use --cell {int(np.ceil(smallest))} "
+               "or larger")
+        raise InputError(msg)
+    return count
+
+
+def hex_grid(area: BaseGeometry, cell_m: float, max_cells: int | None = None
+             ) -> gpd.GeoDataFrame:
+    """Return the hexagons of width ``cell_m`` that meet ``area``, clipped to it.
+
+    Parameters
+    ----------
+    area
+        WGS-84 polygon (the district).
+    cell_m
+        Width across flats in metres (also the spacing of cell centres).
+    max_cells
+        Refuse grids estimated above this many cells (default: the setting).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``cell_id`` (``r<row>c<col>``), ``lon``/``lat`` of the (unclipped) cell centre,
+        ``area_km2`` of the clipped cell, geometry clipped to ``area`` (EPSG:4326).
+
+    Raises
+    ------
+    InputError
+        For a cell size that is not positive or that would make too many cells.
+    """
+    check_cell_size(area, cell_m, max_cells)
+    metric = gpd.GeoSeries([area], crs=settings.storage_crs).to_crs(settings.projected_crs)
+    poly = metric.iloc[0]
+    radius = cell_m / SQRT3
+    dy = cell_m * SQRT3 / 2
+    west, south, east, north = poly.bounds
+    rows = np.arange(int(np.floor((south - radius) / dy)), int(np.ceil((north + radius) / dy)) + 1)
+    cols = np.arange(int(np.floor((west - cell_m) / cell_m)), int(np.ceil((east + cell_m) / cell_m)) + 1)
+    rr, cc = np.meshgrid(rows, cols, indexing="ij")
+    rr, cc = rr.ravel(), cc.ravel()
+    cx = cc * cell_m + np.where(rr % 2 == 1, cell_m / 2, 0.0)
+    cy = rr * dy
+    near = poly.buffer(radius)
+    shapely.prepare(near)
+    keep = shapely.contains_xy(near, cx, cy)
+    rr, cc, cx, cy = rr[keep], cc[keep], cx[keep], cy[keep]
+    angles = np.deg2rad(np.arange(30, 390, 60))  # pointy-topped: corners at 30°, 90°, …
+    ring = np.stack([cx[:, None] + radius * np.cos(angles), cy[:, None] + radius * np.sin(angles)],
+                    axis=-1)
+    hexes = shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1))
+    shapely.prepare(poly)
+    inside = shapely.contains(poly, hexes)
+    clipped = hexes.copy()
+    edge = ~inside
+    clipped[edge] = shapely.intersection(hexes[edge], poly)
+    area_m2 = shapely.area(clipped)
+    ok = area_m2 > 0
+    cells = gpd.GeoDataFrame({
+        "cell_id": np.char.add(np.char.add("r", rr[ok].astype(str)),
+                               np.char.add("c", cc[ok].astype(str))),
+        "area_km2": area_m2[ok] / 1e6,
+    }, geometry=clipped[ok], crs=settings.projected_crs)
+    centres = gpd.GeoSeries(shapely.points(cx[ok], cy[ok]), crs=settings.projected_crs)
+    centres = centres.to_crs(settings.storage_crs)
+    cells.insert(1, "lon", centres.x.to_numpy())
+    cells.insert(2, "lat", centres.y.to_numpy())
+    return cells.to_crs(settings.storage_crs).reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Tourism itineraries: stops, the scheduling model, exact and OR-Tools solvers, results and reasons."""

@@ -1,0 +1,180 @@
+"""Stops of an itinerary: where they are, how long a visit takes, when they are open.
+
+Dwell-time defaults come from the shipped ``data/planning.toml`` (planning assumptions,
+not facts; see that file), opening hours and closing days from the gazetteer's
+``[place.visit]`` table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from wuling_geo import settings
+from wuling_geo._util.errors import InputError, UnresolvedPlaceError
+from wuling_geo._util.timeparse import WEEKDAYS, parse_duration, parse_window
+from wuling_geo.data.gazetteer import CATEGORIES, GRADES, Place, normalise_name
+from wuling_geo.data.geocode.geocoder import Resolution
+
+#: What a stop may be given as: a geocoder answer, ``(lon, lat)`` in WGS-84, or a name/id.
+StopLike = Resolution | tuple[float, float] | str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A place the itinerary starts, ends, sleeps or calls at (WGS-84)."""
+
+    name: str
+    label: str
+    lon: float
+    lat: float
+    place: Place | None = None
+    query: str = ""
+    dwell_s: int = 0
+    opening: tuple[tuple[int, int], ...] = ()
+    closed_days: tuple[int, ...] = ()
+    must: bool = True
+
+    @property
+    def keys(self) -> set[str]:
+        """Return the folded names a ``dwell`` mapping may use for this stop."""
+        names = {self.query, self.name, self.label}
+        if self.place is not None:
+            names |= set(self.place.names)
+        return {normalise_name(n) for n in names if n}
+
+
+# ---------------------------------------------------------------- planning defaults
+
+def planning_path() -> Path | None:
+    """Return the planning-defaults file set in :data:`settings.planning_file`, if any."""
+    return getattr(settings, "planning_file", None)
+
+
+@lru_cache(maxsize=8)
+def _load_planning(path: str | None) -> dict[str, Any]:
+    if path is None:
+        text = resources.files("wuling_geo.geodata").joinpath("planning.toml").read_text("utf-8")
+        where = "wuling_geo/geodata/planning.toml"
+    else:
+        where = path
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"planning defaults {path}: cannot read ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"planning defaults {where}: TOML syntax: {exc}") from None
+    table = data.get("dwell_minutes", {})
+    by_grade, by_category = table.get("by_grade", {}), table.get("by_category", {})
+    checks = [("coordinates", table.get("coordinates"))]
+    checks += [(f"by_grade.{k}", v) for k, v in by_grade.items()]
+    checks += [(f"by_category.{k}", v) for k, v in by_category.items()]
+    for key, value in checks:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InputError(f"planning defaults {where}: dwell_minutes.{key} must be a whole "
+                             "number of minutes ≥ 0")
+    unknown = (set(by_grade) - set(GRADES)) | (set(by_category) - set(CATEGORIES))
+    if unknown:
+        raise InputError(f"planning defaults {where}: unknown grade or category "
+                         f"{sorted(unknown)[0]!r} under dwell_minutes")
+    return {"coordinates": table["coordinates"], "by_grade": dict(by_grade),
+            "by_category": dict(by_category)}
+
+
+def planning_defaults() -> dict[str, Any]:
+    """Return the validated dwell defaults (minutes): ``coordinates``, ``by_grade``, ``by_category``."""
+    path = planning_path()
+    return _load_planning(None if path is None else str(path))
+
+
+def default_dwell_minutes(place: Place | None) -> int:
+    """Return the default visit length (minutes) of a place, or of a ``lon,lat`` stop."""
+    table = planning_defaults()
+    if place is None:
+        return table["coordinates"]
+    if place.visit.dwell_minutes is not None:
+        return place.visit.dwell_minutes
+    if place.grade in table["by_grade"]:
+        return table["by_grade"][place.grade]
+    return table["by_category"].get(place.category, table["coordinates"])
+
+
+# ---------------------------------------------------------------- building stops
+
+def _resolve(item: StopLike, what: str) -> Resolution:
+    if isinstance(item, Resolution):
+        res = item
+    elif isinstance(item, str):
+        from wuling_geo.data.geocode.geocoder import Geocoder
+
+        return Geocoder().locate(item)
+    elif isinstance(item, tuple | list) and len(item) == 2:
+        lon, lat = float(item[0]), float(item[1])
+        return Resolution(f"{lon},{lat}", None, lon, lat, "coordinates", "user input", "as given")
+    else:
+        raise InputError(f"{what} {item!r} is not a place: give a Resolution, (lon, lat) or a name")
+    if not res.resolved:
+        label = res.place.label if res.place else res.query
+        raise UnresolvedPlaceError(f"{label} has no known position ({res.source}): import OSM data "
+                                   "with 'wuling-geo network import FILE' or give lon,lat")
+    return res
+
+
+def make_stop(item: StopLike, what: str = "stop", must: bool = True) -> Stop:
+    """Return a :class:`Stop` with default dwell time and the gazetteer's opening hours."""
+    res = _resolve(item, what)
+    place = res.place
+    if place is None:
+        name = f"{res.lon:.5f},{res.lat:.5f}"
+        return Stop(name, name, float(res.lon), float(res.lat), None, res.query,
+                    default_dwell_minutes(None) * 60, must=must)
+    opening = tuple(sorted(parse_window(h, f"opening hours of {place.name_zh}")
+                           for h in place.visit.opening_hours))
+    for (_, hi), (lo, _) in itertools.pairwise(opening):
+        if lo < hi:
+            raise InputError(f"opening hours of {place.name_zh} overlap "
+                             f"({', '.join(place.visit.opening_hours)}): fix the gazetteer")
+    closed = tuple(sorted({WEEKDAYS.index(d) for d in place.visit.closed_days}))
+    return Stop(place.name_zh, place.label, float(res.lon), float(res.lat), place, res.query,
+                default_dwell_minutes(place) * 60, opening, closed, must)
+
+
+def apply_dwell(stops: list[Stop], dwell: Mapping[str, Any] | None) -> list[Stop]:
+    """Return ``stops`` with per-stop visit lengths from ``dwell`` (name/id → minutes or "1h30").
+
+    Raises
+    ------
+    InputError
+        If a key names no stop, or a value is not a duration.
+    """
+    if not dwell:
+        return stops
+    out = list(stops)
+    for key, value in dwell.items():
+        folded = normalise_name(str(key))
+        hits = [i for i, s in enumerate(out) if folded in s.keys]
+        if not hits:
+            names = ", ".join(s.name for s in out)
+            raise InputError(f"dwell time given for {key!r}, which is not a stop to visit "
+                             f"(stops: {names})")
+        seconds = parse_duration(value, f"dwell time for {key}")
+        for i in hits:
+            s = out[i]
+            out[i] = Stop(s.name, s.label, s.lon, s.lat, s.place, s.query, seconds, s.opening,
+                          s.closed_days, s.must)
+    return out
+
+
+def same_place(a: Stop, b: Stop) -> bool:
+    """Whether two stops are the same place (same gazetteer id, or the same coordinates)."""
+    if a.place is not None and b.place is not None:
+        return a.place.id == b.place.id
+    return abs(a.lon - b.lon) < 1e-6 and abs(a.lat - b.lat) < 1e-6

@@ -1,0 +1,226 @@
+"""Origin–destination matrices: fastest road time and its road distance for every pair.
+
+One Dijkstra search per origin (on scipy's compiled code, origins in chunks) gives the
+times to every node and the shortest-path tree; the road distance along that tree is
+summed by pointer jumping (:func:`wuling_geo.network.routing.tree_lengths`). Destinations are
+read off the per-node results with the snapped-point rule of :mod:`wuling_geo.network.routing`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csgraph
+
+from wuling_geo._util.errors import InputError
+from wuling_geo._util.files import atomic_path, check_output_folder
+from wuling_geo._util.progress import bar
+from wuling_geo.data.places import as_sites
+from wuling_geo.network import routing
+from wuling_geo.network.model import RoadNetwork
+from wuling_geo.network.snapping import PointSnaps, snap_points, to_snaps
+
+COLUMNS = ("origin_id", "origin_name", "destination_id", "destination_name", "minutes", "km",
+           "reachable")
+#: Origins searched together (memory: chunk × nodes × 8 bytes per array).
+CHUNK = 32
+#: Road metres are summed over the whole tree when more than 1/WALK_FACTOR of the nodes are
+#: destination ends, else by walking up from those ends.
+WALK_FACTOR = 64
+
+
+def _pair_edges(network: RoadNetwork, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return sorted keys ``u * n + v`` and, for each, the fastest edge u→v.
+
+    This is the edge :meth:`RoadNetwork.csr` keeps for a pair of nodes (same ordering).
+    """
+    n = len(network.nodes)
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    order = np.lexsort((times, v, u))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
+    chosen = order[first]
+    return u[chosen] * n + v[chosen], chosen
+
+
+def _step_meters(network: RoadNetwork, parent: np.ndarray, child: np.ndarray,
+                 origins: PointSnaps, lengths: np.ndarray,
+                 pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Return the metres of tree edges parent → child (a parent ≥ n is an origin's virtual node)."""
+    n = len(network.nodes)
+    keys, edges = pairs
+    out = np.empty(len(parent))
+    real = parent < n
+    out[real] = lengths[edges[np.searchsorted(keys, parent[real].astype(np.int64) * n
+                                              + child[real])]]
+    i = parent[~real] - n  # the first, partial edge out of an origin's virtual node
+    e, f = origins.edge[i], origins.fraction[i]
+    forward = child[~real] == network.edge_v[e]
+    # Backwards over the twin; on a one-way road only the zero link of a junction snap.
+    twin = routing.reverse_edges(network)[e]
+    back = np.where(twin >= 0, lengths[np.maximum(twin, 0)], lengths[e])
+    out[~real] = np.where(forward, (1 - f) * lengths[e], f * back)
+    return out
+
+
+def _tree_meters(network: RoadNetwork, pred: np.ndarray, origins: PointSnaps,
+                 lengths: np.ndarray, pairs: tuple[np.ndarray, np.ndarray],
+                 nodes: np.ndarray) -> np.ndarray:
+    """Return road metres along each search's tree to ``nodes`` (rows × len(nodes)).
+
+    Many nodes: sum over the whole tree by pointer jumping (O(N log depth)); few: walk up
+    from just those nodes (O(depth · len(nodes))).
+    """
+    rows, size = pred.shape
+    if len(nodes) * WALK_FACTOR > size:
+        col = np.broadcast_to(np.arange(size), (rows, size))
+        step = np.zeros((rows, size))
+        has = pred >= 0
+        step[has] = _step_meters(network, pred[has], col[has], origins, lengths, pairs)
+        offset = (np.arange(rows) * size)[:, None]
+        flat_pred = np.where(has, pred + offset, -1).ravel()
+        return routing.tree_lengths(flat_pred, step.ravel()).reshape(rows, size)[:, nodes]
+    n = len(network.nodes)
+    cur = np.broadcast_to(nodes, (rows, len(nodes))).astype(np.int64)
+    row = np.broadcast_to(np.arange(rows)[:, None], cur.shape)
+    total = np.zeros(cur.shape)
+    live = pred[row, cur] >= 0
+    while live.any():
+        r, c = row[live], cur[live]
+        parent = pred[r, c].astype(np.int64)
+        total[live] += _step_meters(network, parent, c, origins, lengths, pairs)
+        cur[live] = parent
+        live[live] = (parent < n) & (pred[r, np.minimum(parent, size - 1)] >= 0)
+    return total
+
+
+def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
+              profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+    """Return (seconds, metres) from each snapped origin to each snapped target.
+
+    Unreachable pairs are ``inf``. Metres are measured along the fastest path found.
+    """
+    times = network.travel_time(profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    twin = routing.reverse_edges(network)
+    n, k, m = len(network.nodes), len(origins), len(targets)
+    graph = routing.search_graph(network, to_snaps(network, origins), profile, "from")
+    pairs = _pair_edges(network, times)
+    te, tf = targets.edge, targets.fraction
+    tu, tv, ttw = network.edge_u[te], network.edge_v[te], twin[te]
+    has_twin = ttw >= 0
+    t_back = times[np.maximum(ttw, 0)]  # only used where the twin exists
+    l_back = lengths[np.maximum(ttw, 0)]
+    needed = np.unique(np.concatenate([tu, tv]))
+    seconds = np.full((k, m), np.inf)
+    meters = np.full((k, m), np.inf)
+    with bar("origins", total=k, unit="origin") as progress:
+        for start in range(0, k, CHUNK):
+            idx = np.arange(start, min(start + CHUNK, k))
+            dist, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
+                                          return_predecessors=True)
+            dist_m = np.zeros_like(dist)
+            dist_m[:, needed] = _tree_meters(network, pred, origins, lengths, pairs, needed)
+            # Through the target edge's start node, or (two-way road) through its end node.
+            # A target at a junction is that junction, even on a one-way road.
+            at_v = np.where(tf >= 1 - routing._AT_NODE, 0.0, np.inf)
+            back = np.where(has_twin, dist[:, tv] + (1 - tf) * t_back, np.inf)
+            opt = np.stack([dist[:, tu] + tf * times[te], back, dist[:, tv] + at_v])
+            opt_m = np.stack([dist_m[:, tu] + tf * lengths[te],
+                              dist_m[:, tv] + (1 - tf) * l_back, dist_m[:, tv] + at_v])
+            # An origin on the target's own road, behind it in driving order.
+            oe, of = origins.edge[idx][:, None], origins.fraction[idx][:, None]
+            same = (oe == te) & (tf >= of)
+            rev = (oe == ttw) & has_twin & ((1 - tf) >= of)
+            d_same = np.where(same, (tf - of) * times[te], np.inf)
+            d_rev = np.where(rev, ((1 - tf) - of) * t_back, np.inf)
+            direct = np.minimum(d_same, d_rev)
+            direct_m = np.where(d_same <= d_rev, (tf - of) * lengths[te], ((1 - tf) - of) * l_back)
+            opt = np.concatenate([opt, direct[None]])
+            opt_m = np.concatenate([opt_m, direct_m[None]])
+            choice = np.argmin(opt, axis=0)
+            seconds[idx] = np.take_along_axis(opt, choice[None], 0)[0]
+            meters[idx] = np.take_along_axis(opt_m, choice[None], 0)[0]
+            progress.update(len(idx))
+    meters[~np.isfinite(seconds)] = np.inf
+    return seconds, meters
+
+
+def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car") -> pd.DataFrame:
+    """Return the fastest road time and its road distance for every origin–destination pair.
+
+    Points are snapped to their nearest road; times run between the snapped points.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    origins, destinations
+        Places: see :func:`wuling_geo.data.places.as_sites` (resolutions, ``(id, name, lon,
+        lat)`` tuples, ``(lon, lat)`` pairs, a point GeoDataFrame).
+    profile
+        ``"car"`` or ``"truck"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy, one row per pair in origin-major order: ``origin_id``, ``origin_name``,
+        ``destination_id``, ``destination_name``, ``minutes``, ``km`` (along the fastest
+        path), ``reachable``, plus ``origin_snap_m``/``destination_snap_m`` (distance from
+        each place to its road). Unreachable pairs have ``reachable`` False and NaN
+        minutes and km — never zero. ``attrs`` carry the profile and attribution.
+
+    Raises
+    ------
+    InputError
+        If there are no origins or no destinations.
+    NetworkError
+        If the network lacks the profile's travel times.
+    """
+    o_sites, d_sites = as_sites(origins), as_sites(destinations)
+    if not o_sites or not d_sites:
+        raise InputError("an OD matrix needs at least one origin and one destination")
+    network.travel_time(profile)  # fail early on a missing profile
+    o_snap = snap_points(network, [s.lon for s in o_sites], [s.lat for s in o_sites])
+    d_snap = snap_points(network, [s.lon for s in d_sites], [s.lat for s in d_sites])
+    seconds, meters = od_arrays(network, o_snap, d_snap, profile)
+    k, m = seconds.shape
+    ok = np.isfinite(seconds).ravel()
+    frame = pd.DataFrame({
+        "origin_id": np.repeat([s.id for s in o_sites], m),
+        "origin_name": np.repeat([s.name for s in o_sites], m),
+        "destination_id": np.tile([s.id for s in d_sites], k),
+        "destination_name": np.tile([s.name for s in d_sites], k),
+        "minutes": np.where(ok, seconds.ravel() / 60, np.nan),
+        "km": np.where(ok, meters.ravel() / 1000, np.nan),
+        "reachable": ok,
+        "origin_snap_m": np.repeat(o_snap.distance_m, m),
+        "destination_snap_m": np.tile(d_snap.distance_m, k),
+    })
+    frame.attrs.update(profile=profile, attribution=str(network.meta.get("attribution", "")))
+    return frame
+
+
+def write_matrix(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a matrix atomically as ``.csv`` or ``.parquet`` with an ``attribution`` column.
+
+    Raises
+    ------
+    InputError
+        For another suffix or a missing output folder.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".parquet"}:
+        raise InputError(f"cannot write {path.name}: give --out FILE.csv or FILE.parquet")
+    check_output_folder(path)
+    out = frame.copy()
+    out["attribution"] = frame.attrs.get("attribution", "")
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            out.to_csv(tmp, index=False, float_format="%.3f")
+        else:
+            out.to_parquet(tmp, index=False)
+    return path

@@ -1,0 +1,121 @@
+"""The geocoded map layers: boundary, scenic, transport, logistics, industry and civic.
+
+Written as one GeoPackage (``layers.gpkg``, a layer each, EPSG:4326) plus a GeoJSON copy
+of each layer. Unresolved places are kept with an empty geometry and ``resolved = false``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+
+from wuling_geo import settings
+from wuling_geo._util.files import check_output_folder
+from wuling_geo.data import boundary
+from wuling_geo.data.gazetteer import CATEGORIES
+from wuling_geo.data.geocode.geocoder import Geocoder, Resolution
+
+LAYER_NAMES = ("boundary", *CATEGORIES)
+GAZETTEER_ATTRIBUTION = "wuling-geo gazetteer (sources per feature in 'source' and 'facts')"
+
+
+@dataclass
+class LayerReport:
+    """What :func:`write_layers` wrote and how each place resolved."""
+
+    paths: list[Path] = field(default_factory=list)
+    methods: Counter = field(default_factory=Counter)
+    unresolved: list[Resolution] = field(default_factory=list)
+    flagged: list[Resolution] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    resolutions: list[Resolution] = field(default_factory=list)
+    frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+
+def _attribution(res: Resolution) -> str:
+    if res.method in {"osm", "nominatim"}:
+        return settings.osm_attribution
+    return GAZETTEER_ATTRIBUTION
+
+
+def place_frame(resolutions: list[Resolution]) -> gpd.GeoDataFrame:
+    """Return one row per resolved or unresolved place, with provenance columns (EPSG:4326)."""
+    rows = []
+    for res in resolutions:
+        p = res.place
+        rows.append({
+            "id": p.id, "name_zh": p.name_zh, "name_en": p.name_en,
+            "aliases": "; ".join(p.aliases), "category": p.category, "subtype": p.subtype,
+            "grade": p.grade, "grade_year": p.grade_year, "part_of": p.part_of,
+            "identified": p.identified, "resolved": res.resolved, "method": res.method,
+            "source": res.source, "confidence": res.confidence, "input_datum": res.input_datum,
+            "matched": res.matched, "flags": ",".join(res.flags),
+            "facts": json.dumps([{"key": f.key, "value": f.value, "source": f.source,
+                                  "confidence": f.confidence} for f in p.facts],
+                                ensure_ascii=False),
+            "attribution": _attribution(res),
+            "geometry": res.geometry if res.resolved else None,
+        })
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=settings.storage_crs)
+    gdf["grade_year"] = gdf["grade_year"].astype("Int64")
+    return gdf
+
+
+def layer_frames(resolutions: list[Resolution]) -> dict[str, gpd.GeoDataFrame]:
+    """Split resolved places into one GeoDataFrame per layer, boundary first."""
+    places = place_frame(resolutions)
+    frames = {"boundary": boundary.boundaries()}
+    for category in CATEGORIES:
+        frames[category] = places[places["category"] == category].reset_index(drop=True)
+    return frames
+
+
+def write_layers(out_dir: str | Path, geocoder: Geocoder | None = None) -> LayerReport:
+    """Resolve every gazetteer place and write ``layers.gpkg`` plus GeoJSON copies.
+
+    Parameters
+    ----------
+    out_dir
+        Folder for the output (created if its parent exists).
+    geocoder
+        The geocoder to use (default: offline, shipped gazetteer, cached OSM features).
+
+    Returns
+    -------
+    LayerReport
+        Paths written, places per resolution method, and the unresolved places.
+    """
+    out = Path(out_dir)
+    check_output_folder(out)
+    out.mkdir(exist_ok=True)
+    geocoder = geocoder or Geocoder()
+    resolutions = geocoder.resolve_all()
+    frames = layer_frames(resolutions)
+    report = LayerReport(methods=Counter(r.method for r in resolutions),
+                         unresolved=[r for r in resolutions if not r.resolved],
+                         flagged=[r for r in resolutions if r.flags],
+                         counts={k: len(v) for k, v in frames.items()},
+                         resolutions=resolutions, frames=frames)
+    stage = Path(tempfile.mkdtemp(prefix=".layers.", dir=out))
+    try:
+        gpkg = stage / "layers.gpkg"
+        for name, frame in frames.items():
+            attribution = (boundary.BOUNDARY_SOURCE if name == "boundary"
+                           else f"{GAZETTEER_ATTRIBUTION}; {settings.osm_attribution}")
+            frame.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio",
+                          layer_metadata={"attribution": attribution},
+                          geometry_type="Unknown" if name != "boundary" else None)
+            frame.to_file(stage / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
+        for item in sorted(stage.iterdir()):
+            os.replace(item, out / item.name)
+            report.paths.append(out / item.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return report

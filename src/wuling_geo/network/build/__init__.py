@@ -1,0 +1,1 @@
+"""Building a routable network from road polylines, and importing one into a saved folder."""

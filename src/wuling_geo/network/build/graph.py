@@ -1,0 +1,331 @@
+"""Build a routable :class:`~wuling_geo.network.model.RoadNetwork` from road polylines.
+
+Every source (an OSM file, Overpass, a user's road layer) ends here: its roads as
+:class:`Ways` (node ids and coordinates per polyline, plus attributes) are clipped to the
+area, split into edges at every node shared by more than one way and at way ends, turned
+into directed edges (one-way roads in one direction only), optionally consolidated, reduced
+to the largest strongly connected component and given geodesic lengths, speeds and travel
+times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Geod, Transformer
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from shapely.geometry.base import BaseGeometry
+
+from wuling_geo import settings
+from wuling_geo._util.errors import NetworkError
+from wuling_geo._util.geo import utm_crs
+from wuling_geo.network.model import RoadNetwork
+from wuling_geo.network.speed.assignment import SpeedOptions, assign_speeds
+from wuling_geo.network.speed.dem import sample_grades
+from wuling_geo.network.speed.profile import SpeedProfile
+from wuling_geo.network.speed.urban import urban_area, urban_mask
+
+_GEOD = Geod(ellps="WGS84")
+
+#: Edge columns of a built network, in order (``climb_m`` only with a DEM).
+EDGE_COLUMNS = ["u", "v", "key", "length", "highway", "name", "ref", "oneway", "reversed",
+                "maxspeed", "lanes", "urban", "turning_deg_per_km", "speed_kph_car",
+                "travel_time_car", "speed_kph_truck", "travel_time_truck", "climb_m", "way_id"]
+
+
+@dataclass
+class Ways:
+    """Road polylines: way ``i`` has nodes ``refs[offsets[i]:offsets[i+1]]``.
+
+    ``attrs`` has one row per way with at least ``highway`` and ``direction`` (1: one-way in
+    node order, -1: one-way against it, 0: both ways). Missing coordinates are NaN.
+    """
+
+    attrs: pd.DataFrame
+    offsets: np.ndarray
+    refs: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.attrs)
+
+    @property
+    def way_of(self) -> np.ndarray:
+        """Return the way index of every node position."""
+        return np.repeat(np.arange(len(self.attrs)), np.diff(self.offsets))
+
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """Return (west, south, east, north) of the coordinates, or ``None`` if there are none."""
+        if not np.isfinite(self.lon).any():
+            return None
+        return (float(np.nanmin(self.lon)), float(np.nanmin(self.lat)),
+                float(np.nanmax(self.lon)), float(np.nanmax(self.lat)))
+
+    def clip(self, area: BaseGeometry | None) -> Ways:
+        """Keep the runs of consecutive nodes inside ``area`` (and with coordinates).
+
+        A way leaving and re-entering the area becomes several ways; runs of fewer than two
+        nodes are dropped. A node repeating its predecessor in the same way is dropped first.
+        """
+        way_of = self.way_of
+        dup = np.zeros(len(self.refs), dtype=bool)
+        dup[1:] = (self.refs[1:] == self.refs[:-1]) & (way_of[1:] == way_of[:-1])
+        refs, lon, lat, way_of = (self.refs[~dup], self.lon[~dup], self.lat[~dup],
+                                  way_of[~dup])
+        keep = np.isfinite(lon) & np.isfinite(lat)
+        if area is not None and keep.any():
+            shapely.prepare(area)
+            keep[keep] = shapely.intersects_xy(area, lon[keep], lat[keep])
+        idx = np.flatnonzero(keep)
+        new_run = np.ones(len(idx), dtype=bool)
+        new_run[1:] = (np.diff(idx) != 1) | (way_of[idx[1:]] != way_of[idx[:-1]])
+        run = np.cumsum(new_run) - 1
+        good = np.bincount(run)[run] >= 2 if len(idx) else np.zeros(0, dtype=bool)
+        idx, new_run = idx[good], new_run[good]
+        starts = np.flatnonzero(new_run)
+        offsets = np.r_[starts, len(idx)].astype(np.int64)
+        attrs = self.attrs.iloc[way_of[idx[starts]]].reset_index(drop=True)
+        return Ways(attrs, offsets, refs[idx], lon[idx], lat[idx])
+
+
+def split_ways(ways: Ways) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Split ways into directed edges at shared nodes and way ends.
+
+    Returns
+    -------
+    nodes : pandas.DataFrame
+        Indexed by node id, with ``x`` (lon) and ``y`` (lat).
+    edges : geopandas.GeoDataFrame
+        One row per direction of travel: ``u``, ``v``, ``oneway``, ``reversed`` (the edge
+        runs against the way's node order), the way's attributes and a LineString u→v.
+    """
+    refs, off = ways.refs, ways.offsets
+    if len(ways) == 0:
+        nodes = pd.DataFrame({"x": [], "y": []}, index=pd.Index([], dtype="int64", name="node"))
+        return nodes, gpd.GeoDataFrame({"u": [], "v": []}, geometry=[], crs=settings.storage_crs)
+    way_of = ways.way_of
+    _, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
+    split = counts[inverse] > 1
+    split[off[:-1]] = True
+    split[off[1:] - 1] = True
+    p = np.flatnonzero(split)
+    same = way_of[p[:-1]] == way_of[p[1:]]
+    start, end = p[:-1][same], p[1:][same]
+    sizes = end - start + 1
+    edge_id = np.repeat(np.arange(len(start)), sizes)
+    pos = start[edge_id] + np.arange(sizes.sum()) - (np.cumsum(sizes) - sizes)[edge_id]
+    geoms = shapely.linestrings(ways.lon[pos], ways.lat[pos], indices=edge_id)
+    edge_way = way_of[start]
+    attrs = ways.attrs.iloc[edge_way].reset_index(drop=True)
+    direction = attrs["direction"].to_numpy()
+    fwd, bwd = direction >= 0, direction <= 0
+    base = attrs.drop(columns=["direction"])
+    base["oneway"] = direction != 0
+    forward = base[fwd].assign(u=refs[start][fwd], v=refs[end][fwd], reversed=False)
+    backward = base[bwd].assign(u=refs[end][bwd], v=refs[start][bwd], reversed=True)
+    edges = pd.concat([forward, backward], ignore_index=True)
+    edges = gpd.GeoDataFrame(edges, geometry=np.r_[geoms[fwd], shapely.reverse(geoms[bwd])],
+                             crs=settings.storage_crs)
+    node_ids, first = np.unique(refs[p], return_index=True)
+    nodes = pd.DataFrame({"x": ways.lon[p][first], "y": ways.lat[p][first]},
+                         index=pd.Index(node_ids.astype(np.int64), name="node"))
+    return nodes, edges
+
+
+def geodesic_length(geoms: np.ndarray | gpd.GeoSeries) -> np.ndarray:
+    """Return the WGS-84 geodesic length (m) of each LineString (lon/lat)."""
+    geoms = np.asarray(geoms, dtype=object)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    if len(coords) < 2:
+        return np.zeros(len(geoms))
+    _, _, dist = _GEOD.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+    same = index[1:] == index[:-1]
+    return np.bincount(index[1:][same], weights=np.asarray(dist)[same], minlength=len(geoms))
+
+
+@dataclass
+class BuildOptions:
+    """How to turn edges into a network."""
+
+    profile: SpeedProfile
+    speeds: SpeedOptions = field(default_factory=SpeedOptions)
+    dem: Path | None = None
+    consolidate_m: float | None = None
+
+
+@dataclass
+class HygieneReport:
+    """What graph hygiene did."""
+
+    components: int = 0
+    kept_nodes: int = 0
+    kept_edges: int = 0
+    dropped_nodes: int = 0
+    dropped_edges: int = 0
+    dropped_km: float = 0.0
+    consolidated_nodes: int = 0
+    dem_coverage: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as a JSON-ready dict."""
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOptions,
+                  places: pd.DataFrame | None = None, landuse: gpd.GeoSeries | None = None,
+                  meta: dict[str, Any] | None = None) -> tuple[RoadNetwork, HygieneReport]:
+    """Finish a network: consolidate, keep the largest strong component, add speeds.
+
+    Parameters
+    ----------
+    nodes, edges
+        As returned by :func:`split_ways` (``edges`` may already hold ``urban``).
+    options
+        Profile, penalties, DEM and consolidation tolerance.
+    places, landuse
+        Place nodes and landuse polygons deciding which edges are urban (see
+        :mod:`wuling_geo.network.speed.urban`), used when ``edges`` has no ``urban`` column.
+    meta
+        Provenance to store with the network.
+
+    Returns
+    -------
+    tuple
+        The network and a :class:`HygieneReport`.
+
+    Raises
+    ------
+    NetworkError
+        If there are no edges.
+    """
+    if len(edges) == 0:
+        raise NetworkError("no drivable edges to build a network from")
+    report = HygieneReport()
+    west, south, east, north = edges.total_bounds
+    crs_metric = utm_crs((west + east) / 2, (south + north) / 2)
+    if options.consolidate_m:
+        nodes, edges, report.consolidated_nodes = consolidate_intersections(
+            nodes, edges, options.consolidate_m, crs_metric)
+    nodes, edges = largest_strong_component(nodes, edges, report)
+    edges = edges.reset_index(drop=True)
+    edges["length"] = geodesic_length(edges.geometry.values)
+    metric = edges.geometry.to_crs(crs_metric).values
+    if "urban" not in edges:
+        area = urban_area(places if places is not None else pd.DataFrame(
+            {"lon": [], "lat": [], "place": []}), landuse, options.profile, crs_metric)
+        edges["urban"] = urban_mask(metric, area)
+    grades = None
+    use_grade = (options.profile.grade["enabled"] if options.speeds.grade is None
+                 else options.speeds.grade)
+    if options.dem is not None and use_grade:
+        grades = sample_grades(edges.geometry, options.dem, options.profile.grade["sample_m"])
+        report.dem_coverage = grades.coverage
+    edges = assign_speeds(edges, options.profile, options.speeds, grades, metric)
+    edges["key"] = edges.groupby(["u", "v"]).cumcount().astype(np.int64)
+    for column in EDGE_COLUMNS:
+        if column not in edges and column != "climb_m":
+            edges[column] = None
+    columns = [c for c in EDGE_COLUMNS if c in edges] + ["geometry"]
+    edges = gpd.GeoDataFrame(edges[columns], geometry="geometry", crs=settings.storage_crs)
+    for column in ("u", "v"):
+        edges[column] = edges[column].astype(np.int64)
+    edges["oneway"] = edges["oneway"].astype(bool)
+    edges["reversed"] = edges["reversed"].astype(bool)
+    return RoadNetwork(nodes, edges, dict(meta or {})), report
+
+
+def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
+                             report: HygieneReport | None = None
+                             ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Return the nodes and edges of the largest strongly connected component.
+
+    ``report`` (if given) receives the component count and what was dropped.
+    """
+    ids = np.unique(np.r_[edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)])
+    pu = np.searchsorted(ids, edges["u"].to_numpy(np.int64))
+    pv = np.searchsorted(ids, edges["v"].to_numpy(np.int64))
+    graph = coo_matrix((np.ones(len(pu)), (pu, pv)), shape=(len(ids), len(ids))).tocsr()
+    count, labels = connected_components(graph, directed=True, connection="strong")
+    keep_node = labels == np.bincount(labels).argmax()
+    keep_edge = keep_node[pu] & keep_node[pv]
+    if report is not None:
+        report.components = int(count)
+        report.kept_nodes = int(keep_node.sum())
+        report.kept_edges = int(keep_edge.sum())
+        report.dropped_nodes = int((~keep_node).sum())
+        report.dropped_edges = int((~keep_edge).sum())
+        dropped = edges.geometry.values[~keep_edge]
+        report.dropped_km = float(geodesic_length(dropped).sum() / 1000) if len(dropped) else 0.0
+    kept_ids = ids[keep_node]
+    return nodes.loc[nodes.index.isin(kept_ids)].sort_index(), edges[keep_edge]
+
+
+def consolidate_intersections(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, tolerance_m: float,
+                              crs_metric: CRS) -> tuple[pd.DataFrame, gpd.GeoDataFrame, int]:
+    """Merge intersections closer than ``tolerance_m`` into one node at their centroid.
+
+    Only nodes with at least three distinct neighbours (intersections, not dead ends or
+    bends) are merged; each cluster keeps its smallest id. Edges inside a cluster are
+    dropped and the others get their end points moved to the new node.
+
+    Returns
+    -------
+    tuple
+        Nodes, edges and the number of nodes merged away.
+    """
+    from scipy.spatial import cKDTree
+
+    u, v = edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    pairs = np.unique(np.c_[a, b][a != b], axis=0)
+    ends, degree = np.unique(pairs.ravel(), return_counts=True)
+    cand = ends[degree >= 3]
+    if len(cand) < 2:
+        return nodes, edges, 0
+    to_m = Transformer.from_crs(settings.storage_crs, crs_metric, always_xy=True)
+    xy = np.column_stack(to_m.transform(nodes.loc[cand, "x"].to_numpy(),
+                                        nodes.loc[cand, "y"].to_numpy()))
+    close = cKDTree(xy).query_pairs(tolerance_m, output_type="ndarray")
+    if len(close) == 0:
+        return nodes, edges, 0
+    graph = coo_matrix((np.ones(len(close)), (close[:, 0], close[:, 1])),
+                       shape=(len(cand), len(cand)))
+    _, label = connected_components(graph, directed=False)
+    frame = pd.DataFrame({"id": cand, "label": label, "mx": xy[:, 0], "my": xy[:, 1]})
+    frame = frame[frame["label"].map(frame["label"].value_counts()) > 1]
+    groups = frame.groupby("label").agg(rep=("id", "min"), mx=("mx", "mean"), my=("my", "mean"))
+    to_ll = Transformer.from_crs(crs_metric, settings.storage_crs, always_xy=True)
+    lon, lat = to_ll.transform(groups["mx"].to_numpy(), groups["my"].to_numpy())
+    mapping = pd.Series(frame["label"].map(groups["rep"]).to_numpy(), index=frame["id"].to_numpy())
+    nodes = nodes.copy()
+    nodes.loc[groups["rep"].to_numpy(), "x"] = lon
+    nodes.loc[groups["rep"].to_numpy(), "y"] = lat
+    new_u = pd.Series(u).map(mapping).fillna(pd.Series(u)).to_numpy(np.int64)
+    new_v = pd.Series(v).map(mapping).fillna(pd.Series(v)).to_numpy(np.int64)
+    inside = (new_u == new_v) & (u != v)
+    members = frame["id"].to_numpy()
+    moved = np.isin(u, members) | np.isin(v, members)  # the kept node moved too
+    edges = edges.copy()
+    edges["u"], edges["v"] = new_u, new_v
+    geoms = edges.geometry.values.copy()
+    idx = np.flatnonzero(moved & ~inside)
+    if len(idx):
+        coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
+        first = np.r_[0, np.flatnonzero(owner[1:] != owner[:-1]) + 1]
+        last = np.r_[first[1:] - 1, len(owner) - 1]
+        coords[first] = nodes.loc[new_u[idx], ["x", "y"]].to_numpy()
+        coords[last] = nodes.loc[new_v[idx], ["x", "y"]].to_numpy()
+        geoms[idx] = shapely.linestrings(coords, indices=owner)
+    edges = gpd.GeoDataFrame(edges.drop(columns="geometry"), geometry=geoms,
+                             crs=settings.storage_crs)[~inside]
+    merged = len(frame) - len(groups)
+    nodes = nodes.drop(index=frame["id"][~frame["id"].isin(groups["rep"])].to_numpy())
+    return nodes, edges, int(merged)

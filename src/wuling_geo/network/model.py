@@ -1,0 +1,296 @@
+"""The road network data model: :class:`RoadNetwork`.
+
+A network is two tables — nodes and directed edges — in WGS-84, with travel times per
+vehicle profile. Analyses use its compact arrays (:meth:`RoadNetwork.csr`,
+:meth:`RoadNetwork.snap`); :attr:`RoadNetwork.graph` gives an osmnx-compatible
+``networkx.MultiDiGraph`` when a graph API is wanted.
+
+Node table (index ``node``, int64 OSM or synthetic ids): ``x``, ``y`` (lon, lat).
+Edge table (RangeIndex): ``u``, ``v``, ``key``, ``length`` (m), ``highway``, ``name``,
+``oneway``, ``speed_kph_<profile>`` and ``travel_time_<profile>`` (s) per profile,
+``geometry`` (LineString from u to v, WGS-84).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from pyproj import CRS
+
+from wuling_geo import settings
+from wuling_geo._util.errors import NetworkError
+from wuling_geo._util.files import atomic_dir
+from wuling_geo._util.geo import utm_crs
+from wuling_geo.network.storage import CACHE_FORMAT, META, read_meta, sha256_file
+from wuling_geo.network.storage import verify as verify_checksums
+
+PROFILES = ("car", "truck")
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Where a point meets the network: on edge ``edge`` at ``fraction`` of its length.
+
+    ``distance_m`` is the straight distance from the point to the road; ``point`` the
+    snapped location (WGS-84); ``u``/``v`` the edge's end nodes.
+    """
+
+    edge: int
+    u: int
+    v: int
+    fraction: float
+    distance_m: float
+    point: shapely.Point
+
+
+@dataclass
+class RoadNetwork:
+    """A drivable road network with travel times per profile.
+
+    Parameters
+    ----------
+    nodes
+        DataFrame indexed by node id with ``x`` (lon) and ``y`` (lat), WGS-84.
+    edges
+        GeoDataFrame of directed edges (see the module docstring), EPSG:4326.
+    meta
+        Provenance: ``source``, ``attribution``, ``created``, ``profiles``, …
+    """
+
+    nodes: pd.DataFrame
+    edges: gpd.GeoDataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.edges.crs is None:
+            self.edges = self.edges.set_crs(settings.storage_crs)
+
+    # ------------------------------------------------------------ basic facts
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """Return the profiles with travel times on every edge."""
+        return tuple(p for p in PROFILES if f"travel_time_{p}" in self.edges)
+
+    def travel_time(self, profile: str = "car") -> np.ndarray:
+        """Return the edges' travel times (seconds) for ``profile``.
+
+        Raises
+        ------
+        NetworkError
+            If the network has no travel times for that profile.
+        """
+        column = f"travel_time_{profile}"
+        if column not in self.edges:
+            have = ", ".join(self.profiles) or "none"
+            msg = (f"the network has no travel times for profile {profile!r} (has: {have}); "
+                   "rebuild it with 'wuling-geo network import/fetch'")
+            raise NetworkError(msg)
+        return self.edges[column].to_numpy(dtype=float)
+
+    @cached_property
+    def node_ids(self) -> np.ndarray:
+        """Node ids in array order (position ``i`` in :meth:`csr` is ``node_ids[i]``)."""
+        return self.nodes.index.to_numpy(dtype=np.int64)
+
+    @cached_property
+    def node_position(self) -> pd.Series:
+        """Map node id → array position."""
+        return pd.Series(np.arange(len(self.nodes)), index=self.nodes.index)
+
+    @cached_property
+    def edge_u(self) -> np.ndarray:
+        """Array position of each edge's start node."""
+        return self.node_position.loc[self.edges["u"].to_numpy()].to_numpy()
+
+    @cached_property
+    def edge_v(self) -> np.ndarray:
+        """Array position of each edge's end node."""
+        return self.node_position.loc[self.edges["v"].to_numpy()].to_numpy()
+
+    @cached_property
+    def crs_metric(self) -> CRS:
+        """A metric CRS for this network (the UTM zone of its centre)."""
+        west, south, east, north = self.edges.total_bounds
+        return utm_crs((west + east) / 2, (south + north) / 2)
+
+    # ------------------------------------------------------------ compact forms
+    def csr(self, profile: str = "car", weight: str | None = None) -> sp.csr_matrix:
+        """Return the network as a sparse matrix of edge weights (node positions as indices).
+
+        Parallel edges keep their smallest weight. ``weight`` names an edge column
+        (``"length"``); by default the profile's travel time is used.
+        """
+        values = (self.edges[weight].to_numpy(dtype=float) if weight
+                  else self.travel_time(profile))
+        n = len(self.nodes)
+        order = np.lexsort((values, self.edge_v, self.edge_u))
+        u, v, w = self.edge_u[order], self.edge_v[order], values[order]
+        first = np.ones(len(u), dtype=bool)
+        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        # csgraph treats explicit zeros as missing edges: keep zero-time edges reachable.
+        w = np.maximum(w[first], 1e-9)
+        return sp.csr_matrix((w, (u[first], v[first])), shape=(n, n))
+
+    @cached_property
+    def _edges_metric(self) -> np.ndarray:
+        return self.edges.geometry.to_crs(self.crs_metric).values
+
+    @cached_property
+    def _edge_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self._edges_metric)
+
+    def snap(self, lon: float, lat: float) -> Snap:
+        """Return the nearest point on the network to a WGS-84 point."""
+        if len(self.edges) == 0:
+            raise NetworkError("the network has no edges")
+        pt = gpd.GeoSeries([shapely.Point(lon, lat)], crs=settings.storage_crs)
+        pt_m = pt.to_crs(self.crs_metric).values[0]
+        edge = int(self._edge_tree.nearest(pt_m))
+        line = self._edges_metric[edge]
+        along = line.project(pt_m)
+        fraction = along / line.length if line.length > 0 else 0.0
+        snapped_m = line.interpolate(along)
+        snapped = gpd.GeoSeries([snapped_m], crs=self.crs_metric).to_crs(settings.storage_crs)
+        row = self.edges.iloc[edge]
+        return Snap(edge, int(row["u"]), int(row["v"]), float(fraction),
+                    float(pt_m.distance(snapped_m)), snapped.values[0])
+
+    # ------------------------------------------------------------ networkx view
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """Return an osmnx-compatible MultiDiGraph (``travel_time`` is the car profile)."""
+        nodes = gpd.GeoDataFrame(self.nodes[["x", "y"]].copy(),
+                                 geometry=gpd.points_from_xy(self.nodes["x"], self.nodes["y"]),
+                                 crs=settings.storage_crs)
+        nodes.index.name = "osmid"
+        edges = self.edges.copy()
+        if "travel_time_car" in edges:
+            edges["travel_time"] = edges["travel_time_car"]
+            edges["speed_kph"] = edges.get("speed_kph_car")
+        edges = edges.set_index(["u", "v", "key"])
+        import osmnx as ox
+
+        graph = ox.convert.graph_from_gdfs(nodes, edges)
+        graph.graph.update({k: v for k, v in self.meta.items() if isinstance(v, str | int | float)})
+        return graph
+
+    @classmethod
+    def from_graph(cls, graph: nx.MultiDiGraph, meta: dict[str, Any] | None = None) -> RoadNetwork:
+        """Build a network from an osmnx-style MultiDiGraph (WGS-84, ``x``/``y`` on nodes)."""
+        import osmnx as ox
+
+        nodes, edges = ox.convert.graph_to_gdfs(graph, nodes=True, edges=True,
+                                                 fill_edge_geometry=True)
+        nodes = pd.DataFrame(nodes[["x", "y"]])
+        nodes.index = nodes.index.astype("int64")
+        nodes.index.name = "node"
+        edges = edges.reset_index()
+        return cls(nodes, gpd.GeoDataFrame(edges, geometry="geometry", crs=settings.storage_crs),
+                   dict(meta or {}))
+
+
+# ------------------------------------------------------------------ storage
+
+def save_network(network: RoadNetwork, path: str | os.PathLike[str],
+                 extras: dict[str, gpd.GeoDataFrame] | None = None) -> Path:
+    """Save a network as a folder, atomically: tables, checksums and metadata.
+
+    The folder holds ``nodes.parquet``, ``edges.parquet``, one ``<name>.parquet`` per entry
+    of ``extras`` (e.g. ``railways``) and ``meta.json``: the network's ``meta`` plus the
+    layout version, the save time and a SHA-256 checksum of every table, which
+    :func:`load_network` verifies. ``network.meta`` is updated with what was written.
+
+    Parameters
+    ----------
+    network
+        The network to save.
+    path
+        The folder; it is replaced as a whole only once everything is written.
+    extras
+        Further GeoDataFrames to store beside the network.
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    folder = Path(path)
+    meta = dict(network.meta)
+    with atomic_dir(folder) as tmp:
+        network.nodes.to_parquet(tmp / "nodes.parquet")
+        network.edges.to_parquet(tmp / "edges.parquet", index=False)
+        for name, table in (extras or {}).items():
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
+        meta["format"] = CACHE_FORMAT
+        meta["saved"] = datetime.now(UTC).isoformat(timespec="seconds")
+        meta["checksums"] = {p.name: sha256_file(p) for p in sorted(tmp.glob("*.parquet"))}
+        (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str),
+                                encoding="utf-8")
+    network.meta = meta
+    return folder
+
+
+def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwork:
+    """Load a network folder written by :func:`save_network`.
+
+    Parameters
+    ----------
+    path
+        The folder.
+    verify
+        Check every table against its checksum first (fast: one read of each file).
+
+    Raises
+    ------
+    NetworkError
+        If the folder is missing, incomplete, corrupt (a checksum fails) or unreadable; the
+        message says how to build a new one.
+    """
+    folder = Path(path)
+    if not (folder / "edges.parquet").exists():
+        msg = (f"no road network at {folder}: build one with 'wuling-geo network import FILE' "
+               "or 'wuling-geo network fetch'")
+        raise NetworkError(msg)
+    meta = read_meta(folder)
+    if meta is None:
+        raise NetworkError(f"road network at {folder} has no readable {META}: rebuild it with "
+                           "'wuling-geo network import' or 'network fetch'")
+    if verify:
+        verify_checksums(folder, meta)
+    try:
+        nodes = pd.read_parquet(folder / "nodes.parquet")
+        edges = gpd.read_parquet(folder / "edges.parquet")
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise NetworkError(f"road network at {folder} is unreadable ({exc}); rebuild it") from None
+    return RoadNetwork(nodes, edges, meta)
+
+
+def load_extra(path: str | os.PathLike[str], name: str) -> gpd.GeoDataFrame | None:
+    """Return the ``<name>.parquet`` table stored with a network (e.g. ``railways``), if any.
+
+    Raises
+    ------
+    NetworkError
+        If the table exists but does not match its checksum.
+    """
+    folder = Path(path)
+    table = folder / f"{name}.parquet"
+    if not table.exists():
+        return None
+    meta = read_meta(folder) or {}
+    digest = (meta.get("checksums") or {}).get(table.name)
+    if digest is None or sha256_file(table) != digest:
+        raise NetworkError(f"{table} is corrupt (checksum mismatch): rebuild the network")
+    return gpd.read_parquet(table)

@@ -1,0 +1,228 @@
+"""Read the drivable roads, railways and urban markers of an OSM file with pyosmium.
+
+``.osm``, ``.osm.bz2`` and ``.osm.pbf`` are read directly (libosmium decodes PBF; nothing is
+converted to XML). A way is drivable when its ``highway`` class is in the speed profile and
+the tag rules below allow cars:
+
+- ``area=yes``, ``highway=construction|proposed`` (unless ``keep_construction``: then the
+  class is the ``construction``/``proposed`` value) are not roads;
+- the most specific access tag of ``motorcar``, ``motor_vehicle``, ``vehicle``, ``access``
+  closes the way when it is ``no``, ``private`` or another non-public value (unless
+  ``keep_private``);
+- ``service=parking|parking_aisle|private|emergency_access`` are not through roads;
+- ferries (``route=ferry`` ways) are included only with ``keep_ferries``.
+
+Direction: ``oneway=yes|true|1`` one way in node order, ``-1|reverse`` against it,
+``no|false|0|reversible|alternating`` both ways; otherwise roundabouts
+(``junction=roundabout|circular``) and motorways are one-way, everything else two-way.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import osmium
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from wuling_geo import settings
+from wuling_geo._util.errors import OSMDataError
+from wuling_geo._util.progress import bar
+from wuling_geo.data.osm_features import check_osm_file
+from wuling_geo.network.build.graph import Ways
+
+CLOSED_ACCESS = frozenset({"no", "private", "agricultural", "forestry", "emergency",
+                           "military", "restricted"})
+EXCLUDED_SERVICE = frozenset({"parking", "parking_aisle", "private", "emergency_access"})
+ONEWAY_FORWARD = frozenset({"yes", "true", "1"})
+ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
+ONEWAY_BOTH = frozenset({"no", "false", "0", "reversible", "alternating"})
+WAY_COLUMNS = ["way_id", "highway", "name", "ref", "direction", "maxspeed", "maxspeed_forward",
+               "maxspeed_backward", "maxspeed_hgv", "lanes", "duration"]
+RAIL_COLUMNS = ["osm_id", "name", "name_zh", "usage", "service", "maxspeed", "electrified"]
+
+
+@dataclass(frozen=True)
+class ImportFlags:
+    """What to keep that a car network normally excludes."""
+
+    keep_ferries: bool = False
+    keep_private: bool = False
+    keep_construction: bool = False
+
+
+@dataclass
+class OSMRoads:
+    """What one pass over an OSM file yields."""
+
+    ways: Ways
+    railways: gpd.GeoDataFrame
+    places: pd.DataFrame
+    landuse: gpd.GeoSeries
+
+
+def drivable_class(tags: Mapping[str, str], classes: frozenset[str],
+                   flags: ImportFlags = ImportFlags()) -> str | None:
+    """Return the class a way is driven as, or ``None`` if cars cannot use it.
+
+    Parameters
+    ----------
+    tags
+        The way's tags.
+    classes
+        The drivable highway classes (the speed profile's).
+    flags
+        Whether to keep private, construction and ferry ways.
+    """
+    highway = tags.get("highway")
+    if highway is None:
+        if flags.keep_ferries and tags.get("route") == "ferry":
+            return "ferry"
+        return None
+    if tags.get("area") == "yes":
+        return None
+    if highway in ("construction", "proposed"):
+        if not flags.keep_construction:
+            return None
+        highway = tags.get(highway) or ""
+    if highway not in classes:
+        return None
+    if not flags.keep_private:
+        for key in ("motorcar", "motor_vehicle", "vehicle", "access"):
+            value = tags.get(key)
+            if value is not None:
+                if any(v.strip() in CLOSED_ACCESS for v in value.split(";")):
+                    return None
+                break
+    if tags.get("service") in EXCLUDED_SERVICE:
+        return None
+    return highway
+
+
+def way_direction(tags: Mapping[str, str], highway: str) -> int:
+    """Return 1 (one-way in node order), -1 (one-way against it) or 0 (both ways)."""
+    oneway = (tags.get("oneway") or "").strip().lower()
+    if oneway in ONEWAY_FORWARD:
+        return 1
+    if oneway in ONEWAY_BACKWARD:
+        return -1
+    if oneway in ONEWAY_BOTH:
+        return 0
+    if tags.get("junction") in ("roundabout", "circular") or highway == "motorway":
+        return 1
+    return 0
+
+
+def _way_row(way_id: int, cls: str, tags) -> tuple:
+    return (way_id, cls, tags.get("name") or tags.get("name:zh"), tags.get("ref"),
+            way_direction(tags, cls) if cls != "ferry" else 0, tags.get("maxspeed"),
+            tags.get("maxspeed:forward"), tags.get("maxspeed:backward"),
+            tags.get("maxspeed:hgv"), tags.get("lanes"), tags.get("duration"))
+
+
+def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags = ImportFlags(),
+                   landuse_kinds: frozenset[str] = frozenset()) -> OSMRoads:
+    """Read drivable ways, railways, place nodes and landuse areas from an OSM file.
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.bz2`` or ``.osm.pbf``.
+    classes
+        Drivable highway classes.
+    flags
+        See :class:`ImportFlags`.
+    landuse_kinds
+        ``landuse`` values whose closed ways mark built-up areas.
+
+    Returns
+    -------
+    OSMRoads
+        Unclipped roads (missing node locations are NaN), railway lines, ``place=city|town``
+        nodes and landuse polygons, all WGS-84.
+
+    Raises
+    ------
+    OSMDataError
+        If the file is missing, empty, truncated or corrupt.
+    """
+    path = check_osm_file(path)
+    refs, lons, lats = array("q"), array("d"), array("d")
+    offsets, rows, rails, places, landuse = [0], [], [], [], []
+    nan = float("nan")
+    keys = osmium.filter.KeyFilter("highway", "railway", "route", "landuse", "place")
+    try:
+        processor = osmium.FileProcessor(str(path)).with_locations().with_filter(keys)
+        with bar(f"reading {path.name}", unit=" objects") as progress:
+            count = 0
+            for count, obj in enumerate(processor, 1):
+                if count % 20000 == 0:
+                    progress.update(20000)
+                tags = obj.tags
+                if obj.is_node():
+                    place = tags.get("place")
+                    if place in ("city", "town"):
+                        places.append((obj.location.lon, obj.location.lat, place,
+                                       tags.get("name")))
+                    continue
+                if not obj.is_way():
+                    continue
+                cls = drivable_class(tags, classes, flags)
+                if cls is not None:
+                    for nd in obj.nodes:
+                        refs.append(nd.ref)
+                        loc = nd.location
+                        if loc.valid():
+                            lons.append(loc.lon)
+                            lats.append(loc.lat)
+                        else:
+                            lons.append(nan)
+                            lats.append(nan)
+                    offsets.append(len(refs))
+                    rows.append(_way_row(obj.id, cls, tags))
+                if tags.get("railway") == "rail":
+                    rails.append(_rail_row(obj, tags))
+                if tags.get("landuse") in landuse_kinds and obj.is_closed():
+                    ring = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                    if len(ring) >= 4:
+                        landuse.append(shapely.Polygon(ring))
+            progress.update(count % 20000)
+    except RuntimeError as exc:
+        raise OSMDataError(f"cannot read OSM file {path}: {exc}; is it truncated or corrupt? "
+                           "download it again") from None
+    attrs = pd.DataFrame(rows, columns=WAY_COLUMNS)
+    attrs["way_id"] = attrs["way_id"].astype(np.int64)
+    attrs["direction"] = attrs["direction"].astype(np.int8)
+    ways = Ways(attrs, np.asarray(offsets, dtype=np.int64), np.frombuffer(refs, dtype=np.int64),
+                np.frombuffer(lons, dtype=np.float64), np.frombuffer(lats, dtype=np.float64))
+    rail_rows = [r for r in rails if r is not None]
+    railways = gpd.GeoDataFrame([r[0] for r in rail_rows], columns=RAIL_COLUMNS,
+                                geometry=[r[1] for r in rail_rows], crs=settings.storage_crs)
+    place_frame = pd.DataFrame(places, columns=["lon", "lat", "place", "name"])
+    landuse_series = gpd.GeoSeries(landuse, crs=settings.storage_crs)
+    return OSMRoads(ways, railways, place_frame, landuse_series)
+
+
+def _rail_row(obj, tags) -> tuple[tuple, BaseGeometry] | None:
+    coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+    if len(coords) < 2:
+        return None
+    row = (obj.id, tags.get("name") or tags.get("name:zh"), tags.get("name:zh"),
+           tags.get("usage"), tags.get("service"), tags.get("maxspeed"), tags.get("electrified"))
+    return row, shapely.LineString(coords)
+
+
+def clip_lines(lines: gpd.GeoDataFrame, area: BaseGeometry | None) -> gpd.GeoDataFrame:
+    """Return the parts of ``lines`` inside ``area`` (all of them when ``area`` is ``None``)."""
+    if area is None or lines.empty:
+        return lines.reset_index(drop=True)
+    inside = lines[lines.intersects(area)].copy()
+    inside["geometry"] = inside.geometry.intersection(area)
+    inside = inside[~inside.geometry.is_empty]
+    return inside.reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Edge speeds: the speed profile file, speed assignment, mountain penalties, urban areas, DEM grades."""

@@ -1,0 +1,1 @@
+"""File exports: GeoPackages, itineraries (GPX, CSV, Markdown, HTML) and other tables."""

@@ -1,0 +1,324 @@
+"""Itinerary exports: GPX 1.1, CSV, Markdown, HTML, the legs as GeoJSON and a web map.
+
+:func:`write_itinerary` writes them all-or-nothing: everything is staged in a temporary
+folder first and moved into place only when every file is complete. Names are escaped in
+HTML; exports built on an OpenStreetMap network credit "© OpenStreetMap contributors, ODbL",
+and exports on a synthetic network say so.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import html
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import gpxpy.gpx
+
+from wuling_geo._util.errors import InputError
+from wuling_geo._util.files import atomic_dir, check_output_folder
+from wuling_geo._util.timeparse import WEEKDAYS, format_clock, format_duration
+from wuling_geo.analysis.itinerary.result import Call, DayPlan, Itinerary
+
+#: File names written by :func:`write_itinerary` (the map only when the renderer is present).
+FILES = ("itinerary.gpx", "itinerary.csv", "itinerary.md", "itinerary.html",
+         "itinerary_legs.geojson", "itinerary_map.html")
+ODBL_URL = "https://opendatacommons.org/licenses/odbl/"
+_CHINA_TZ = _dt.timezone(_dt.timedelta(hours=8), "CST")
+
+
+def _clock(value: int | None) -> str:
+    return "" if value is None else format_clock(value)
+
+
+def _credit(itin: Itinerary) -> str:
+    if itin.synthetic:
+        return f"SYNTHETIC network, not real roads: {itin.network_source}"
+    return f"Roads: {itin.attribution}"
+
+
+def _assumption_note() -> str:
+    return ("Visit lengths without a per-stop value are planning assumptions (by grade and "
+            "category, wuling_geo/data/planning.toml), not facts.")
+
+
+def _when(day: DayPlan, seconds: int | None) -> _dt.datetime | None:
+    """Return the UTC time of a clock time on a dated day (China time, UTC+8)."""
+    if day.date is None or seconds is None:
+        return None
+    local = _dt.datetime.combine(day.date, _dt.time(), _CHINA_TZ) + _dt.timedelta(seconds=seconds)
+    return local.astimezone(_dt.UTC)
+
+
+def _time(call: Call) -> str:
+    """Return the call's clock time: departure from a day's start, else arrival."""
+    return _clock(call.leave if call.arrive is None else call.arrive)
+
+
+def _call_text(call: Call) -> str:
+    if call.kind == "visit":
+        wait = f", wait {format_duration(call.wait_s)}" if call.wait_s else ""
+        return (f"arrive {_clock(call.arrive)}{wait}, visit {_clock(call.start)}-"
+                f"{_clock(call.leave)} ({format_duration(call.dwell_s)})")
+    if call.leave is not None:
+        return f"depart {_clock(call.leave)}"
+    stay = {"overnight": ", stay overnight", "end": ", end of the trip"}.get(call.kind, "")
+    return f"arrive {_clock(call.arrive)}{stay}"
+
+
+def _free_day(day: DayPlan) -> str | None:
+    """Return "free day at X" for a day spent at its base, else None."""
+    if day.legs:
+        return None
+    return f"No driving: a free day at {day.calls[0].label}"
+
+
+# ---------------------------------------------------------------- GPX 1.1
+
+def to_gpx(itin: Itinerary) -> str:
+    """Return the itinerary as GPX 1.1: a waypoint per call, a route and a track per day."""
+    doc = gpxpy.gpx.GPX()
+    doc.version = "1.1"
+    doc.creator = "wuling-geo"
+    doc.name = "wuling-geo itinerary"
+    doc.description = f"{len(itin.days)}-day itinerary. {_credit(itin)}"
+    if not itin.synthetic:
+        doc.copyright_author = "OpenStreetMap contributors"
+        doc.copyright_license = ODBL_URL
+    seen: set[tuple[str, float, float]] = set()
+    for day in itin.days:
+        route = gpxpy.gpx.GPXRoute(name=day.title, number=day.day,
+                                   description=f"drive {format_duration(day.drive_s)}, "
+                                               f"{day.distance_m / 1000:.1f} km")
+        for call in day.calls:
+            point = gpxpy.gpx.GPXRoutePoint(call.lat, call.lon, name=call.name)
+            route.points.append(point)
+            key = (call.name, round(call.lon, 7), round(call.lat, 7))
+            if key in seen and call.kind != "visit":
+                continue
+            seen.add(key)
+            wpt = gpxpy.gpx.GPXWaypoint(call.lat, call.lon, name=call.name,
+                                        description=f"{day.title}: {_call_text(call)}",
+                                        time=_when(day, call.arrive if call.arrive is not None
+                                                   else call.leave),
+                                        type=call.kind)
+            doc.waypoints.append(wpt)
+        doc.routes.append(route)
+        track = gpxpy.gpx.GPXTrack(name=day.title, number=day.day)
+        for leg in day.legs:
+            segment = gpxpy.gpx.GPXTrackSegment()
+            for lon, lat in leg.geometry.coords:
+                segment.points.append(gpxpy.gpx.GPXTrackPoint(lat, lon))
+            track.segments.append(segment)
+        if track.segments:
+            doc.tracks.append(track)
+    return doc.to_xml(version="1.1")
+
+
+# ---------------------------------------------------------------- CSV
+
+CSV_COLUMNS = ("day", "date", "weekday", "order", "kind", "name", "label", "place_id", "lon",
+               "lat", "arrive", "visit_start", "leave", "dwell_min", "wait_min", "drive_in_min",
+               "distance_in_km", "must")
+
+
+def to_csv(itin: Itinerary) -> str:
+    """Return one row per call (start, visits, overnight, end) with times and the leg in."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for day in itin.days:
+        for order, call in enumerate(day.calls, start=1):
+            # Call k > 1 is reached by leg k - 1 (a day spent at its base has no leg).
+            leg = day.legs[order - 2] if order > 1 and day.legs else None
+            writer.writerow([
+                day.day, day.date.isoformat() if day.date else "",
+                WEEKDAYS[day.weekday] if day.weekday is not None else "",
+                order, call.kind, call.name, call.label, call.place_id or "",
+                f"{call.lon:.6f}", f"{call.lat:.6f}", _clock(call.arrive), _clock(call.start),
+                _clock(call.leave), round(call.dwell_s / 60) if call.kind == "visit" else "",
+                round(call.wait_s / 60) if call.kind == "visit" else "",
+                round(leg.drive_s / 60, 1) if leg else "",
+                round(leg.distance_m / 1000, 2) if leg else "",
+                "" if call.must is None else ("must" if call.must else "optional")])
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- text, Markdown, HTML
+
+def _totals(itin: Itinerary) -> str:
+    return (f"{len(itin.visits)} visits, {format_duration(itin.dwell_s)} visiting, "
+            f"{format_duration(itin.drive_s)} driving, {itin.distance_m / 1000:.1f} km")
+
+
+def format_text(itin: Itinerary) -> str:
+    """Return the plan as plain text, a block per day (for the command line)."""
+    lines = []
+    for day in itin.days:
+        if _free_day(day):
+            lines.append(f"{day.title}: {_free_day(day)}")
+            continue
+        lines.append(f"{day.title}: drive {format_duration(day.drive_s)}, "
+                     f"{day.distance_m / 1000:.1f} km")
+        for call in day.calls:
+            time = _time(call)
+            lines.append(f"  {time}  {call.label}: {_call_text(call)}")
+    lines.append(f"Total: {_totals(itin)}")
+    for d in itin.dropped:
+        lines.append(f"Dropped: {d.label}: {d.reason}")
+    lines.append(f"Solver: {itin.solver}{' (optimal)' if itin.optimal else ''}")
+    lines += [f"Note: {n}" for n in itin.notes]
+    lines.append(_credit(itin))
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(itin: Itinerary) -> str:
+    """Return a readable Markdown itinerary."""
+    out = ["# Itinerary", "", f"**Total:** {_totals(itin)}", ""]
+    for day in itin.days:
+        if _free_day(day):
+            out += [f"## {day.title}", "", f"{_md(_free_day(day))}.", ""]
+            continue
+        out += [f"## {day.title}", "",
+                f"Drive {format_duration(day.drive_s)}, {day.distance_m / 1000:.1f} km.", "",
+                "| # | time | place | what |", "|---|---|---|---|"]
+        for i, call in enumerate(day.calls, start=1):
+            time = _time(call)
+            out.append(f"| {i} | {time} | {_md(call.label)} | {_md(_call_text(call))} |")
+        out += ["", "| leg | from | to | depart | arrive | drive | km |", "|---|---|---|---|---|---|---|"]
+        for leg in day.legs:
+            out.append(f"| {leg.leg} | {_md(leg.from_name)} | {_md(leg.to_name)} | "
+                       f"{_clock(leg.depart)} | {_clock(leg.arrive)} | "
+                       f"{format_duration(leg.drive_s)} | {leg.distance_m / 1000:.1f} |")
+        out.append("")
+    if itin.dropped:
+        out += ["## Left out", ""] + [f"- **{_md(d.label)}**: {_md(d.reason)}"
+                                      for d in itin.dropped] + [""]
+    out += [f"Solver: {itin.solver}{' — optimal' if itin.optimal else ''}.", ""]
+    out += [f"Note: {_md(n)}" for n in itin.notes]
+    out += [_assumption_note(), "", _credit(itin), ""]
+    return "\n".join(out)
+
+
+_CSS = ("body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:60em;margin:2em auto;"
+        "padding:0 1em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}"
+        "td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}"
+        ".credit{color:#555;font-size:.9em}")
+
+
+def to_html(itin: Itinerary) -> str:
+    """Return a standalone HTML itinerary (every name and message escaped)."""
+    e = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="zh"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>Itinerary · 行程</title><style>{_CSS}</style></head><body>",
+             "<h1>Itinerary · 行程</h1>", f"<p><strong>Total:</strong> {e(_totals(itin))}</p>"]
+    for day in itin.days:
+        if _free_day(day):
+            parts.append(f"<h2>{e(day.title)}</h2><p>{e(_free_day(day))}.</p>")
+            continue
+        parts.append(f"<h2>{e(day.title)}</h2><p>Drive {e(format_duration(day.drive_s))}, "
+                     f"{day.distance_m / 1000:.1f} km.</p>")
+        parts.append("<table><tr><th>#</th><th>time</th><th>place</th><th>what</th></tr>")
+        for i, call in enumerate(day.calls, start=1):
+            time = _time(call)
+            parts.append(f"<tr><td>{i}</td><td>{e(time)}</td><td>{e(call.label)}</td>"
+                         f"<td>{e(_call_text(call))}</td></tr>")
+        parts.append("</table><table><tr><th>leg</th><th>from</th><th>to</th><th>depart</th>"
+                     "<th>arrive</th><th>drive</th><th>km</th></tr>")
+        for leg in day.legs:
+            parts.append(f"<tr><td>{leg.leg}</td><td>{e(leg.from_name)}</td><td>{e(leg.to_name)}</td>"
+                         f"<td>{_clock(leg.depart)}</td><td>{_clock(leg.arrive)}</td>"
+                         f"<td>{e(format_duration(leg.drive_s))}</td>"
+                         f"<td>{leg.distance_m / 1000:.1f}</td></tr>")
+        parts.append("</table>")
+    if itin.dropped:
+        parts.append("<h2>Left out</h2><ul>")
+        parts += [f"<li><strong>{e(d.label)}</strong>: {e(d.reason)}</li>" for d in itin.dropped]
+        parts.append("</ul>")
+    parts.append(f"<p>Solver: {e(itin.solver)}{' — optimal' if itin.optimal else ''}.</p>")
+    parts += [f"<p>Note: {e(n)}</p>" for n in itin.notes]
+    parts.append(f'<p class="credit">{e(_assumption_note())}<br>{e(_credit(itin))}</p>')
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------- writing
+
+def _write_map(itin: Itinerary, path: Path) -> bool:
+    """Draw the legs with the web-map renderer; ``False`` if the renderer is not installed."""
+    try:
+        from wuling_geo.present.maps.webmap import render_map
+    except ImportError:  # the web-map module is optional for exports
+        return False
+    title = "wuling-geo itinerary" + (" (SYNTHETIC network, not real roads)" if itin.synthetic
+                                      else "")
+    render_map(path, routes=itin.legs, title=title, index=False)
+    return True
+
+
+def _write_all(itin: Itinerary, folder: Path, with_map: bool) -> list[str]:
+    writers = {"itinerary.gpx": to_gpx, "itinerary.md": to_markdown, "itinerary.html": to_html}
+    for name, make in writers.items():
+        (folder / name).write_text(make(itin), encoding="utf-8")
+    # A byte-order mark lets spreadsheet programs read the Chinese names as UTF-8.
+    (folder / "itinerary.csv").write_text(to_csv(itin), encoding="utf-8-sig")
+    names = ["itinerary.gpx", "itinerary.csv", "itinerary.md", "itinerary.html"]
+    if len(itin.legs):
+        itin.legs.to_file(folder / "itinerary_legs.geojson", driver="GeoJSON")
+        names.append("itinerary_legs.geojson")
+    if with_map and _write_map(itin, folder / "itinerary_map.html"):
+        names.append("itinerary_map.html")
+    return names
+
+
+def write_itinerary(itin: Itinerary, out_dir: str | os.PathLike[str], with_map: bool = True
+                    ) -> list[Path]:
+    """Write the exports into ``out_dir``, all or nothing.
+
+    Parameters
+    ----------
+    itin
+        The planned itinerary.
+    out_dir
+        Output folder; created if missing (its parent must exist). Files of the same names
+        are replaced; other files in it are left alone.
+    with_map
+        Also draw ``itinerary_map.html`` with :func:`wuling_geo.present.maps.webmap.render_map`.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(out_dir)
+    check_output_folder(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file, not a folder: choose a folder")
+    if not out.exists():
+        with atomic_dir(out) as stage:
+            mask = os.umask(0)
+            os.umask(mask)
+            stage.chmod(0o777 & ~mask)  # a new folder, not mkdtemp's private 0700
+            names = _write_all(itin, stage, with_map)
+        return [out / n for n in names]
+    stage = Path(tempfile.mkdtemp(prefix=".itinerary-", dir=out))
+    try:
+        names = _write_all(itin, stage, with_map)
+        for name in names:
+            os.replace(stage / name, out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return [out / n for n in names]
+
+
+__all__ = ["CSV_COLUMNS", "FILES", "format_text", "to_csv", "to_gpx", "to_html", "to_markdown",
+           "write_itinerary"]
