@@ -16,7 +16,7 @@ from scipy.sparse import csgraph
 
 from . import routing
 from ._errors import InputError
-from ._files import atomic_path, check_output_folder
+from ._files import atomic_path, check_output
 from ._points import PointSnaps, snap_points, to_snaps
 from ._progress import bar
 from ._sites import as_sites
@@ -215,7 +215,7 @@ def write_matrix(frame: pd.DataFrame, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet"}:
         raise InputError(f"cannot write {path.name}: give --out FILE.csv or FILE.parquet")
-    check_output_folder(path)
+    check_output(path)
     out = frame.copy()
     out["attribution"] = frame.attrs.get("attribution", "")
     with atomic_path(path) as tmp:

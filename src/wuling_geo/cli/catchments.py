@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .._errors import InputError
-from .._files import check_output_folder
+from .._files import check_output
 from ..catchments import MODES, catchments, category_origins, check_minutes, write_catchments
 from ..layers import layer_frames
 from ..network import PROFILES, load_network
@@ -94,8 +94,8 @@ def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[s
         if suffix not in {".gpkg", ".geojson"}:
             raise InputError(f"cannot write catchments to {Path(out_file).name}: "
                              "use a .gpkg or .geojson file")
-        check_output_folder(Path(out_file))
-    geocoder = make_geocoder(ctx)
+        check_output(Path(out_file))
+    geocoder = make_geocoder(ctx, network_dir=network_dir)
     resolutions = geocoder.resolve_all()
     if category:
         chosen, notes = category_origins(resolutions, category)
