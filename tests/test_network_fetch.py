@@ -117,7 +117,7 @@ def test_fetch_builds_the_network(tmp_path, overpass):
     assert meta["created"][:4].isdigit()
     rail = load_extra(tmp_path / "net", "railways")
     assert list(rail["name"]) == ["SYNTHETIC Railway"] and result.railways == 1
-    features = load_features()
+    features = load_features(network_dir=tmp_path / "net")  # stored with the network
     assert not features.duplicated(["osm_type", "osm_id"]).any()  # osmnx asked in several parts
     names = set(features["name"])
     assert {"SYNTHETIC Sight", "SYNTHETIC Town"} <= names

@@ -43,6 +43,10 @@ class NetworkError(WulingGeoError):
     """A road network is missing, stale, corrupt or lacks what an analysis needs."""
 
 
+class OutputError(InputError, OSError):
+    """An output that cannot be written, or whose target holds files wuling-geo did not write."""
+
+
 class OfflineError(WulingGeoError, ConnectionError):
     """An online service cannot be reached; the message says how to work offline."""
 

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.sparse import csgraph
 
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import atomic_path, check_output_folder
+from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo._util.progress import bar
 from wuling_geo.data.places import as_sites
 from wuling_geo.network import routing
@@ -215,7 +215,7 @@ def write_matrix(frame: pd.DataFrame, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet"}:
         raise InputError(f"cannot write {path.name}: give --out FILE.csv or FILE.parquet")
-    check_output_folder(path)
+    check_output(path)
     out = frame.copy()
     out["attribution"] = frame.attrs.get("attribution", "")
     with atomic_path(path) as tmp:

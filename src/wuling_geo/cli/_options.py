@@ -9,6 +9,7 @@ import click
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
+from wuling_geo._util.files import check_cache
 from wuling_geo.data.gazetteer import load_gazetteer
 from wuling_geo.data.geocode.geocoder import Geocoder
 
@@ -37,11 +38,19 @@ def resolve_network_dir(network_dir: str | None) -> Path:
     return Path(network_dir) if network_dir else settings.network_dir()
 
 
-def make_geocoder(ctx: click.Context, online: bool = False, osm_file: str | None = None
-                  ) -> Geocoder:
-    """Build a geocoder from the global --gazetteer and the command's options."""
+def make_geocoder(ctx: click.Context, online: bool = False, osm_file: str | None = None,
+                  network_dir: str | None = None) -> Geocoder:
+    """Build a geocoder from the global --gazetteer and the command's options.
+
+    Without ``osm_file`` it matches the named features stored with the network in use
+    (``network_dir``, default the cached network). ``online`` first checks that the cache,
+    where Nominatim's answers are kept, is writable.
+    """
+    if online:
+        check_cache()
     gazetteer_path = (ctx.find_root().obj or {}).get("gazetteer")
-    return Geocoder(load_gazetteer(gazetteer_path), features=osm_file, online=online)
+    return Geocoder(load_gazetteer(gazetteer_path), features=osm_file, online=online,
+                    network=resolve_network_dir(network_dir))
 
 
 def echo_json(data) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import check_output_folder
+from wuling_geo._util.files import check_output
 from wuling_geo.analysis.catchments.bands import (
     MODES,
     catchments,
@@ -100,8 +100,8 @@ def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[s
         if suffix not in {".gpkg", ".geojson"}:
             raise InputError(f"cannot write catchments to {Path(out_file).name}: "
                              "use a .gpkg or .geojson file")
-        check_output_folder(Path(out_file))
-    geocoder = make_geocoder(ctx)
+        check_output(Path(out_file))
+    geocoder = make_geocoder(ctx, network_dir=network_dir)
     resolutions = geocoder.resolve_all()
     if category:
         chosen, notes = category_origins(resolutions, category)

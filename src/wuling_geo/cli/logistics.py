@@ -10,7 +10,7 @@ import geopandas as gpd
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import check_output_folder
+from wuling_geo._util.files import check_output
 from wuling_geo.analysis.accessibility import (
     THRESHOLDS,
     FacilitySearch,
@@ -39,10 +39,10 @@ profile_option = click.option("--profile", type=click.Choice(["car", "truck"]), 
 
 
 def _sites(ctx: click.Context, names: tuple[str, ...], category: str | None, datum: str,
-           names_opt: str, category_opt: str) -> list[Site]:
+           names_opt: str, category_opt: str, network_dir: str | None) -> list[Site]:
     if bool(names) == bool(category):
         raise InputError(f"give either {names_opt} PLACE [PLACE ...] or {category_opt} NAME")
-    geocoder = make_geocoder(ctx)
+    geocoder = make_geocoder(ctx, network_dir=network_dir)
     if names:
         return resolve_sites(geocoder, names, datum)
     sites, missing = category_sites(geocoder, category)
@@ -61,7 +61,7 @@ def _check_out(out: str | None, suffixes: tuple[str, ...]) -> None:
         return
     if Path(out).suffix.lower() not in suffixes:
         raise InputError(f"cannot write {Path(out).name}: give --out FILE{' or FILE'.join(suffixes)}")
-    check_output_folder(Path(out))
+    check_output(Path(out))
 
 
 def _check_map(map_out: str | None) -> None:
@@ -69,7 +69,7 @@ def _check_map(map_out: str | None) -> None:
         return
     if Path(map_out).suffix.lower() not in {".html", ".htm"}:
         raise InputError(f"cannot write {Path(map_out).name}: give --map FILE.html")
-    check_output_folder(Path(map_out))
+    check_output(Path(map_out))
 
 
 def _render(map_out: str | None, **overlays) -> None:
@@ -100,8 +100,8 @@ def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, 
                profile: str, datum: str, out: str | None) -> None:
     """Travel time and road distance between every origin and destination."""
     _check_out(out, (".csv", ".parquet"))
-    o_sites = _sites(ctx, origins, from_category, datum, "--from", "--from-category")
-    d_sites = _sites(ctx, destinations, to_category, datum, "--to", "--to-category")
+    o_sites = _sites(ctx, origins, from_category, datum, "--from", "--from-category", network_dir)
+    d_sites = _sites(ctx, destinations, to_category, datum, "--to", "--to-category", network_dir)
     frame = od_matrix(_load(network_dir), o_sites, d_sites, profile)
     n_ok = int(frame["reachable"].sum())
     if out:
@@ -148,11 +148,12 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
     from wuling_geo.data.boundary import district
 
     check_cell_size(district(), cell_m)
-    sites = _sites(ctx, facilities, category, datum, "--facilities", "--category")
+    sites = _sites(ctx, facilities, category, datum, "--facilities", "--category",
+                   network_dir)
     network = _load(network_dir)
     search = FacilitySearch(network, sites, profile, direction, access_speed)
     surface = accessibility_surface(network, sites, cell_m, search=search)
-    towns_sites, _ = category_sites(make_geocoder(ctx), "civic", required=False)
+    towns_sites, _ = category_sites(make_geocoder(ctx, network_dir=network_dir), "civic", required=False)
     towns = search.times([t.lon for t in towns_sites], [t.lat for t in towns_sites])
     towns.insert(0, "id", [t.id for t in towns_sites])
     towns.insert(1, "name", [t.name for t in towns_sites])
@@ -200,7 +201,7 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
     _check_out(out, (".gpkg",))
     _check_map(map_out)
     minutes = tuple(check_minutes(minutes or (60, 90, 120)))
-    geocoder = make_geocoder(ctx)
+    geocoder = make_geocoder(ctx, network_dir=network_dir)
     table = load_services(services, geocoder)
     stop = table.find(start)
     if stop is not None:

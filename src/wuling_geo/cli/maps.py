@@ -9,7 +9,7 @@ import click
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import check_output_folder
+from wuling_geo._util.files import check_output
 from wuling_geo.cli._options import (
     echo_json,
     info,
@@ -60,7 +60,7 @@ def map_cmd(ctx: click.Context, network_dir: str | None, catchments: str | None,
     check_basemap(basemap)
     check_lang(lang)
     target = Path(out) if out else settings.maps_dir / "qianjiang.html"
-    check_output_folder(target)
+    check_output(target)
     if offline:
         check_assets()
     folder = resolve_network_dir(network_dir)
@@ -68,7 +68,7 @@ def map_cmd(ctx: click.Context, network_dir: str | None, catchments: str | None,
         catchments = _catchments_in(folder)
     network = load_network(folder) if network_dir or (folder / "edges.parquet").exists() else None
     railways = folder / "railways.parquet" if (folder / "railways.parquet").is_file() else None
-    layers = layer_frames(make_geocoder(ctx).resolve_all())
+    layers = layer_frames(make_geocoder(ctx, network_dir=network_dir).resolve_all())
     report = render_map(target, layers=layers, catchments=catchments, network=network,
                         railways=railways, basemap=basemap, offline=offline, lang=lang, title=title)
     if as_json:
@@ -77,6 +77,8 @@ def map_cmd(ctx: click.Context, network_dir: str | None, catchments: str | None,
     click.echo(report.summary())
     if report.index is not None:
         click.echo(f"wrote {report.index}")
+    if report.index_kept is not None:
+        info(f"note: left {report.index_kept} alone (not written by wuling-geo)")
     if report.unresolved:
         info(f"note: {len(report.unresolved)} places have no position; the map lists them in a panel")
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import check_output_folder
+from wuling_geo._util.files import check_output
 from wuling_geo.analysis.itinerary.planner import plan_itinerary
 from wuling_geo.cli._options import (
     datum_option,
@@ -80,12 +78,12 @@ def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: t
     with --out, writes GPX, CSV, Markdown, HTML, the legs as GeoJSON and a web map.
     """
     if out_dir is not None:
-        check_output_folder(Path(out_dir))
+        check_output(out_dir, folder=True)
     if not visits and not optional:
         raise InputError("no stops to visit: name at least one with --visit or --optional")
     days = _days(days_text)
     dwell_map = _dwell(dwell)
-    geocoder = make_geocoder(ctx)
+    geocoder = make_geocoder(ctx, network_dir=network_dir)
 
     def locate(text: str | None):
         return None if text is None else geocoder.locate(text, datum)

@@ -33,7 +33,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import NetworkError
 from wuling_geo._util.files import atomic_dir
 from wuling_geo._util.geo import utm_crs
-from wuling_geo.network.storage import CACHE_FORMAT, META, read_meta, sha256_file
+from wuling_geo.network.storage import CACHE_FORMAT, META, OWNER, read_meta, sha256_file
 from wuling_geo.network.storage import verify as verify_checksums
 
 PROFILES = ("car", "truck")
@@ -217,7 +217,8 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
     network
         The network to save.
     path
-        The folder; it is replaced as a whole only once everything is written.
+        The folder; it is replaced as a whole only once everything is written, and only if
+        it is absent, empty or a network folder wuling-geo wrote (other files in it are kept).
     extras
         Further GeoDataFrames to store beside the network.
 
@@ -225,10 +226,15 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
     -------
     Path
         The folder.
+
+    Raises
+    ------
+    OutputError
+        If the folder holds files wuling-geo did not write, or cannot be written.
     """
     folder = Path(path)
     meta = dict(network.meta)
-    with atomic_dir(folder) as tmp:
+    with atomic_dir(folder, owner=OWNER) as tmp:
         network.nodes.to_parquet(tmp / "nodes.parquet")
         network.edges.to_parquet(tmp / "edges.parquet", index=False)
         for name, table in (extras or {}).items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 
 import geopandas as gpd
 import shapely
@@ -129,16 +130,20 @@ class Geocoder:
         The gazetteer to use (default: the shipped one).
     features
         OSM features to match: a GeoDataFrame, a path (cached GeoParquet or OSM file),
-        or ``None`` for the cache written by ``network fetch``/``network import``.
+        or ``None`` for the features stored with the network in use (``network``).
     online
         Whether to ask Nominatim for places the offline steps leave unresolved.
+    network
+        Folder of the network in use, whose features are matched when ``features`` is
+        ``None`` (default: the cached network).
     """
 
     def __init__(self, gazetteer: Gazetteer | None = None, features=None,
-                 online: bool = False) -> None:
+                 online: bool = False, network: str | Path | None = None) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else load_gazetteer()
         self._features_arg = features
         self.online = online
+        self.network = network
 
     # -------------------------------------------------------------- OSM feature index
     @cached_property
@@ -147,7 +152,7 @@ class Geocoder:
         arg = self._features_arg
         if isinstance(arg, gpd.GeoDataFrame):
             return arg
-        return load_features(arg)
+        return load_features(arg, self.network)
 
     @cached_property
     def _index(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:

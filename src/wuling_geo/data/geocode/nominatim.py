@@ -7,6 +7,7 @@ answers cached so nothing is asked twice).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -66,6 +67,7 @@ def search(query: str, viewbox: tuple[float, float, float, float], limit: int = 
         results = response.json()
     except (requests.RequestException, ValueError) as exc:
         raise OfflineError(f"Nominatim search for {query!r} failed ({exc}); {hint}") from None
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(cached, json.dumps(results, ensure_ascii=False))
+    with contextlib.suppress(OSError):  # an unwritable cache costs a new request next time
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(cached, json.dumps(results, ensure_ascii=False))
     return results

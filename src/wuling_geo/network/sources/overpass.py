@@ -21,8 +21,9 @@ import pandas as pd
 
 from wuling_geo import settings
 from wuling_geo._util.errors import OSMDataError
+from wuling_geo._util.files import check_cache, check_output
 from wuling_geo._util.progress import info
-from wuling_geo.data.osm_features import features_from_overpass, save_features
+from wuling_geo.data.osm_features import features_from_overpass
 from wuling_geo.network.area import parse_area
 from wuling_geo.network.build.graph import BuildOptions, build_network
 from wuling_geo.network.build.importer import ImportOptions, ImportResult, _effective, _hygiene_notes
@@ -30,6 +31,7 @@ from wuling_geo.network.model import RoadNetwork, save_network
 from wuling_geo.network.sources.osm_file import EXCLUDED_SERVICE, RAIL_COLUMNS, ImportFlags, drivable_class
 from wuling_geo.network.speed.assignment import SpeedOptions
 from wuling_geo.network.speed.profile import SpeedProfile, load_profile
+from wuling_geo.network.storage import OWNER
 
 #: Way tags osmnx keeps on edges (on top of its defaults) for the speed model.
 EXTRA_WAY_TAGS = ["maxspeed:forward", "maxspeed:backward", "maxspeed:hgv", "name:zh", "route",
@@ -158,6 +160,9 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         Within seconds, when Overpass cannot be reached.
     OSMDataError
         When the area holds no drivable roads.
+    OutputError
+        Before any download, for an output folder that cannot be written or holds files
+        wuling-geo did not write, or an unusable cache folder (Overpass answers go there).
     """
     import osmnx as ox
 
@@ -165,6 +170,8 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
 
     options = options or ImportOptions()
     folder = Path(out) if out is not None else settings.network_dir()
+    check_output(folder, folder=True, owner=OWNER)
+    check_cache()
     profile = load_profile(options.profile_file)
     area = parse_area(options.area, options.buffer_km)
     dem = Path(options.dem) if options.dem else None
@@ -217,7 +224,6 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     network.meta["railways"] = len(railways)
     notes: list[str] = []
     _hygiene_notes(report, notes)
-    save_network(network, folder, {"railways": railways})
-    path = save_features(features, f"OpenStreetMap via Overpass, {created[:10]}")
-    return ImportResult(network, folder, reused=False, railways=len(railways), features=path,
-                        notes=notes)
+    save_network(network, folder, {"railways": railways, "features": features})
+    return ImportResult(network, folder, reused=False, railways=len(railways),
+                        features=folder / "features.parquet", notes=notes)

@@ -13,14 +13,11 @@ import datetime as _dt
 import html
 import io
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import gpxpy.gpx
 
-from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import atomic_dir, check_output_folder
+from wuling_geo._util.files import atomic_dir, check_output
 from wuling_geo._util.timeparse import WEEKDAYS, format_clock, format_duration
 from wuling_geo.analysis.itinerary.result import Call, DayPlan, Itinerary
 
@@ -300,25 +297,10 @@ def write_itinerary(itin: Itinerary, out_dir: str | os.PathLike[str], with_map: 
         The files written.
     """
     out = Path(out_dir)
-    check_output_folder(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file, not a folder: choose a folder")
-    if not out.exists():
-        with atomic_dir(out) as stage:
-            mask = os.umask(0)
-            os.umask(mask)
-            stage.chmod(0o777 & ~mask)  # a new folder, not mkdtemp's private 0700
-            names = _write_all(itin, stage, with_map)
-        return [out / n for n in names]
-    stage = Path(tempfile.mkdtemp(prefix=".itinerary-", dir=out))
-    try:
+    check_output(out, folder=True)
+    with atomic_dir(out, merge=True) as stage:
         names = _write_all(itin, stage, with_map)
-        for name in names:
-            os.replace(stage / name, out / name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     return [out / n for n in names]
-
 
 __all__ = ["CSV_COLUMNS", "FILES", "format_text", "to_csv", "to_gpx", "to_html", "to_markdown",
            "write_itinerary"]

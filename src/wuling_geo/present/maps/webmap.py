@@ -24,12 +24,14 @@ import numpy as np
 import shapely
 
 from wuling_geo import settings
-from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import check_output_folder, write_text_atomic
+from wuling_geo._util.errors import InputError, OutputError
+from wuling_geo._util.files import check_output, write_text_atomic
 from wuling_geo.present.maps.i18n import LANGS, check_lang, text
 
 BASEMAPS = ("osm", "amap", "none")
 INDEX_NAME = "index.html"
+#: Written into every index page, so a later run replaces only an index wuling-geo wrote.
+GENERATOR = '<meta name="generator" content="wuling-geo">'
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 
 
@@ -47,6 +49,8 @@ class MapReport:
     unresolved: list[str] = field(default_factory=list)
     linked: list[str] = field(default_factory=list)
     index: Path | None = None
+    #: An ``index.html`` in the map's folder that wuling-geo did not write, left alone.
+    index_kept: Path | None = None
 
     def summary(self) -> str:
         """Return a one-line description for the command line."""
@@ -271,7 +275,9 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
     title
         Page title (default: a standard title in ``lang``).
     index
-        Rewrite ``index.html`` in the output folder afterwards.
+        Rewrite ``index.html`` in the output folder afterwards — only when there is none or
+        wuling-geo wrote it (:func:`is_own_index`); another is left alone
+        (``MapReport.index_kept``).
 
     Returns
     -------
@@ -292,7 +298,7 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
     out = Path(out)
     if out.suffix.lower() not in {".html", ".htm"}:
         raise InputError(f"map output {out} must end in .html")
-    check_output_folder(out)
+    check_output(out)
     if offline:
         _map_assets.check_assets()
     page = prepare_map(layers=layers, catchments=catchments, routes=routes, surface=surface,
@@ -305,11 +311,35 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
                        unresolved=[u["name"] for u in page.unresolved],
                        linked=_map_assets.linked_urls(page_html))
     if index:
-        report.index = write_index(out.parent)
+        if is_own_index(out.parent / INDEX_NAME):
+            report.index = write_index(out.parent)
+        else:
+            report.index_kept = out.parent / INDEX_NAME
     return report
 
 
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+
+
+def _index_heading() -> str:
+    return f"{text('index_title', 'zh')} · {text('index_title', 'en')}"
+
+
+def is_own_index(path: str | Path) -> bool:
+    """Whether ``path`` is absent or an index page wuling-geo wrote (safe to rewrite).
+
+    Index pages carry :data:`GENERATOR`; those of older versions are known by their title.
+    """
+    path = Path(path)
+    if not path.exists():
+        return True
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+    found = _TITLE.search(head)
+    return GENERATOR in head or (found is not None
+                                 and html.unescape(found.group(1)).strip() == _index_heading())
 
 
 def write_index(maps_dir: str | Path, lang: str = "zh") -> Path:
@@ -319,11 +349,19 @@ def write_index(maps_dir: str | Path, lang: str = "zh") -> Path:
     -------
     Path
         The index file.
+
+    Raises
+    ------
+    OutputError
+        If the folder already has an ``index.html`` that wuling-geo did not write.
     """
     check_lang(lang)
     folder = Path(maps_dir)
     target = folder / INDEX_NAME
-    check_output_folder(target)
+    check_output(target)
+    if not is_own_index(target):
+        raise OutputError(f"{target} was not written by wuling-geo and is left alone: write the "
+                          "maps to another folder")
     rows = []
     for page in sorted(folder.glob("*.html")):
         if page.name == INDEX_NAME or page.name.startswith("."):
@@ -338,12 +376,13 @@ def write_index(maps_dir: str | Path, lang: str = "zh") -> Path:
     shots = [f'<figure><img src="{html.escape(quote(p.name))}" alt="{html.escape(p.stem)}" '
              f'loading="lazy"><figcaption>{html.escape(p.name)}</figcaption></figure>'
              for p in sorted(folder.glob("*.png"))]
-    heading = f"{text('index_title', 'zh')} · {text('index_title', 'en')}"
+    heading = _index_heading()
     body = "\n".join(rows) or f"<li>{text('no_maps', lang)}</li>"
     page_html = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}">
 <head>
 <meta charset="utf-8">
+{GENERATOR}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(heading)}</title>
 <style>
@@ -370,5 +409,5 @@ footer{{color:#666;font-size:.85em;margin-top:24px}}
     return target
 
 
-__all__ = ["BASEMAPS", "LANGS", "MapReport", "check_basemap", "prepare_map", "read_overlay",
-           "render_map", "write_index"]
+__all__ = ["BASEMAPS", "LANGS", "MapReport", "check_basemap", "is_own_index", "prepare_map",
+           "read_overlay", "render_map", "write_index"]
