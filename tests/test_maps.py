@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pyproj import Geod
 
+from tests.helpers import SMALL_GAZETTEER
 from tests.synthetic import grid_network
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
@@ -179,8 +180,8 @@ def lonlats(feature) -> np.ndarray:
 # ---------------------------------------------------------------- content
 
 def test_layers_counts_and_unresolved_panel_match_the_gazetteer():
-    gazetteer = parse_gazetteer(shipped_text())
-    content = prepare_map(layers=sample_layers())
+    gazetteer = parse_gazetteer(SMALL_GAZETTEER.read_text(encoding="utf-8"))  # FIXTURE
+    content = prepare_map(layers=layer_frames(Geocoder(gazetteer, features=NO_FEATURES).resolve_all()))
     keys = [o.key for o in content.overlays]
     assert keys == ["boundary", "neighbours", "scenic", "transport", "logistics", "industry", "civic"]
     located = {c: [p for p in gazetteer.by_category(c) if p.position and p.identified]
@@ -191,7 +192,7 @@ def test_layers_counts_and_unresolved_panel_match_the_gazetteer():
         assert overlay.name.endswith(f"{len(places)}/{len(gazetteer.by_category(category))})")
     expected = [p.name_zh for p in gazetteer if not (p.position and p.identified)]
     assert [u["name"] for u in content.unresolved] == expected
-    assert len(pins(content, "scenic")) == 1 and len(content.unresolved) > 40
+    assert len(pins(content, "scenic")) == 1 and len(content.unresolved) == 13
     neighbours = next(o for o in content.overlays if o.key == "neighbours")
     assert {f["properties"]["tip"] for f in neighbours.shapes} >= {"利川市", "咸丰县"}
 
@@ -222,7 +223,10 @@ def test_parts_are_drawn_and_listed_as_parts_of_their_scenic_area():
     np.testing.assert_allclose(lonlats(link), np.vstack([lonlats(part), lonlats(whole)]))
     town = next(u for u in content.unresolved if u["name"] == "濯水古镇")
     assert town["part_of"] == "濯水景区的组成部分"
-    en = prepare_map(layers=sample_layers(), lang="en")
+    unidentified = ('\n[[place]]\nid = "synthetic-unidentified"\nname_zh = "SYNTHETIC 未确认"\n'
+                    'name_en = "Unidentified SYNTHETIC place"\ncategory = "scenic"\n'
+                    'subtype = "scenic_area"\nidentified = false\n')
+    en = prepare_map(layers=sample_layers(unidentified), lang="en")
     assert next(u for u in en.unresolved if u["name"] == "Puhua Underground River")[
         "part_of"] == "part of Zhuoshui Scenic Area"
     assert next(u for u in en.unresolved if u["name"].startswith("Unidentified"))["reason"] == (

@@ -153,6 +153,11 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
         notes.append(f"the start lies {snaps[0].distance_m / 1000:.1f} km from the road network: "
                      f"legs off the network are straight lines at {settings.offnetwork_speed_kph:g} "
                      "km/h (settings.offnetwork_speed_kph, an assumption)")
+    elif not on_net.all():
+        off = ", ".join(p.name for p, on in zip(points, on_net, strict=True) if not on)
+        notes.append(f"{off} lie(s) off the road network: ground legs to and from them are "
+                     f"straight lines at {settings.offnetwork_speed_kph:g} km/h "
+                     "(settings.offnetwork_speed_kph, an assumption)")
     rows = []
     for i, p in enumerate(points):
         way, j = [], i

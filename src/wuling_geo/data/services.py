@@ -4,8 +4,11 @@ Stops name a gazetteer place (``place = "qianjiang-station"``) or give ``lon``/`
 ``datum``); a stop with neither is unresolved. A service runs between two stops with an
 in-vehicle time, a boarding/transfer allowance and a frequency. Only sourced figures are
 shipped: a service without an in-vehicle time is kept but skipped, with a message saying
-what to fill in. Malformed values (negative, not numbers, unknown stops) are errors naming
-the file and line.
+what to fill in. ``in_vehicle_basis`` says what the in-vehicle time is: ``typical`` (the
+default), ``fastest`` (the fastest train or flight) or ``one_run`` (one named run); a
+``fastest`` or ``one_run`` service may leave its boarding allowance and frequency out, and is
+then a best case with no wait, said in the table's notes. Malformed values (negative, not
+numbers, unknown stops) are errors naming the file and line.
 """
 
 from __future__ import annotations
@@ -18,25 +21,33 @@ from pathlib import Path
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError, UnknownPlaceError
 from wuling_geo.data import datum as _datum
-from wuling_geo.data.gazetteer import normalise_name
+from wuling_geo.data.gazetteer import CONFIDENCES, normalise_name
 from wuling_geo.data.geocode.geocoder import Geocoder
 
 MODES = ("rail", "air", "bus", "ferry")
-_STOP_KEYS = {"id", "name", "place", "lon", "lat", "datum", "source", "note"}
+#: What an in-vehicle time is: a typical trip, the fastest run, or one named run.
+BASES = ("typical", "fastest", "one_run")
+_STOP_KEYS = {"id", "name", "place", "lon", "lat", "datum", "source", "confidence", "note"}
 _SERVICE_KEYS = {"id", "name", "mode", "from", "to", "both_ways", "in_vehicle_minutes",
-                 "boarding_minutes", "frequency_per_day", "service_hours", "source", "note"}
+                 "in_vehicle_basis", "boarding_minutes", "frequency_per_day", "service_hours",
+                 "source", "confidence", "note"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
 class Stop:
-    """A station or airport; ``lon``/``lat`` are WGS-84, ``None`` when unresolved."""
+    """A station or airport; ``lon``/``lat`` are WGS-84, ``None`` when unresolved.
+
+    ``input_datum`` is the datum its coordinates were given in; ``confidence`` as stated.
+    """
 
     id: str
     name: str
     lon: float | None
     lat: float | None
     source: str = ""
+    input_datum: str = "wgs84"
+    confidence: str = ""
 
     @property
     def resolved(self) -> bool:
@@ -46,7 +57,11 @@ class Stop:
 
 @dataclass(frozen=True)
 class Service:
-    """A scheduled leg from stop ``origin`` to stop ``destination`` (minutes, per day)."""
+    """A scheduled leg from stop ``origin`` to stop ``destination`` (minutes, per day).
+
+    ``in_vehicle_basis`` is one of :data:`BASES`: a ``fastest`` or ``one_run`` time is a best
+    case, not a typical trip.
+    """
 
     id: str
     name: str
@@ -60,6 +75,8 @@ class Service:
     both_ways: bool = False
     source: str = ""
     line: int = 0
+    in_vehicle_basis: str = "typical"
+    confidence: str = ""
 
     @property
     def wait_minutes(self) -> float:
@@ -180,7 +197,8 @@ def _stop(raw: dict, line: int, r: _Reader, geocoder: Geocoder) -> Stop:
             res = geocoder.resolve_place(geocoder.gazetteer.find(query))
         except UnknownPlaceError as exc:
             raise r.fail(line, what, "place", f"names no gazetteer place ({exc})") from None
-        return Stop(sid, name, res.lon, res.lat, f"gazetteer {query} ({res.source})")
+        return Stop(sid, name, res.lon, res.lat, f"gazetteer {query} ({res.source})",
+                    res.input_datum, res.confidence if res.resolved else "")
     if len(has_xy) == 1:
         missing = "lat" if has_xy == ["lon"] else "lon"
         raise r.fail(line, what, has_xy[0], f"is given without {missing}")
@@ -195,7 +213,15 @@ def _stop(raw: dict, line: int, r: _Reader, geocoder: Geocoder) -> Stop:
     except ValueError as exc:
         raise r.fail(line, what, "datum", str(exc)) from None
     wlon, wlat = _datum.convert(float(lon), float(lat), src, "wgs84")
-    return Stop(sid, name, wlon, wlat, str(raw.get("source", "user-given lon,lat")))
+    return Stop(sid, name, wlon, wlat, str(raw.get("source", "user-given lon,lat")), src,
+                _confidence(raw, line, r, what))
+
+
+def _confidence(raw: dict, line: int, r: _Reader, what: str) -> str:
+    value = r.text_field(raw, line, what, "confidence", default="")
+    if value and value not in CONFIDENCES:
+        raise r.fail(line, what, "confidence", f"{value!r} is not one of {', '.join(CONFIDENCES)}")
+    return value
 
 
 def _service(raw: dict, line: int, r: _Reader, stops: dict[str, Stop]) -> Service:
@@ -226,13 +252,19 @@ def _service(raw: dict, line: int, r: _Reader, stops: dict[str, Stop]) -> Servic
     hours = r.number(raw, line, what, "service_hours", positive=True)
     if hours is not None and hours > 24:
         raise r.fail(line, what, "service_hours", f"must be at most 24, not {hours:g}")
-    if in_vehicle is not None:  # a filled-in service needs its other figures too
+    basis = r.text_field(raw, line, what, "in_vehicle_basis", default="typical")
+    if basis not in BASES:
+        raise r.fail(line, what, "in_vehicle_basis", f"{basis!r} is not one of {', '.join(BASES)}")
+    if "in_vehicle_basis" in raw and in_vehicle is None:
+        raise r.fail(line, what, "in_vehicle_basis", "is given without in_vehicle_minutes")
+    if in_vehicle is not None and basis == "typical":  # a typical trip needs its other figures
         for key, value in (("boarding_minutes", boarding), ("frequency_per_day", frequency)):
             if value is None:
                 raise r.fail(line, what, key, "is missing (in_vehicle_minutes is given; "
                              "write 0 if there is no allowance)")
     return Service(sid, str(raw.get("name", sid)), mode, ends[0], ends[1], in_vehicle, boarding,
-                   frequency, hours, both, str(raw.get("source", "")), line)
+                   frequency, hours, both, str(raw.get("source", "")), line, basis,
+                   _confidence(raw, line, r, what))
 
 
 def parse_services(text: str, path: Path | str = "<services>",
@@ -273,9 +305,25 @@ def parse_services(text: str, path: Path | str = "<services>",
     table = ServiceTable(stops, services, [], path)
     for s in services:
         reason = table.skip_reason(s)
+        way = "" if s.both_ways else ", this direction only"
+        known = ("" if s.in_vehicle_minutes is None else
+                 f" (known: {s.in_vehicle_minutes:g} min on board from {stops[s.origin].name} to "
+                 f"{stops[s.destination].name}{way}, {_BASIS_TEXT[s.in_vehicle_basis]})")
         if reason is not None:
-            table.notes.append(f"service {s.id} ({s.name}) skipped: {reason} in {path}")
+            table.notes.append(f"service {s.id} ({s.name}) skipped: {reason}{known} in {path}")
+        elif s.in_vehicle_basis != "typical":
+            unknown = [k for k, v in (("boarding allowance", s.boarding_minutes),
+                                      ("frequency", s.frequency_per_day)) if v is None]
+            wait = (f"; no {' or '.join(unknown)} is given, so its wait is taken as "
+                    f"{s.wait_minutes:g} min" if unknown else "")
+            table.notes.append(f"service {s.id} ({s.name}) is a best case: "
+                               f"{s.in_vehicle_minutes:g} min on board is "
+                               f"{_BASIS_TEXT[s.in_vehicle_basis]}{wait}")
     return table
+
+
+_BASIS_TEXT = {"typical": "a typical trip", "fastest": "the fastest run, not a typical trip",
+               "one_run": "one run's time, not known to be typical"}
 
 
 def load_services(path: str | Path | None = None, geocoder: Geocoder | None = None

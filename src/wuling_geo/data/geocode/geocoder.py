@@ -57,7 +57,7 @@ def _kind_ok(place: Place, tags: dict) -> bool:
     if sub == "railway":
         return t.get("railway") in {"rail", "construction", "preserved"} or t.get("route") in {
             "railway", "train"}
-    if sub in {"town", "subdistrict", "district_seat"}:
+    if sub in {"town", "township", "subdistrict", "district_seat"}:
         return "place" in t or t.get("boundary") == "administrative"
     if sub == "scenic_road":
         return "highway" in t or t.get("route") in {"road", "tourism"}

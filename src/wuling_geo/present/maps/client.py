@@ -141,7 +141,10 @@ JS = r"""
   };
   WG.point = function (feature, latlng) {
     var p = feature.properties || {}, k = kind(p.kind), name = String(p.tip || "");
-    return L.marker(latlng, {icon: WG.pin(k, p.n), title: name, alt: name, riseOnHover: true});
+    // Bigger (more important) pins lie above smaller ones: a 5A area is never hidden under
+    // the seat of the town it lies in.
+    return L.marker(latlng, {icon: WG.pin(k, p.n), title: name, alt: name, riseOnHover: true,
+                             zIndexOffset: (SIZES[k] || 24) * 1000});
   };
   WG.hidden = function (feature, latlng) {
     return L.circleMarker(latlng, {radius: 1, stroke: false, fill: false, interactive: false});
