@@ -17,6 +17,11 @@ datum_option = click.option(
     help="Datum of LON,LAT places (Amap/Tencent: gcj02, Baidu: bd09).")
 online_option = click.option(
     "--online", is_flag=True, help="Ask Nominatim for places the offline steps leave unresolved.")
+provider_option = click.option(
+    "--provider", type=click.Choice(["tianditu", "amap", "baidu", "nominatim"],
+                                    case_sensitive=False), default=None,
+    help="Online provider for places the offline steps leave unresolved (Tianditu, Amap and "
+         "Baidu need a key: WULING_GEO_<NAME>_KEY or [keys] in the user config file).")
 osm_option = click.option(
     "--osm", "osm_file", type=click.Path(dir_okay=False), default=None,
     help="OSM file (.osm, .osm.bz2, .osm.pbf) or cached features to match place names against.")
@@ -37,11 +42,12 @@ def resolve_network_dir(network_dir: str | None) -> Path:
     return Path(network_dir) if network_dir else settings.network_dir()
 
 
-def make_geocoder(ctx: click.Context, online: bool = False, osm_file: str | None = None
-                  ) -> Geocoder:
+def make_geocoder(ctx: click.Context, online: bool = False, osm_file: str | None = None,
+                  provider: str | None = None) -> Geocoder:
     """Build a geocoder from the global --gazetteer and the command's options."""
     gazetteer_path = (ctx.find_root().obj or {}).get("gazetteer")
-    return Geocoder(load_gazetteer(gazetteer_path), features=osm_file, online=online)
+    return Geocoder(load_gazetteer(gazetteer_path), features=osm_file, online=online,
+                    provider=provider)
 
 
 def echo_json(data) -> None:
