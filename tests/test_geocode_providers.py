@@ -263,3 +263,11 @@ def test_cli_geocode_with_provider(capsys, monkeypatch):
         monkeypatch.setenv("WULING_GEO_BAIDU_KEY", "secret-bad")
         code, out, err = cli(capsys, "geocode", "神龟峡", "--provider", "baidu")
         assert code == 2 and "secret-bad" not in err + out and "key was refused" in err
+
+
+def test_malformed_config_file_is_a_one_line_error(tmp_path):
+    from wuling_geo._util.errors import InputError
+
+    (tmp_path / "config.toml").write_text("[keys\namap = 1", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot read the config file .*config.toml"):
+        make_provider("amap")
