@@ -65,6 +65,35 @@ osm_attribution: str = "© OpenStreetMap contributors, ODbL"
 user_agent: str = "wuling-geo/0.1 (Qianjiang tourism and logistics maps)"
 
 
+# --- online geocoding providers (issue 13)
+
+#: Base URLs of the providers (a setting so tests and mirrors can point elsewhere).
+#: Env: ``WULING_GEO_AMAP_URL``, ``WULING_GEO_BAIDU_URL``, ``WULING_GEO_TIANDITU_URL``.
+amap_url: str = os.environ.get("WULING_GEO_AMAP_URL") or "https://restapi.amap.com"
+baidu_url: str = os.environ.get("WULING_GEO_BAIDU_URL") or "https://api.map.baidu.com"
+tianditu_url: str = os.environ.get("WULING_GEO_TIANDITU_URL") or "https://api.tianditu.gov.cn"
+
+#: Most requests a second each provider object sends. Amap and Baidu give personal keys a
+#: concurrency of a few requests a second; Tianditu publishes daily counts, not a rate, so
+#: its figure is a cautious choice. Set them to your key's quota.
+provider_rates: dict[str, float] = {"amap": 3.0, "baidu": 3.0, "tianditu": 2.0}
+
+#: Retries after throttling or a server error, and the backoff factor (s) between them
+#: (urllib3 ``Retry``: factor * 2**(n-1) seconds before the n-th retry).
+provider_retries: int = 3
+provider_backoff: float = 1.0
+
+
+def user_config_path() -> Path:
+    """Return the user's config file (``WULING_GEO_CONFIG`` or the platformdirs config folder).
+
+    It may hold provider keys under ``[keys]`` (``amap = "..."``); it is never in the
+    repository and keys read from it never reach caches, messages or exports.
+    """
+    env = os.environ.get("WULING_GEO_CONFIG")
+    return Path(env) if env else platformdirs.user_config_path("wuling-geo") / "config.toml"
+
+
 def gazetteer_path() -> Path:
     """Return the path of the gazetteer file in use."""
     return geodata_dir / "gazetteer.toml"

@@ -53,3 +53,19 @@ class OfflineError(WulingGeoError, ConnectionError):
 
 class InfeasibleError(WulingGeoError):
     """Constraints that no solution can meet; the message says which one and by how much."""
+
+
+class ProviderError(WulingGeoError):
+    """An online geocoding provider answered with an error (after retries)."""
+
+
+class ProviderKeyError(ProviderError):
+    """A provider key is missing, invalid, expired or not allowed for the service asked."""
+
+
+class QuotaError(ProviderError):
+    """A provider's daily quota or request rate is exhausted (after backing off)."""
+
+
+class NoMatchError(ProviderError, LookupError):
+    """A provider found nothing acceptable for a query inside the district."""

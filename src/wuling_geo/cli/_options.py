@@ -18,6 +18,11 @@ datum_option = click.option(
     help="Datum of LON,LAT places (Amap/Tencent: gcj02, Baidu: bd09).")
 online_option = click.option(
     "--online", is_flag=True, help="Ask Nominatim for places the offline steps leave unresolved.")
+provider_option = click.option(
+    "--provider", type=click.Choice(["tianditu", "amap", "baidu", "nominatim"],
+                                    case_sensitive=False), default=None,
+    help="Online provider for places the offline steps leave unresolved (Tianditu, Amap and "
+         "Baidu need a key: WULING_GEO_<NAME>_KEY or [keys] in the user config file).")
 osm_option = click.option(
     "--osm", "osm_file", type=click.Path(dir_okay=False), default=None,
     help="OSM file (.osm, .osm.bz2, .osm.pbf) or cached features to match place names against.")
@@ -39,18 +44,18 @@ def resolve_network_dir(network_dir: str | None) -> Path:
 
 
 def make_geocoder(ctx: click.Context, online: bool = False, osm_file: str | None = None,
-                  network_dir: str | None = None) -> Geocoder:
+                  network_dir: str | None = None, provider: str | None = None) -> Geocoder:
     """Build a geocoder from the global --gazetteer and the command's options.
 
     Without ``osm_file`` it matches the named features stored with the network in use
-    (``network_dir``, default the cached network). ``online`` first checks that the cache,
-    where Nominatim's answers are kept, is writable.
+    (``network_dir``, default the cached network). ``online`` (or a ``provider``) first checks
+    that the cache, where online answers are kept, is writable.
     """
-    if online:
+    if online or provider:
         check_cache()
     gazetteer_path = (ctx.find_root().obj or {}).get("gazetteer")
     return Geocoder(load_gazetteer(gazetteer_path), features=osm_file, online=online,
-                    network=resolve_network_dir(network_dir))
+                    network=resolve_network_dir(network_dir), provider=provider)
 
 
 def echo_json(data) -> None:

@@ -2,13 +2,15 @@
 
 The chain, for a gazetteer place: (1) the gazetteer's own position; (2) a named
 OpenStreetMap feature (from an OSM file or the cached features of ``network fetch`` /
-``network import``); (3) Nominatim, bounded to the district (only when ``online``);
-(4) unresolved. Free coordinates (``"lon,lat"``) are converted from their datum and checked
+``network import``); (3) one online provider, bounded to the district: Nominatim (``online``)
+or Tianditu, Amap or Baidu (``provider``, with a key); (4) unresolved. Free coordinates
+(``"lon,lat"``) are converted from their datum and checked
 against the district.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -18,14 +20,21 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from wuling_geo._util.errors import OutsideDistrictError, UnresolvedPlaceError
+from wuling_geo._util.errors import (
+    OfflineError,
+    OutsideDistrictError,
+    ProviderError,
+    UnknownPlaceError,
+    UnresolvedPlaceError,
+)
 from wuling_geo._util.progress import progress
 from wuling_geo.data import boundary
 from wuling_geo.data import datum as _datum
 from wuling_geo.data.gazetteer import Gazetteer, Place, load_gazetteer, normalise_name
 from wuling_geo.data.osm_features import KIND_TAGS, NAME_TAGS, load_features
 
-METHODS = ("gazetteer", "osm", "nominatim", "coordinates", "unresolved")
+METHODS = ("gazetteer", "osm", "nominatim", "tianditu", "amap", "baidu", "coordinates",
+           "unresolved")
 _COORD_RE = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?)\s*[,\s]\s*([-+]?\d+(?:\.\d*)?)\s*$")
 
 # Generic suffixes dropped before comparing names ("小南海景区" ~ "小南海"), longest first.
@@ -136,14 +145,37 @@ class Geocoder:
     network
         Folder of the network in use, whose features are matched when ``features`` is
         ``None`` (default: the cached network).
+    provider
+        An online provider to ask instead of Nominatim: ``"tianditu"``, ``"amap"``,
+        ``"baidu"`` (each needs a key, see :mod:`.keys`), an
+        :class:`~wuling_geo.data.geocode.provider.OnlineProvider`, or ``"nominatim"``
+        (the same as ``online=True``).
+
+    Notes
+    -----
+    Asked for one place, a provider's errors (bad key, quota, offline, no match) are raised;
+    in :meth:`resolve_all` the first such error is kept in :attr:`notes`, the provider is
+    asked no more, and the places it would have resolved stay unresolved.
     """
 
     def __init__(self, gazetteer: Gazetteer | None = None, features=None,
-                 online: bool = False, network: str | Path | None = None) -> None:
+                 online: bool = False, network: str | Path | None = None,
+                 provider=None) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else load_gazetteer()
         self._features_arg = features
-        self.online = online
         self.network = network
+        if isinstance(provider, str) and provider.strip().lower() == "nominatim":
+            online, provider = True, None
+        elif isinstance(provider, str):
+            from wuling_geo.data.geocode.provider import make_provider
+
+            provider = make_provider(provider)
+        self.online = online or provider is not None
+        self.provider = provider
+        #: Notes on online steps that failed during :meth:`resolve_all` (one line each).
+        self.notes: list[str] = []
+        self._batch = False
+        self._provider_off = False
 
     # -------------------------------------------------------------- OSM feature index
     @cached_property
@@ -221,6 +253,31 @@ class Geocoder:
                                   f"{hit.get('display_name', '')}")
         return None
 
+    def _from_provider(self, place: Place) -> Resolution | None:
+        if self._provider_off:
+            return None
+        prov = self.provider
+        try:
+            cand = prov.best(place) if self._batch else prov.locate(place)
+        except (ProviderError, OfflineError) as exc:
+            if not self._batch:
+                raise
+            self._provider_off = True
+            self.notes.append(f"{exc} (not asked again in this run)")
+            return None
+        if cand is None:
+            return None
+        return self._provider_resolution(place.id, place, cand)
+
+    def _provider_resolution(self, query: str, place: Place | None, cand) -> Resolution:
+        p = cand.provenance
+        precision = json.dumps(cand.precision, ensure_ascii=False, default=str)
+        return Resolution(query, place, cand.lon, cand.lat, self.provider.name,
+                          f"{self.provider.title} {p.method} for {p.query!r}, {p.date}",
+                          cand.confidence, p.datum, cand.geometry,
+                          f"{cand.ident} {cand.label} ({cand.kind}) {precision}".strip(),
+                          cand.flags)
+
     def resolve_place(self, place: Place) -> Resolution:
         """Run the resolution chain for one gazetteer place."""
         if not place.identified:
@@ -232,10 +289,13 @@ class Geocoder:
                              pos.confidence, pos.datum, shapely.Point(pos.lon, pos.lat))
         else:
             res = self._from_osm(place)
-            if res is None and self.online:
+            if res is None and self.provider is not None:
+                res = self._from_provider(place)
+            elif res is None and self.online:
                 res = self._from_nominatim(place)
         if res is None:
-            where = "OSM features or Nominatim" if self.online else "OSM features"
+            online = self.provider.title if self.provider is not None else "Nominatim"
+            where = f"OSM features or {online}" if self.online else "OSM features"
             return Resolution(place.id, place, None, None, "unresolved",
                               f"no position in the gazetteer or {where}", "none")
         if not self._zone.covers(shapely.Point(res.lon, res.lat)):
@@ -244,8 +304,12 @@ class Geocoder:
 
     def resolve_all(self) -> list[Resolution]:
         """Resolve every gazetteer place, in gazetteer order (with a progress bar)."""
-        return [self.resolve_place(p)
-                for p in progress(self.gazetteer.places, "geocoding", unit="place")]
+        self._batch = True
+        try:
+            return [self.resolve_place(p)
+                    for p in progress(self.gazetteer.places, "geocoding", unit="place")]
+        finally:
+            self._batch = False
 
     def resolve(self, query: str, datum: str = "wgs84", require_in_district: bool = True
                 ) -> Resolution:
@@ -264,7 +328,13 @@ class Geocoder:
         src = _datum.parse_datum(datum)
         lonlat = parse_lonlat(query)
         if lonlat is None:
-            return self.resolve_place(self.gazetteer.find(query))
+            try:
+                place = self.gazetteer.find(query)
+            except UnknownPlaceError:
+                if self.provider is None:
+                    raise
+                return self._provider_resolution(query, None, self.provider.locate(query))
+            return self.resolve_place(place)
         lon, lat = lonlat
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             boundary.check_in_district(lon, lat, "coordinate")  # reports swapped or invalid
