@@ -49,3 +49,15 @@ class OfflineError(WulingGeoError, ConnectionError):
 
 class InfeasibleError(WulingGeoError):
     """Constraints that no solution can meet; the message says which one and by how much."""
+
+
+def clip(text: object, limit: int = 60) -> str:
+    """Return ``text`` as a string of at most ``limit`` characters (``…`` marks a cut).
+
+    Use it on user input quoted in a message, so a 10,000-character argument is not echoed
+    whole.
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text):,} characters)"

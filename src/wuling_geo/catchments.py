@@ -128,7 +128,7 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         raise InputError(f"unknown direction {direction!r}: use 'from' or 'to'")
     access = settings.catchment_access_m if access_m is None else float(access_m)
     tolerance = settings.catchment_simplify_m if simplify_m is None else float(simplify_m)
-    if access <= 0 or tolerance < 0:
+    if not (np.isfinite(access) and np.isfinite(tolerance) and access > 0 and tolerance >= 0):
         raise InputError("the access distance must be above 0 m and the simplification at least 0 m")
     times = _checked_times(network, profile)
     points = as_origins(origins)

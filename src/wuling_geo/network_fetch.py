@@ -24,7 +24,7 @@ from ._errors import OSMDataError
 from ._progress import info
 from .network import RoadNetwork, save_network
 from .network_area import parse_area
-from .network_build import BuildOptions, build_network
+from .network_build import BuildOptions, build_network, check_consolidate_m
 from .network_import import ImportOptions, ImportResult, _effective, _hygiene_notes
 from .osm_features import features_from_overpass, save_features
 from .osm_network import EXCLUDED_SERVICE, RAIL_COLUMNS, ImportFlags, drivable_class
@@ -165,6 +165,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
 
     options = options or ImportOptions()
     folder = Path(out) if out is not None else settings.network_dir()
+    check_consolidate_m(options.consolidate_m)
     profile = load_profile(options.profile_file)
     area = parse_area(options.area, options.buffer_km)
     dem = Path(options.dem) if options.dem else None

@@ -19,7 +19,7 @@ from ._errors import InputError, OSMDataError
 from ._progress import info
 from .network import RoadNetwork, load_network, save_network
 from .network_area import Area, parse_area
-from .network_build import BuildOptions, build_network, split_ways
+from .network_build import BuildOptions, build_network, check_consolidate_m, split_ways
 from .osm_features import OSM_SUFFIXES, features_from_file, save_features
 from .osm_network import ImportFlags, clip_lines, read_osm_roads
 from .speed_profile import SpeedProfile, load_profile
@@ -124,6 +124,7 @@ def import_network(source: str | Path, out: str | Path | None = None,
                     "check the path")
     if kind == "osm" and options.layer.datum.lower() not in ("wgs84", "wgs-84"):
         raise InputError("OSM files are WGS-84: drop --datum (it applies to road layers)")
+    check_consolidate_m(options.consolidate_m)
     profile = load_profile(options.profile_file)
     area = parse_area(options.area, options.buffer_km) if kind == "osm" or options.area else None
     dem = Path(options.dem) if options.dem else None

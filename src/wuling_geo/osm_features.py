@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import settings
-from ._errors import OSMDataError
+from ._errors import OSMDataError, clip
 from ._files import atomic_path
 from ._progress import info
 
@@ -155,12 +155,30 @@ def save_features(features: gpd.GeoDataFrame, source: str, path: str | Path | No
     return path
 
 
+def check_features_path(path: str | Path) -> Path:
+    """Return ``path`` if it is a file; raise :class:`OSMDataError` naming it otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise OSMDataError(f"OSM file {clip(str(path), 120)} {what}: check --osm (give an .osm, "
+                           ".osm.bz2 or .osm.pbf file, or cached features .parquet)")
+    return path
+
+
 def load_features(path: str | Path | None = None) -> gpd.GeoDataFrame | None:
     """Return cached OSM features, an OSM file's features, or ``None`` when there are none.
 
     ``path`` may be a cached GeoParquet or an OSM file; by default the cache written by
-    ``network fetch``/``network import`` (:func:`settings.osm_features_path`) is used.
+    ``network fetch``/``network import`` (:func:`settings.osm_features_path`) is used, and
+    ``None`` is returned when it does not exist yet.
+
+    Raises
+    ------
+    OSMDataError
+        If ``path`` is given but is not a file (a mistyped ``--osm`` is never ignored).
     """
+    if path is not None:
+        check_features_path(path)
     path = Path(path) if path is not None else settings.osm_features_path()
     if not path.exists():
         return None

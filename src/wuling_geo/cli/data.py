@@ -7,6 +7,7 @@ import click
 from .. import datum as _datum
 from ..layers import write_layers
 from ._options import (
+    Finite,
     datum_option,
     echo_json,
     info,
@@ -18,8 +19,8 @@ from ._options import (
 
 
 @click.command("datum")
-@click.argument("lon", type=float)
-@click.argument("lat", type=float)
+@click.argument("lon", type=Finite(), metavar="LON")
+@click.argument("lat", type=Finite(), metavar="LAT")
 @click.option("--from", "src", default="wgs84", show_default=True, metavar="DATUM",
               help="Datum of the input: wgs84, gcj02 or bd09.")
 @click.option("--to", "dst", default="wgs84", show_default=True, metavar="DATUM",
