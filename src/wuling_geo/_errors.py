@@ -43,6 +43,10 @@ class NetworkError(WulingGeoError):
     """A road network is missing, stale, corrupt or lacks what an analysis needs."""
 
 
+class OffNetworkError(InputError, NetworkError):
+    """A place farther than the snapping distance from every road, or with lat/lon swapped."""
+
+
 class OfflineError(WulingGeoError, ConnectionError):
     """An online service cannot be reached; the message says how to work offline."""
 

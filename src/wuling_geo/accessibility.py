@@ -25,6 +25,7 @@ from ._gpkg import write_gpkg
 from ._hexgrid import check_cell_size, hex_grid
 from ._points import snap_points, times_at_points, to_snaps
 from ._sites import Site, as_sites
+from ._validate import snap_places
 from .network import RoadNetwork
 
 THRESHOLDS = (15, 30, 60)
@@ -60,8 +61,10 @@ class FacilitySearch:
         self.profile, self.direction, self.access_speed_kph = profile, direction, float(speed)
         if direction not in routing.DIRECTIONS:
             raise InputError(f"unknown direction {direction!r}: use 'to' or 'from'")
-        self.sources = snap_points(network, [f.lon for f in self.facilities],
-                                   [f.lat for f in self.facilities])
+        self.sources = snap_places(network, [f.name for f in self.facilities],
+                                   [f.lon for f in self.facilities],
+                                   [f.lat for f in self.facilities], settings.max_snap_m,
+                                   "facility")
         # "to": per node, the time from it to the nearest facility (reversed search).
         self.node_seconds, self.which = routing.nearest_times(
             network, to_snaps(network, self.sources), profile, direction=direction)

@@ -25,7 +25,7 @@ from . import settings
 from ._band_rings import nested_polygons
 from ._catchment_origins import Origin, as_origins, category_origins, snap_origins
 from ._catchment_stats import BandStats, as_layer_frames, band_stats, farthest_point, metric_points
-from ._errors import InputError, NetworkError
+from ._errors import InputError
 from ._files import atomic_path
 from ._isochrone_polygons import cell_index
 from ._progress import bar
@@ -62,15 +62,6 @@ def check_minutes(minutes: Iterable[float]) -> list[float]:
     if not values:
         raise InputError("no bands given: give minutes such as 15 30 45 60")
     return sorted(set(values))
-
-
-def _checked_times(network: RoadNetwork, profile: str) -> np.ndarray:
-    times = network.travel_time(profile)
-    bad = ~np.isfinite(times) | (times < 0)
-    if bad.any():
-        raise NetworkError(f"the network has {int(bad.sum())} edges without a valid "
-                           f"travel_time_{profile}: rebuild it with 'wuling-geo network import/fetch'")
-    return times
 
 
 def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (15, 30, 45, 60),
@@ -130,7 +121,7 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     tolerance = settings.catchment_simplify_m if simplify_m is None else float(simplify_m)
     if not (np.isfinite(access) and np.isfinite(tolerance) and access > 0 and tolerance >= 0):
         raise InputError("the access distance must be above 0 m and the simplification at least 0 m")
-    times = _checked_times(network, profile)
+    times = network.travel_time(profile)  # checked: finite, not negative
     points = as_origins(origins)
     if not points:
         raise InputError("no origins given: name at least one place or lon,lat")

@@ -226,6 +226,11 @@ def _from_layer(source: Path, area: Area | None, build: BuildOptions, meta: dict
     if counts["dropped_not_for_cars"]:
         notes.append(f"dropped {counts['dropped_not_for_cars']} features whose class is not "
                      "for cars")
+    if counts["speeds_replaced"]:
+        why = ", ".join(f"{n} {reason}" for reason, n in counts["speeds_replaced"].items())
+        notes.append(f"replaced {sum(counts['speeds_replaced'].values())} road-layer speeds "
+                     f"by the class speed of the profile ({why}; a speed must be above 0 and "
+                     f"at most {settings.max_road_speed_kph:g} km/h)")
     if counts["snapped_ends"]:
         notes.append(f"snapped {counts['snapped_ends']} line ends within {layer.snap_m:g} m")
     _hygiene_notes(report, notes)

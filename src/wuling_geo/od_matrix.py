@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csgraph
 
-from . import routing
+from . import routing, settings
 from ._errors import InputError
 from ._files import atomic_path, check_output_folder
-from ._points import PointSnaps, snap_points, to_snaps
+from ._points import PointSnaps, to_snaps
 from ._progress import bar
 from ._sites import as_sites
+from ._validate import snap_places
 from .network import RoadNetwork
 
 COLUMNS = ("origin_id", "origin_name", "destination_id", "destination_name", "minutes", "km",
@@ -183,8 +184,10 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car")
     if not o_sites or not d_sites:
         raise InputError("an OD matrix needs at least one origin and one destination")
     network.travel_time(profile)  # fail early on a missing profile
-    o_snap = snap_points(network, [s.lon for s in o_sites], [s.lat for s in o_sites])
-    d_snap = snap_points(network, [s.lon for s in d_sites], [s.lat for s in d_sites])
+    o_snap = snap_places(network, [s.name for s in o_sites], [s.lon for s in o_sites],
+                         [s.lat for s in o_sites], settings.max_snap_m, "origin")
+    d_snap = snap_places(network, [s.name for s in d_sites], [s.lon for s in d_sites],
+                         [s.lat for s in d_sites], settings.max_snap_m, "destination")
     seconds, meters = od_arrays(network, o_snap, d_snap, profile)
     k, m = seconds.shape
     ok = np.isfinite(seconds).ravel()

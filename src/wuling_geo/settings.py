@@ -103,6 +103,10 @@ access_speed_kph: float = 5.0
 #: so a too-small ``--cell`` fails at once instead of exhausting memory.
 accessibility_max_cells: int = 500_000
 
+#: A place (matrix origin or destination, accessibility facility) farther than this (m) from
+#: every road of the network is an error naming it (see ``wuling_geo._validate``).
+max_snap_m: float = 2000.0
+
 #: A point farther than this (m) from every road is off the road network: multimodal legs
 #: to and from it are straight lines at :data:`offnetwork_speed_kph`.
 offnetwork_snap_m: float = 2000.0
@@ -115,6 +119,13 @@ offnetwork_speed_kph: float = 20.0
 def services_path() -> Path:
     """Return the path of the scheduled services file (rail and air legs)."""
     return geodata_dir / "services.toml"
+
+
+#: Highest speed (km/h) accepted from a road layer's speed field. China's highest legal limit
+#: is 120 km/h (cars on expressways, data/speeds.toml); 150 leaves room for design speeds and
+#: rounding while catching typos such as 1000000. Empty, non-numeric, zero, negative or higher
+#: values are replaced by the class speed, and the import says how many and why.
+max_road_speed_kph: float = 150.0
 
 
 # --- maps (issue 5)
