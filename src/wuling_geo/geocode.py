@@ -181,6 +181,11 @@ class Geocoder:
         or ``None`` for the cache written by ``network fetch``/``network import``.
     online
         Whether to ask Nominatim for places the offline steps leave unresolved.
+
+    Raises
+    ------
+    OSMDataError
+        If ``features`` is a path that is not a file (a mistyped ``--osm`` is never ignored).
     """
 
     def __init__(self, gazetteer: Gazetteer | None = None, features=None,
@@ -297,8 +302,13 @@ class Geocoder:
                 ) -> Resolution:
         """Resolve a gazetteer name, alias or id, or ``"lon,lat"`` in ``datum``.
 
+        A bare name shared by an unresolved place and one resolved place (``zhuoshui``: the
+        town and the 5A scenic area) gives the resolved one, flagged ``same-name-as:<id>``.
+
         Raises
         ------
+        InputError
+            For text made of numbers that is not a LON,LAT pair (``108.77``, ``NaN,NaN``).
         UnknownPlaceError
             For a name that is not in the gazetteer.
         OutsideDistrictError
