@@ -361,7 +361,7 @@ def test_cli_one_hour_circle_from_qianjiang_says_what_is_known_and_not(capsys, n
 @pytest.mark.parametrize(("args", "pattern"), [
     (["--from", "Atlantis"], "unknown place 'Atlantis'"),
     (["--from", "重庆东站"], r"stop chongqing-east \(重庆东站\) has no position"),
-    (["--from", "JIQ", "--minutes", "-5"], "band -5.0 min is out of range"),
+    (["--from", "JIQ", "--minutes", "-5"], r"'--minutes': -5.0 is not in the range x>0"),
     (["--from", "JIQ", "--services", "SVC"], "names unknown stop 'nowhere'"),
     (["--from", "JIQ", "--services", "OUT/none.toml"], "services file .* not found"),
     (["--from", "JIQ", "--out", "OUT/r.shp"], r"FILE\.gpkg"),

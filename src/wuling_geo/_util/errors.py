@@ -47,6 +47,10 @@ class OutputError(InputError, OSError):
     """An output that cannot be written, or whose target holds files wuling-geo did not write."""
 
 
+class OffNetworkError(InputError, NetworkError):
+    """A place farther than the snapping distance from every road, or with lat/lon swapped."""
+
+
 class OfflineError(WulingGeoError, ConnectionError):
     """An online service cannot be reached; the message says how to work offline."""
 
@@ -69,3 +73,15 @@ class QuotaError(ProviderError):
 
 class NoMatchError(ProviderError, LookupError):
     """A provider found nothing acceptable for a query inside the district."""
+
+
+def clip(text: object, limit: int = 60) -> str:
+    """Return ``text`` as a string of at most ``limit`` characters (``…`` marks a cut).
+
+    Use it on user input quoted in a message, so a 10,000-character argument is not echoed
+    whole.
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text):,} characters)"

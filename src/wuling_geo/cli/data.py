@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from wuling_geo.cli._options import (
+    Finite,
     datum_option,
     echo_json,
     info,
@@ -19,8 +20,8 @@ from wuling_geo.data.layers import write_layers
 
 
 @click.command("datum")
-@click.argument("lon", type=float)
-@click.argument("lat", type=float)
+@click.argument("lon", type=Finite(), metavar="LON")
+@click.argument("lat", type=Finite(), metavar="LAT")
 @click.option("--from", "src", default="wgs84", show_default=True, metavar="DATUM",
               help="Datum of the input: wgs84, gcj02 or bd09.")
 @click.option("--to", "dst", default="wgs84", show_default=True, metavar="DATUM",

@@ -22,6 +22,7 @@ from wuling_geo.analysis.catchments.bands import check_minutes
 from wuling_geo.analysis.multimodal import load_services, reach, write_reach
 from wuling_geo.analysis.od_matrix import od_matrix, write_matrix
 from wuling_geo.cli._options import (
+    Finite,
     datum_option,
     info,
     make_geocoder,
@@ -124,10 +125,10 @@ def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, 
               help="Facilities: all resolved gazetteer places of a category (logistics, …).")
 @click.option("--facilities", multiple=True, metavar="PLACE...",
               help="Facilities by name, id or LON,LAT instead of a category.")
-@click.option("--cell", "cell_m", type=float, default=500.0, show_default=True,
+@click.option("--cell", "cell_m", type=Finite(0, 50_000, min_open=True), default=500.0, show_default=True,
               help="Hexagon width across flats, metres.")
 @profile_option
-@click.option("--access-speed", type=float, default=None,
+@click.option("--access-speed", type=Finite(0, 50, min_open=True), default=None,
               help=f"Walking speed (km/h) from a cell centre to its road "
                    f"[default: {settings.access_speed_kph:g}].")
 @click.option("--direction", type=click.Choice(["to", "from"]), default="to", show_default=True,
@@ -187,7 +188,7 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
 @datum_option
 @click.option("--services", default=None, type=click.Path(dir_okay=False),
               help="Services TOML [default: geodata/services.toml].")
-@click.option("--minutes", multiple=True, type=float, metavar="M...",
+@click.option("--minutes", multiple=True, type=Finite(0, min_open=True), metavar="M...",
               help="Band limits in minutes [default: 60 90 120].")
 @profile_option
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write FILE.gpkg.")

@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
-from wuling_geo._util.errors import OSMDataError
+from wuling_geo._util.errors import OSMDataError, clip
 from wuling_geo._util.files import atomic_path
 from wuling_geo._util.progress import info
 
@@ -162,6 +162,16 @@ def save_features(features: gpd.GeoDataFrame, source: str, path: str | Path | No
     return path
 
 
+def check_features_path(path: str | Path) -> Path:
+    """Return ``path`` if it is a file; raise :class:`OSMDataError` naming it otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise OSMDataError(f"OSM file {clip(str(path), 120)} {what}: check --osm (give an .osm, "
+                           ".osm.bz2 or .osm.pbf file, or cached features .parquet)")
+    return path
+
+
 def network_features_path(network_dir: str | Path | None = None) -> Path | None:
     """Return the features file of a network folder (default: the cached network).
 
@@ -182,7 +192,14 @@ def load_features(path: str | Path | None = None, network_dir: str | Path | None
     ``path`` may be a GeoParquet of features or an OSM file; by default the features stored
     with the network in ``network_dir`` (default: the cached network) are used
     (:func:`network_features_path`).
+
+    Raises
+    ------
+    OSMDataError
+        If ``path`` is given but is not a file (a mistyped ``--osm`` is never ignored).
     """
+    if path is not None:
+        check_features_path(path)
     path = Path(path) if path is not None else network_features_path(network_dir)
     if path is None or not path.exists():
         return None

@@ -7,6 +7,7 @@ by :data:`DEFAULT_BUFFER_KM`.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def parse_area(text: str | None = None, buffer_km: float | None = None) -> Area:
         For a malformed box, a missing or unreadable file, or a file without polygons.
     """
     text = (text or DEFAULT_AREA).strip()
-    if buffer_km is not None and buffer_km < 0:
+    if buffer_km is not None and not (math.isfinite(buffer_km) and buffer_km >= 0):
         raise InputError(f"--buffer-km must not be negative (got {buffer_km})")
     if text.lower() == DEFAULT_AREA:
         km = DEFAULT_BUFFER_KM if buffer_km is None else buffer_km

@@ -86,10 +86,14 @@ class RoadNetwork:
     def travel_time(self, profile: str = "car") -> np.ndarray:
         """Return the edges' travel times (seconds) for ``profile``.
 
+        Every analysis reads travel times here, so each one rejects a network whose times
+        are not finite and non-negative.
+
         Raises
         ------
         NetworkError
-            If the network has no travel times for that profile.
+            If the network has no travel times for that profile, or any that is negative,
+            infinite or NaN.
         """
         column = f"travel_time_{profile}"
         if column not in self.edges:
@@ -97,7 +101,13 @@ class RoadNetwork:
             msg = (f"the network has no travel times for profile {profile!r} (has: {have}); "
                    "rebuild it with 'wuling-geo network import/fetch'")
             raise NetworkError(msg)
-        return self.edges[column].to_numpy(dtype=float)
+        times = self.edges[column].to_numpy(dtype=float)
+        bad = ~(times >= 0) | np.isinf(times)  # NaN fails the comparison
+        if bad.any():
+            msg = (f"the network has {int(bad.sum())} edges without a valid {column} (negative, "
+                   "infinite or missing): rebuild it with 'wuling-geo network import/fetch'")
+            raise NetworkError(msg)
+        return times
 
     @cached_property
     def node_ids(self) -> np.ndarray:

@@ -23,7 +23,7 @@ from wuling_geo._util.progress import info
 from wuling_geo.data.osm_features import OSM_SUFFIXES, features_from_file
 from wuling_geo.network import storage as network_cache
 from wuling_geo.network.area import Area, parse_area
-from wuling_geo.network.build.graph import BuildOptions, build_network, split_ways
+from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m, split_ways
 from wuling_geo.network.model import RoadNetwork, load_network, save_network
 from wuling_geo.network.sources.osm_file import ImportFlags, clip_lines, read_osm_roads
 from wuling_geo.network.sources.road_layer import ROAD_LAYER_SUFFIXES, read_road_layer
@@ -132,6 +132,7 @@ def import_network(source: str | Path, out: str | Path | None = None,
     check_output(folder, folder=True, owner=network_cache.OWNER)
     if kind == "osm" and options.layer.datum.lower() not in ("wgs84", "wgs-84"):
         raise InputError("OSM files are WGS-84: drop --datum (it applies to road layers)")
+    check_consolidate_m(options.consolidate_m)
     profile = load_profile(options.profile_file)
     area = parse_area(options.area, options.buffer_km) if kind == "osm" or options.area else None
     dem = Path(options.dem) if options.dem else None
@@ -232,6 +233,11 @@ def _from_layer(source: Path, area: Area | None, build: BuildOptions, meta: dict
     if counts["dropped_not_for_cars"]:
         notes.append(f"dropped {counts['dropped_not_for_cars']} features whose class is not "
                      "for cars")
+    if counts["speeds_replaced"]:
+        why = ", ".join(f"{n} {reason}" for reason, n in counts["speeds_replaced"].items())
+        notes.append(f"replaced {sum(counts['speeds_replaced'].values())} road-layer speeds "
+                     f"by the class speed of the profile ({why}; a speed must be above 0 and "
+                     f"at most {settings.max_road_speed_kph:g} km/h)")
     if counts["snapped_ends"]:
         notes.append(f"snapped {counts['snapped_ends']} line ends within {layer.snap_m:g} m")
     _hygiene_notes(report, notes)

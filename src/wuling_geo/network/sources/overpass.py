@@ -25,7 +25,7 @@ from wuling_geo._util.files import check_cache, check_output
 from wuling_geo._util.progress import info
 from wuling_geo.data.osm_features import features_from_overpass
 from wuling_geo.network.area import parse_area
-from wuling_geo.network.build.graph import BuildOptions, build_network
+from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m
 from wuling_geo.network.build.importer import ImportOptions, ImportResult, _effective, _hygiene_notes
 from wuling_geo.network.model import RoadNetwork, save_network
 from wuling_geo.network.sources.osm_file import EXCLUDED_SERVICE, RAIL_COLUMNS, ImportFlags, drivable_class
@@ -170,6 +170,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
 
     options = options or ImportOptions()
     folder = Path(out) if out is not None else settings.network_dir()
+    check_consolidate_m(options.consolidate_m)
     check_output(folder, folder=True, owner=OWNER)
     check_cache()
     profile = load_profile(options.profile_file)
