@@ -8,6 +8,7 @@ import click
 
 from .._errors import InputError
 from .._files import check_output_folder
+from .._map_assets import check_assets
 from ..itinerary import plan_itinerary
 from ..itinerary_export import format_text, write_itinerary
 from ..network import PROFILES, load_network
@@ -60,13 +61,16 @@ def _dwell(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Folder for GPX, CSV, Markdown, HTML, GeoJSON and map exports.")
 @click.option("--no-map", is_flag=True, help="Do not draw itinerary_map.html.")
+@click.option("--offline", is_flag=True,
+              help="Self-contained itinerary_map.html: Leaflet inlined, or stop if 'wuling-geo "
+                   "map-assets' has not run [default: inlined when installed].")
 @click.pass_context
 def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: tuple[str, ...],
               optional: tuple[str, ...], end: str | None, days_text: str, day_window: str,
               max_drive: str | None, overnight: str | None, dwell: tuple[str, ...],
               start_time: str | None, end_time: str | None, start_date: str | None,
               weekday: str | None, profile: str, datum: str, out_dir: str | None,
-              no_map: bool) -> None:
+              no_map: bool, offline: bool) -> None:
     """Plan the best route through scenic areas over one or more days.
 
     Every --visit stop is visited, as many --optional stops as fit, with the least driving,
@@ -75,6 +79,8 @@ def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: t
     """
     if out_dir is not None:
         check_output_folder(Path(out_dir))
+        if offline and not no_map:
+            check_assets()
     if not visits and not optional:
         raise InputError("no stops to visit: name at least one with --visit or --optional")
     days = _days(days_text)
@@ -94,7 +100,7 @@ def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: t
                           end_time=end_time, start_weekday=weekday, start_date=start_date)
     click.echo(format_text(itin))
     if out_dir is not None:
-        for path in write_itinerary(itin, out_dir, with_map=not no_map):
+        for path in write_itinerary(itin, out_dir, with_map=not no_map, offline=offline or None):
             click.echo(f"wrote {path}")
 
 
