@@ -52,17 +52,17 @@ body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaH
 .wg-industry{background:#5d4037;border-radius:0 50% 0 50%}
 .wg-civic{background:#455a64}
 .wg-stop{background:#212121}
-.wg-legend-pin{display:inline-flex;width:20px;height:20px;font-size:8px;vertical-align:middle}
+.wg-legend-pin{display:inline-flex;width:17px;height:17px;font-size:7px;vertical-align:middle}
 .wg-panel{background:rgba(255,255,255,.95);border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
  padding:2px 10px 4px;max-width:290px;max-height:30vh;overflow:auto;font-size:13px;line-height:1.35}
-.wg-legend{width:300px;max-width:300px;max-height:calc(100vh - 44px - 36vh - 96px)}
+.wg-legend{width:300px;max-width:300px;max-height:calc(100vh - 44px - 32vh - 86px)}
 .wg-legend:not([open]),.wg-unresolved:not([open]){width:auto}
 .wg-panel summary{cursor:pointer;font-weight:600;min-height:32px;line-height:32px;outline-offset:2px}
 .wg-panel ul{list-style:none;margin:0 0 6px;padding:0}
 .wg-panel li{margin:3px 0}
 .wg-legend h4{margin:4px 0 1px;font-size:12px;color:#444}
 .wg-legend ul{display:grid;grid-template-columns:1fr 1fr;column-gap:8px;margin:0 0 2px}
-.wg-legend li{display:flex;align-items:center;gap:6px;margin:1px 0;font-size:12px;min-width:0}
+.wg-legend li{display:flex;align-items:center;gap:6px;margin:0;font-size:12px;line-height:1.3;min-width:0}
 .wg-legend ul.wg-ramp{display:flex;gap:0;margin-bottom:4px}
 .wg-legend ul.wg-ramp li{flex:1 1 0;flex-direction:column;gap:1px;margin:0;font-size:11px;text-align:center}
 .wg-ramp .wg-swatch{width:100%}
@@ -93,7 +93,7 @@ path.leaflet-interactive:focus{outline:none}
 .leaflet-touch .fullscreen-icon.leaflet-fullscreen-on{background-position:3px -27px}
 .leaflet-control-layers label{padding:3px 0;font-size:14px}
 .leaflet-control-layers input{width:18px;height:18px;vertical-align:middle}
-.leaflet-control-layers-expanded{max-height:36vh;overflow:auto;max-width:250px}
+.leaflet-control-layers-expanded{max-height:32vh;overflow:auto;max-width:250px}
 .leaflet-control-layers label{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .wg-layer-group{font-weight:600;font-size:12px;color:#444;margin:6px 0 2px}
 .wg-layer-key{display:inline-block;width:18px;height:0;border-top:3px solid #333;vertical-align:middle;
