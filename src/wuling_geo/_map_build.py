@@ -201,7 +201,8 @@ def render_page(page: PageContent, basemap: str, offline: bool) -> str:
                        "zoomOut": text("zoom_out", lang), "layers": text("layers", lang),
                        "minimapHide": text("minimap_hide", lang),
                        "minimapShow": text("minimap_show", lang), "cancel": text("cancel", lang),
-                       "loading": text("loading", lang), "searchTitle": text("search", lang)}}
+                       "loading": text("loading", lang), "searchTitle": text("search", lang),
+                       "leaflet": text("leaflet", lang)}}
     ClientInit(config, layers=layers.get_name(), search=search_ref, clusters=clusters,
                minimaps=minimaps).add_to(m)
     m.fit_bounds([[south, west], [north, east]])

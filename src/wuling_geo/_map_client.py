@@ -55,18 +55,20 @@ body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaH
 .wg-legend-pin{display:inline-flex;width:17px;height:17px;font-size:7px;vertical-align:middle}
 .wg-panel{background:rgba(255,255,255,.95);border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
  padding:2px 10px 4px;max-width:290px;max-height:30vh;overflow:auto;font-size:13px;line-height:1.35}
-.wg-legend{width:300px;max-width:300px;max-height:calc(100vh - 44px - 32vh - 86px)}
+.wg-legend{width:300px;max-width:300px;max-height:calc(100vh - 44px - 30vh - 92px)}
+.wg-legend li span:last-child{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;min-width:0}
+.wg-legend ul.wg-ramp li span:last-child{white-space:normal}
 .wg-legend:not([open]),.wg-unresolved:not([open]){width:auto}
 .wg-panel summary{cursor:pointer;font-weight:600;min-height:32px;line-height:32px;outline-offset:2px}
 .wg-panel ul{list-style:none;margin:0 0 6px;padding:0}
 .wg-panel li{margin:3px 0}
-.wg-legend h4{margin:4px 0 1px;font-size:12px;color:#444}
+.wg-legend h4{margin:2px 0 1px;font-size:12px;color:#444}
 .wg-legend ul{display:grid;grid-template-columns:1fr 1fr;column-gap:8px;margin:0 0 2px}
 .wg-legend li{display:flex;align-items:center;gap:6px;margin:0;font-size:12px;line-height:1.3;min-width:0}
-.wg-legend ul.wg-ramp{display:flex;gap:0;margin-bottom:4px}
+.wg-legend ul.wg-ramp{display:flex;gap:0;margin-bottom:1px}
 .wg-legend ul.wg-ramp li{flex:1 1 0;flex-direction:column;gap:1px;margin:0;font-size:11px;text-align:center}
 .wg-ramp .wg-swatch{width:100%}
-.wg-ramp .wg-fill{width:100%;height:12px;border-left:0}
+.wg-ramp .wg-fill{width:100%;height:10px;border-left:0}
 .wg-swatch{display:inline-flex;width:24px;justify-content:center;flex:none}
 .wg-line{display:inline-block;width:24px;border-top:3px solid #333}
 .wg-fill{display:inline-block;width:20px;height:14px;border:1px solid rgba(0,0,0,.3)}
@@ -87,13 +89,14 @@ body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaH
 .wg-locate-icon::after{content:"";position:absolute;left:3px;top:3px;width:6px;height:6px;
  border-radius:50%;background:#333}
 .wg-loading{opacity:.4}
+.wg-panel.wg-hidden{display:none}
 path.leaflet-interactive:focus{outline:none}
 .leaflet-touch .leaflet-bar a{width:36px;height:36px;line-height:36px}
 .leaflet-touch .fullscreen-icon{background-size:30px 60px;background-position:3px 3px}
 .leaflet-touch .fullscreen-icon.leaflet-fullscreen-on{background-position:3px -27px}
 .leaflet-control-layers label{padding:3px 0;font-size:14px}
 .leaflet-control-layers input{width:18px;height:18px;vertical-align:middle}
-.leaflet-control-layers-expanded{max-height:32vh;overflow:auto;max-width:250px}
+.leaflet-control-layers-expanded{max-height:30vh;overflow:auto;max-width:250px}
 .leaflet-control-layers label{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .wg-layer-group{font-weight:600;font-size:12px;color:#444;margin:6px 0 2px}
 .wg-layer-key{display:inline-block;width:18px;height:0;border-top:3px solid #333;vertical-align:middle;
@@ -314,6 +317,19 @@ JS = r"""
         var box = el("details", "wg-panel " + cls);
         box.open = open;
         box.appendChild(el("summary", null, title));
+        /* On a phone one panel at a time: opening one hides the others. */
+        box.addEventListener("toggle", function () {
+          if (!WG.small()) return;
+          document.querySelectorAll(".wg-panel").forEach(function (other) {
+            if (other !== box) other.classList.toggle("wg-hidden", box.open);
+            if (other !== box && box.open) other.open = false;
+          });
+          /* ... and an open panel on the right rises above the scale and the credits. */
+          var corner = WG.map.getContainer().querySelector(".leaflet-bottom.leaflet-left");
+          if (position === "bottomright") {
+            box.style.marginBottom = box.open && corner ? (corner.offsetHeight + 4) + "px" : "";
+          }
+        });
         fill(box);
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
@@ -327,6 +343,10 @@ JS = r"""
     WG.map = map;
     WG.text = cfg.text;
     map.attributionControl.setPosition("bottomleft");
+    var leaflet = el("a", null, "Leaflet");
+    leaflet.href = "https://leafletjs.com";
+    leaflet.title = cfg.text.leaflet;
+    map.attributionControl.setPrefix(leaflet.outerHTML);
     WG.shift = cfg.shift || null;
     WG.clusters = refs.clusters || [];
     var fallback = document.getElementById("wg-fallback");

@@ -125,6 +125,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "zoom_in": {"zh": "放大", "en": "Zoom in"},
     "zoom_out": {"zh": "缩小", "en": "Zoom out"},
     "layers": {"zh": "图层", "en": "Layers"},
+    "leaflet": {"zh": "Leaflet 交互地图库", "en": "A JavaScript library for interactive maps"},
     "minimap_hide": {"zh": "隐藏小地图", "en": "Hide the overview map"},
     "minimap_show": {"zh": "显示小地图", "en": "Show the overview map"},
     "cancel": {"zh": "取消", "en": "Cancel"},
