@@ -33,7 +33,13 @@ from wuling_geo.cli._options import (
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.data.places import Site, category_sites, resolve_sites
 from wuling_geo.network.model import load_network
+from wuling_geo.present.maps.assets import check_assets
 from wuling_geo.present.maps.webmap import render_map
+
+offline_option = click.option(
+    "--offline", is_flag=True,
+    help="Self-contained map: Leaflet inlined, or stop if 'wuling-geo map-assets' has not run "
+         "[default: inlined when installed; else the page says what it needs if it cannot load].")
 
 profile_option = click.option("--profile", type=click.Choice(["car", "truck"]), default="car",
                               show_default=True, help="Vehicle profile of the road times.")
@@ -65,18 +71,20 @@ def _check_out(out: str | None, suffixes: tuple[str, ...]) -> None:
     check_output(Path(out))
 
 
-def _check_map(map_out: str | None) -> None:
+def _check_map(map_out: str | None, offline: bool = False) -> None:
     if map_out is None:
         return
     if Path(map_out).suffix.lower() not in {".html", ".htm"}:
         raise InputError(f"cannot write {Path(map_out).name}: give --map FILE.html")
     check_output(Path(map_out))
+    if offline:
+        check_assets()
 
 
-def _render(map_out: str | None, **overlays) -> None:
+def _render(map_out: str | None, offline: bool = False, **overlays) -> None:
     if map_out is None:
         return
-    report = render_map(map_out, **overlays)
+    report = render_map(map_out, offline=offline or None, **overlays)
     click.echo(f"wrote {report.path}")
 
 
@@ -137,14 +145,15 @@ def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, 
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write FILE.gpkg.")
 @click.option("--map", "map_out", default=None, type=click.Path(dir_okay=False),
               help="Also draw the surface on a web map FILE.html.")
+@offline_option
 @click.pass_context
 def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None,
                facilities: tuple[str, ...], cell_m: float, profile: str,
                access_speed: float | None, direction: str, datum: str, out: str | None,
-               map_out: str | None) -> None:
+               map_out: str | None, offline: bool) -> None:
     """Time from every part of the district to the nearest facility, on a hexagon grid."""
     _check_out(out, (".gpkg",))
-    _check_map(map_out)
+    _check_map(map_out, offline)
     from wuling_geo.analysis.hexgrid import check_cell_size
     from wuling_geo.data.boundary import district
 
@@ -175,7 +184,7 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
             [t.lon for t in towns_sites], [t.lat for t in towns_sites]), crs=settings.storage_crs)
         write_surface(surface, out, town_points)
         click.echo(f"wrote {out}")
-    _render(map_out, surface=surface)
+    _render(map_out, offline, surface=surface)
 
 
 # ---------------------------------------------------------------- reach
@@ -194,13 +203,14 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write FILE.gpkg.")
 @click.option("--map", "map_out", default=None, type=click.Path(dir_okay=False),
               help="Also draw the bands on a web map FILE.html.")
+@offline_option
 @click.pass_context
 def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: str,
               services: str | None, minutes: tuple[float, ...], profile: str, out: str | None,
-              map_out: str | None) -> None:
+              map_out: str | None, offline: bool) -> None:
     """Where a traveller can be within given times, by scheduled rail/air legs then road."""
     _check_out(out, (".gpkg",))
-    _check_map(map_out)
+    _check_map(map_out, offline)
     minutes = tuple(check_minutes(minutes or (60, 90, 120)))
     geocoder = make_geocoder(ctx, network_dir=network_dir)
     table = load_services(services, geocoder)
@@ -229,7 +239,7 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
     if out:
         write_reach(result, out)
         click.echo(f"wrote {out}")
-    _render(map_out, catchments=result.bands[~result.bands.is_empty])
+    _render(map_out, offline, catchments=result.bands[~result.bands.is_empty])
 
 
 COMMANDS = [matrix_cmd, access_cmd, reach_cmd]

@@ -48,7 +48,9 @@ def _catchments_in(folder: Path) -> Path:
 @click.option("--basemap", default="osm", show_default=True, metavar="osm|amap|none",
               help="Tiles: OpenStreetMap, Amap/高德 (overlays converted to GCJ-02), or none.")
 @click.option("--offline", is_flag=True,
-              help="Self-contained page: Leaflet and plugins inlined (run 'wuling-geo map-assets' once).")
+              help="Self-contained page: Leaflet and plugins inlined, or stop if 'wuling-geo "
+                   "map-assets' has not run [default: inlined when installed; else linked from "
+                   "CDNs, and the page says what it needs if they cannot load].")
 @click.option("--lang", default="zh", show_default=True, metavar="zh|en",
               help="Interface language and which name comes first.")
 @click.option("--title", default=None, help="Page title.")
@@ -70,7 +72,8 @@ def map_cmd(ctx: click.Context, network_dir: str | None, catchments: str | None,
     railways = folder / "railways.parquet" if (folder / "railways.parquet").is_file() else None
     layers = layer_frames(make_geocoder(ctx, network_dir=network_dir).resolve_all())
     report = render_map(target, layers=layers, catchments=catchments, network=network,
-                        railways=railways, basemap=basemap, offline=offline, lang=lang, title=title)
+                        railways=railways, basemap=basemap, offline=offline or None, lang=lang,
+                        title=title)
     if as_json:
         echo_json(dataclasses.asdict(report))
         return

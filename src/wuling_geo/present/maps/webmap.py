@@ -128,13 +128,40 @@ def _shift_grid(bounds, datum: str, step: float = 0.05) -> dict | None:
             "dy": np.round(cy - gy.ravel(), 7).tolist()}
 
 
-def _legend(overlays, bands: dict, days: dict, lang: str, basemap: str) -> dict:
+def _legend(overlays, bands: dict, days: dict, lang: str, basemap: str,
+            origins: list[dict] | None = None) -> dict:
+    """Return the legend: the colour keys of the analysis first, then symbols and lines.
+
+    A section with ``"layout": "ramp"`` is drawn as one row of colours (a time scale).
+    """
     from wuling_geo.present.maps.content import COLOURS
     from wuling_geo.present.maps.overlays import minutes_label, surface_bins
 
     keys = {o.key for o in overlays}
     kinds = {f["properties"].get("kind") for o in overlays for f in o.shapes}
     sections = []
+    unit = text("min", lang)
+    if bands:
+        sections.append({"title": f"{text('catchment', lang)} · {text('catchment_key', lang)}, {unit}",
+                         "layout": "ramp", "items": [
+            {"swatch": "fill", "color": c, "opacity": 0.5,
+             "label": f"≤{minutes_label(m, lang).removesuffix(' ' + unit)}"}
+            for m, c in bands.items()]})
+    if origins and len(origins) > 1:
+        sections.append({"title": text("origins_key", lang), "items": [
+            {"swatch": "line", "color": o["color"], "dash": o["dash"], "weight": 3, "label": o["name"]}
+            for o in origins]})
+    if "surface" in keys:
+        classes = surface_bins(lang)
+        sections.append({"title": f"{text('surface', lang)}, {unit}", "layout": "ramp", "items": [
+            {"swatch": "fill", "color": c, "opacity": 0.6, "label": label.removesuffix(" " + unit)
+             .replace("–", "–\u200b")} for label, c in classes[:-1]]})
+        sections.append({"title": "", "items": [
+            {"swatch": "fill", "color": classes[-1][1], "opacity": 0.6, "label": classes[-1][0]}]})
+    if days:
+        sections.append({"title": text("routes", lang), "items": [
+            {"swatch": "line", "color": c, "weight": 5, "label": text("day", lang, n=d)}
+            for d, c in days.items()]})
     if "scenic" in keys:
         sections.append({"title": text("scenic", lang), "items": [
             {"swatch": "pin", "kind": k, "label": text(label, lang)} for k, label in (
@@ -144,24 +171,13 @@ def _legend(overlays, bands: dict, days: dict, lang: str, basemap: str) -> dict:
     if places:
         sections.append({"title": text("places", lang), "items": [
             {"swatch": "pin", "kind": k, "label": text(k, lang)} for k in places]})
-    lines = [(k, k == "neighbours" or k == "rail") for k in ("boundary", "neighbours") if k in keys]
-    lines += [(k, k == "rail") for k in ("rail", "hsr", "motorway", "trunk", "primary") if k in kinds]
+    lines = [(k, "6 4" if k == "neighbours" else "") for k in ("boundary", "neighbours") if k in keys]
+    lines += [(k, "10 4" if k == "rail" else "") for k in ("rail", "hsr", "motorway", "trunk", "primary")
+              if k in kinds]
     if lines:
         sections.append({"title": text("lines", lang), "items": [
             {"swatch": "line", "color": COLOURS[k], "dash": dash, "weight": 3, "label": text(k, lang)}
             for k, dash in lines]})
-    if bands:
-        sections.append({"title": text("catchment", lang), "items": [
-            {"swatch": "fill", "color": c, "opacity": 0.5, "label": f"≤ {minutes_label(m, lang)}"}
-            for m, c in bands.items()]})
-    if days:
-        sections.append({"title": text("routes", lang), "items": [
-            {"swatch": "line", "color": c, "weight": 5, "label": text("day", lang, n=d)}
-            for d, c in days.items()]})
-    if "surface" in keys:
-        sections.append({"title": text("surface", lang), "items": [
-            {"swatch": "fill", "color": c, "opacity": 0.6, "label": label}
-            for label, c in surface_bins(lang)]})
     notes = [text("amap_note", lang)] if basemap == "amap" else []
     return {"title": text("legend", lang), "sections": sections, "notes": notes}
 
@@ -218,12 +234,16 @@ def prepare_map(*, layers: dict | None = None, catchments=None, routes=None, sur
     for key, frame in places.items():
         if key not in {"scenic", "transport"}:
             overlays.append(_map_data.place_overlay(key, frame, shaper, lang, parents, search))
-    bands, days = {}, {}
+    bands, days, origins, groups = {}, {}, [], []
     if extras["catchments"] is not None and len(extras["catchments"]):
-        catchment_layers, bands = _map_overlays.catchment_overlays(extras["catchments"], shaper, lang)
+        catchment_layers, bands, origins = _map_overlays.catchment_overlays(
+            extras["catchments"], shaper, lang)
         for overlay in catchment_layers:
             overlay.pane = _map_build.AREA_PANE
         overlays += catchment_layers
+        groups.append({"title": text("catchments_group", lang), "layers": {
+            o.name: {"color": origin["color"], "dash": origin["dash"]}
+            for o, origin in zip(catchment_layers, origins, strict=True)}})
     if extras["routes"] is not None and len(extras["routes"]):
         route, days = _map_overlays.route_overlay(extras["routes"], shaper, lang)
         overlays.append(route)
@@ -236,15 +256,15 @@ def prepare_map(*, layers: dict | None = None, catchments=None, routes=None, sur
     credit = f"{OSM_CREDIT} · {text('boundary_credit', lang)}: {BOUNDARY_SOURCE}"
     return _map_build.PageContent(
         title=title or text("title", lang), lang=lang, overlays=overlays,
-        legend=_legend(overlays, bands, days, lang, basemap),
+        legend=_legend(overlays, bands, days, lang, basemap, origins),
         unresolved=_map_data.unresolved_places(places, lang, parents),
         search=search, bounds=bounds, attribution=credit, outline=outline,
-        shift=_shift_grid(bounds, datum))
+        shift=_shift_grid(bounds, datum), groups=groups)
 
 
 def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, routes=None,
                surface=None, network=None, railways=None, basemap: str = "osm",
-               offline: bool = False, lang: str = "zh", title: str | None = None,
+               offline: bool | None = None, lang: str = "zh", title: str | None = None,
                index: bool = True) -> MapReport:
     """Render a web map to ``out`` (HTML, written atomically) and refresh the folder's index.
 
@@ -269,7 +289,11 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
     basemap
         ``"osm"``, ``"amap"`` (GCJ-02 tiles; overlays are converted to match) or ``"none"``.
     offline
-        Inline Leaflet and the plugins (installed by ``wuling-geo map-assets``).
+        ``True``: inline Leaflet and the plugins (installed by ``wuling-geo map-assets``), or
+        fail without them. ``None`` (default): inline them when they are installed, else link
+        the CDNs. ``False``: link the CDNs. Every page also carries a plain-text message,
+        removed by the map's script once it runs, saying what the page needs when Leaflet
+        cannot load (no network, CDNs blocked as in mainland China).
     lang
         ``"zh"`` or ``"en"``: interface language and which name of a place comes first.
     title
@@ -301,6 +325,7 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
     check_output(out)
     if offline:
         _map_assets.check_assets()
+    offline = bool(offline) or (offline is None and not _map_assets.missing_assets())
     page = prepare_map(layers=layers, catchments=catchments, routes=routes, surface=surface,
                        network=network, railways=railways, basemap=basemap, lang=lang, title=title)
     page_html = _map_build.render_page(page, basemap, offline)
