@@ -20,7 +20,8 @@ from shapely.geometry.base import BaseGeometry
 from . import boundary
 from . import datum as _datum
 from ._errors import OutsideDistrictError, UnresolvedPlaceError
-from ._progress import progress
+from ._geo import repair_polygons
+from ._progress import info, progress
 from .gazetteer import Gazetteer, Place, load_gazetteer, normalise_name
 from .osm_features import KIND_TAGS, NAME_TAGS, load_features
 
@@ -187,7 +188,10 @@ class Geocoder:
             if not rows:
                 continue
             if place.subtype == "railway":
-                geom = shapely.union_all(feats.geometry[rows].values)
+                parts, repaired, dropped = repair_polygons(feats.geometry[rows].values)
+                if repaired or dropped:
+                    info(f"{place.id}: repaired {repaired} invalid OSM polygons, dropped {dropped}")
+                geom = shapely.union_all(parts)
                 first = rows[0]
             else:
                 first = min(rows, key=lambda i: (feats.osm_type[i] == "node",))
