@@ -10,7 +10,7 @@ and, when rate limiting is on, reads ``<url>/status``. :class:`OverpassStandin` 
 from a PBF read once with pyosmium, applying the query's tag filters and polygon with the
 semantics documented for Overpass QL:
 
-* ``["k"]`` the key is present; ``["k"="v"]`` / ``["k"!="v"]`` equal / not equal (a missing key
+* ``["k"]`` / ``[!"k"]`` the key is present / absent; ``["k"="v"]`` / ``["k"!="v"]`` equal / not equal (a missing key
   is "not equal"); ``["k"~"re"]`` / ``["k"!~"re"]`` the value matches / does not match the
   regular expression (unanchored search; a missing key does not match).
 * ``(poly:...)``: a node inside the polygon, a way with a segment inside or crossing it, a
@@ -43,7 +43,7 @@ STATUS = ("Connected as: 2130706433\nCurrent time: 2024-01-01T00:00:00Z\n"
           "Currently running queries (pid, space limit, time limit, start time):\n")
 
 _SELECT = re.compile(r"(node|way|relation)((?:\[[^\]]*\])*)\(poly:(['\"])([^'\"]*)\3\)")
-_CLAUSE = re.compile(r"""\[\s*(['"])(.*?)\1\s*(?:(!=|=|!~|~)\s*(['"])(.*?)\4)?\s*\]""")
+_CLAUSE = re.compile(r"""\[\s*(!?)\s*(['"])(.*?)\2\s*(?:(!=|=|!~|~)\s*(['"])(.*?)\5)?\s*\]""")
 
 
 @dataclass
@@ -119,7 +119,8 @@ def parse_filters(text: str) -> list[tuple[str, str | None, str | None]]:
     """Return ``(key, operator, value)`` for each ``[...]`` tag clause of a QL selector."""
     clauses = []
     for match in _CLAUSE.finditer(text):
-        clauses.append((match.group(2), match.group(3), match.group(5)))
+        op = "absent" if match.group(1) else match.group(4)
+        clauses.append((match.group(3), op, match.group(6)))
     if sum(len(m.group(0)) for m in _CLAUSE.finditer(text)) != len(text):
         raise ValueError(f"unsupported Overpass tag filter {text!r}")
     return clauses
@@ -131,6 +132,8 @@ def tags_match(tags: dict[str, str], clauses: list[tuple[str, str | None, str | 
         present = key in tags
         if op is None:
             ok = present
+        elif op == "absent":
+            ok = not present
         elif op == "=":
             ok = present and tags[key] == value
         elif op == "!=":

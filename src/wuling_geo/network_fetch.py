@@ -2,7 +2,7 @@
 
 The area defaults to Qianjiang District plus a 20 km buffer. The Overpass query selects the
 speed profile's highway classes with the same exclusions as :mod:`wuling_geo.osm_network`
-(expressed as an Overpass filter, so the most-specific-access-tag rule is approximated);
+(expressed as a union of Overpass filters, the most-specific-access-tag rule included);
 osmnx builds the graph, and the same topology hygiene and speed model as an offline import
 then apply. Known difference: osmnx treats a motorway without a ``oneway`` tag as two-way.
 The network's metadata records the query, the date and the attribution.
@@ -38,7 +38,7 @@ from .network_area import parse_area
 from .network_build import BuildOptions, build_network
 from .network_import import ImportOptions, ImportResult, _effective, _hygiene_notes
 from .osm_features import features_from_overpass, save_features
-from .osm_network import EXCLUDED_SERVICE, RAIL_COLUMNS, ImportFlags, drivable_class
+from .osm_network import CLOSED_ACCESS, EXCLUDED_SERVICE, RAIL_COLUMNS, ImportFlags, drivable_class
 from .speed_profile import SpeedProfile, load_profile
 from .speeds import SpeedOptions
 
@@ -49,17 +49,34 @@ OFFLINE_HINT = ("import an OSM extract instead: wuling-geo network import FILE.o
                 "(e.g. a Geofabrik China extract)")
 
 
+#: Access keys from the most to the least specific for a car (as in :mod:`.osm_network`).
+ACCESS_KEYS = ("motorcar", "motor_vehicle", "vehicle", "access")
+
+
 def overpass_filters(profile: SpeedProfile, flags: ImportFlags) -> list[str]:
-    """Return the Overpass way filters (a union) selecting the profile's drivable ways."""
+    """Return the Overpass way filters (a union) selecting the profile's drivable ways.
+
+    The offline import decides access by the most specific access tag present
+    (``motorcar``, then ``motor_vehicle``, ``vehicle``, ``access``): ``motor_vehicle=no``
+    with ``motorcar=yes`` is open to cars. Overpass filters only AND their clauses, so the
+    rule becomes one filter per deciding key: "this key is present and open, every more
+    specific key is absent", plus "none of them is present". A value is closed when any of
+    its ``;``-separated parts is in :data:`~wuling_geo.osm_network.CLOSED_ACCESS`.
+    """
     classes = sorted(profile.drivable)
     if flags.keep_construction:
         classes += ["construction", "proposed"]
     road = f'["highway"~"^({"|".join(classes)})$"]["area"!~"^yes$"]'
-    if not flags.keep_private:
-        for key in ("access", "vehicle", "motor_vehicle", "motorcar"):
-            road += f'["{key}"!~"^(no|private)$"]'
     road += f'["service"!~"^({"|".join(sorted(EXCLUDED_SERVICE))})$"]'
-    filters = [road]
+    if flags.keep_private:
+        filters = [road]
+    else:
+        closed = f'"(^|;) *({"|".join(sorted(CLOSED_ACCESS))}) *(;|$)"'
+        filters = []
+        for i, key in enumerate(ACCESS_KEYS):
+            absent = "".join(f'[!"{k}"]' for k in ACCESS_KEYS[:i])
+            open_ = f'["{key}"!~{closed}]'
+            filters.append(road + absent + (open_ if key == "access" else f'["{key}"]{open_}'))
     if flags.keep_ferries:
         filters.append('["route"="ferry"]')
     return filters
@@ -227,6 +244,36 @@ def _railways(polygon) -> gpd.GeoDataFrame:
     return out.drop_duplicates("osm_id").reset_index(drop=True)
 
 
+def _urban_inputs(polygon, profile: SpeedProfile) -> tuple[pd.DataFrame, gpd.GeoSeries]:
+    """Download what decides urban speeds: city/town nodes and built-up landuse ways.
+
+    Named or not (the named features alone miss most landuse areas), and the same kinds as
+    the offline import reads (:func:`wuling_geo.osm_network.read_osm_roads`): ``place`` nodes
+    and closed ``landuse`` ways.
+    """
+    import osmnx as ox
+
+    kinds = sorted(profile.urban["landuse"])
+    try:
+        raw = ox.features_from_polygon(polygon, tags={"landuse": kinds,
+                                                      "place": ["city", "town"]})
+    except ox._errors.InsufficientResponseError:
+        raw = gpd.GeoDataFrame(geometry=[], crs=settings.storage_crs)
+    if raw.empty:
+        return (pd.DataFrame({"lon": [], "lat": [], "place": [], "name": []}),
+                gpd.GeoSeries([], crs=settings.storage_crs))
+    raw = raw.reset_index()
+    raw = raw[~raw.duplicated(["element", "id"])]  # osmnx asks large areas in parts
+    get = lambda k: raw[k] if k in raw else pd.Series(None, index=raw.index)  # noqa: E731
+    nodes = raw[(raw["element"] == "node") & get("place").isin(["city", "town"])]
+    places = pd.DataFrame({"lon": nodes.geometry.x, "lat": nodes.geometry.y,
+                           "place": get("place")[nodes.index], "name": get("name")[nodes.index]})
+    ways = raw[(raw["element"] == "way") & get("landuse").isin(kinds)
+               & raw.geom_type.isin(["Polygon", "MultiPolygon"])]
+    return places.reset_index(drop=True), gpd.GeoSeries(ways.geometry.values,
+                                                        crs=settings.storage_crs)
+
+
 def fetch_network(out: str | Path | None = None, options: ImportOptions | None = None
                   ) -> ImportResult:
     """Download and cache the network of an area (default: Qianjiang + 20 km) from Overpass.
@@ -286,12 +333,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     # osmnx queries large areas in parts; a feature on a seam comes back more than once
     features = features.drop_duplicates(["osm_type", "osm_id"]).reset_index(drop=True)
     railways = _railways(area.polygon)
-    places = features[features["place"].isin(["city", "town"])
-                      & (features.geom_type == "Point")]
-    places = pd.DataFrame({"lon": places.geometry.x, "lat": places.geometry.y,
-                           "place": places["place"], "name": places["name"]})
-    landuse = features[features["landuse"].isin(profile.urban["landuse"])
-                       & features.geom_type.isin(["Polygon", "MultiPolygon"])].geometry
+    places, landuse = _urban_inputs(area.polygon, profile)
     speed_options = SpeedOptions(options.curvature, options.grade)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     meta = {
@@ -301,7 +343,9 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         "query": {"overpass_url": ox.settings.overpass_url, "way_filters": filters,
                   "osmnx": "graph_from_polygon(simplify=False, retain_all=True), "
                            "simplify_graph(edge_attrs_differ=['osmid'])",
-                  "features": {"name": True}, "railways": {"railway": "rail"}},
+                  "features": {"name": True}, "railways": {"railway": "rail"},
+                  "urban": {"landuse": sorted(profile.urban["landuse"]),
+                            "place": ["city", "town"]}},
         "area": {**area.spec, "label": area.label, "bounds": area.bounds},
         "profile": profile.describe() | _effective(profile, speed_options, dem),
         "options": {"consolidate_m": options.consolidate_m, **asdict(options.flags)},
