@@ -10,9 +10,10 @@ and, when rate limiting is on, reads ``<url>/status``. :class:`OverpassStandin` 
 from a PBF read once with pyosmium, applying the query's tag filters and polygon with the
 semantics documented for Overpass QL:
 
-* ``["k"]`` / ``[!"k"]`` the key is present / absent; ``["k"="v"]`` / ``["k"!="v"]`` equal / not equal (a missing key
-  is "not equal"); ``["k"~"re"]`` / ``["k"!~"re"]`` the value matches / does not match the
-  regular expression (unanchored search; a missing key does not match).
+* ``["k"]`` / ``[!"k"]`` the key is present / absent; ``["k"="v"]`` / ``["k"!="v"]``
+  equal / not equal (a missing key is "not equal"); ``["k"~"re"]`` / ``["k"!~"re"]`` the
+  value matches / does not match the regular expression (an unanchored search; a missing
+  key does not match ``~`` and passes ``!~``).
 * ``(poly:...)``: a node inside the polygon, a way with a segment inside or crossing it, a
   relation with such a member node or way.
 * ``>`` (recurse down): the nodes of the ways, the member nodes and ways of relations and the
