@@ -133,3 +133,32 @@ def test_merge_tag_lists_leaves_scalars_and_counts_lists():
     assert out["osmid"].tolist() == [10, 11]
     assert out["highway"].tolist() == edges["highway"].tolist()  # classes: _edge_class
     assert out["length"].tolist() == [10.0, 20.0]
+
+
+def test_merged_classes_take_the_slowest_drivable_one():
+    from wuling_geo.network_fetch import _edge_class
+    from wuling_geo.osm_network import ImportFlags
+    from wuling_geo.speed_profile import load_profile
+
+    profile = load_profile()
+    record = {"highway": ["primary", "footway", "residential"], "access": None}
+    assert _edge_class(dict(record), profile, ImportFlags()) == "residential"
+    record = {"highway": ["residential", "primary"], "access": "no;yes"}  # a closed part
+    assert _edge_class(dict(record), profile, ImportFlags()) is None
+
+
+def test_standin_filter_semantics():
+    from tests.overpass_standin import parse_filters, tags_match
+
+    clauses = parse_filters('["highway"~"^(primary|residential)$"][!"motorcar"]'
+                            '["access"!~"(^|;) *(no|private) *(;|$)"]')
+    assert tags_match({"highway": "primary"}, clauses)
+    assert tags_match({"highway": "residential", "access": "yes"}, clauses)
+    assert not tags_match({"highway": "primary", "access": "yes;no"}, clauses)
+    assert not tags_match({"highway": "primary", "motorcar": "yes"}, clauses)
+    assert not tags_match({"highway": "footway"}, clauses)
+    assert tags_match({"railway": "rail"}, parse_filters("['railway'='rail']"))
+    assert not tags_match({"railway": "tram"}, parse_filters("['railway'='rail']"))
+    assert tags_match({"name": "x"}, parse_filters("['name']"))
+    with pytest.raises(ValueError, match="unsupported"):
+        parse_filters('["highway"](if: t["lanes"] > 2)')

@@ -130,3 +130,16 @@ def test_repair_polygons_keeps_area_drops_degenerate():
     assert parts[1] is square and parts[2] is line
     union = shapely.union_all(parts)
     assert union.area == pytest.approx(3.0)
+
+
+def test_area_file_with_invalid_polygon_is_repaired(tmp_path):
+    import geopandas as gpd
+
+    from wuling_geo.network_area import parse_area
+
+    bow_tie = shapely.Polygon([(7.40, 43.72), (7.44, 43.76), (7.44, 43.72), (7.40, 43.76)])
+    path = tmp_path / "area.geojson"
+    gpd.GeoDataFrame(geometry=[bow_tie], crs=4326).to_file(path)
+    area = parse_area(str(path))
+    assert area.polygon.is_valid
+    assert area.polygon.area == pytest.approx(0.5 * 0.04 * 0.04, rel=1e-9)  # two triangles
