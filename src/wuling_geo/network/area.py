@@ -18,6 +18,8 @@ from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
+from wuling_geo._util.geo import repair_polygons
+from wuling_geo._util.progress import info
 from wuling_geo.data.boundary import district
 
 #: How far (km) beyond the district boundary the default network reaches.
@@ -108,7 +110,14 @@ def _polygon_file(path: Path, km: float) -> Area:
         raise InputError(f"area file {path} holds no polygons: give the area as a polygon")
     if polys.crs is not None and not polys.crs.equals(settings.storage_crs):
         polys = polys.to_crs(settings.storage_crs)
-    polygon = shapely.union_all(polys.geometry.values)
+    parts, repaired, dropped = repair_polygons(polys.geometry.values)
+    if repaired or dropped:
+        info(f"area file {path.name}: repaired {repaired} invalid polygons (shapely.make_valid), "
+             f"dropped {dropped} with no area left")
+    if not len(parts):
+        raise InputError(f"area file {path} holds only empty or degenerate polygons: give the "
+                         "area as a polygon")
+    polygon = shapely.union_all(parts)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     return Area(_buffer(polygon, km), f"polygon {path.name}" + (f" + {km:g} km" if km else ""),
                 {"area": "file", "file": str(path), "sha256": digest, "buffer_km": km})

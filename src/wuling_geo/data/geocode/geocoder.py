@@ -31,7 +31,8 @@ from wuling_geo._util.errors import (
     UnresolvedPlaceError,
     clip,
 )
-from wuling_geo._util.progress import progress
+from wuling_geo._util.geo import repair_polygons
+from wuling_geo._util.progress import info, progress
 from wuling_geo.data import boundary
 from wuling_geo.data import datum as _datum
 from wuling_geo.data.gazetteer import Gazetteer, Place, load_gazetteer, normalise_name
@@ -282,7 +283,10 @@ class Geocoder:
             if not rows:
                 continue
             if place.subtype == "railway":
-                geom = shapely.union_all(feats.geometry[rows].values)
+                parts, repaired, dropped = repair_polygons(feats.geometry[rows].values)
+                if repaired or dropped:
+                    info(f"{place.id}: repaired {repaired} invalid OSM polygons, dropped {dropped}")
+                geom = shapely.union_all(parts)
                 first = rows[0]
             else:
                 first = min(rows, key=lambda i: (feats.osm_type[i] == "node",))

@@ -199,6 +199,7 @@ class HygieneReport:
     dropped_edges: int = 0
     dropped_km: float = 0.0
     consolidated_nodes: int = 0
+    invalid_landuse: int = 0
     dem_coverage: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -246,6 +247,8 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     edges["length"] = geodesic_length(edges.geometry.values)
     metric = edges.geometry.to_crs(crs_metric).values
     if "urban" not in edges:
+        if landuse is not None and len(landuse):
+            report.invalid_landuse = int((~shapely.is_valid(landuse.values)).sum())
         area = urban_area(places if places is not None else pd.DataFrame(
             {"lon": [], "lat": [], "place": []}), landuse, options.profile, crs_metric)
         edges["urban"] = urban_mask(metric, area)

@@ -251,6 +251,9 @@ def _hygiene_notes(report, notes: list[str]) -> None:
                      f"{report.dropped_edges} edges, {report.dropped_km:.1f} km)")
     if report.consolidated_nodes:
         notes.append(f"merged {report.consolidated_nodes} intersection nodes")
+    if report.invalid_landuse:
+        notes.append(f"repaired {report.invalid_landuse} invalid OSM landuse polygons "
+                     "(shapely.make_valid) for the urban area")
     if report.dem_coverage is not None and report.dem_coverage < 0.99:
         notes.append(f"the DEM covers {report.dem_coverage:.0%} of the road pieces; the rest "
                      "has no grade penalty")
