@@ -10,7 +10,8 @@ online steps without a network, and usage errors.
 Every case is a :class:`~tests.hostile_runner.Case`; :mod:`tests.hostile_runner` says what each
 outcome class means. Placeholders: ``{net}`` a saved SYNTHETIC network (read-only),
 ``{netcopy}`` a copy of it inside the case's working folder (which must survive a failure),
-``{closed}`` a closed 127.0.0.1 port, ``{work}`` the working folder.
+``{closed}`` a closed 127.0.0.1 port, ``{work}`` the working folder, ``{realdata}``
+the real OSM extracts and DEM of ../shared/realdata.
 
 All positions in the test gazetteers and OSM files below are SYNTHETIC (laid on the SYNTHETIC
 grid network over part of the district), not real places.
@@ -448,6 +449,11 @@ err("import-no-roads-keeps-network", *IMPORT, "n.osm", "--area", AREA, "--out", 
     files={"n.osm": OSM_NO_ROADS})
 err("import-default-out-cache-under-file", *IMPORT, "r.osm", "--area", AREA,
     env={"WULING_GEO_CACHE": "{work}/afile/cache"}, files={**GOOD, "afile": "x\n"})
+
+# real OpenStreetMap extracts and elevation data from elsewhere (../shared/realdata)
+err("import-real-extract-elsewhere", *IMPORT, "{realdata}/monaco.osm.pbf", "--out", "net")
+err("import-dem-elsewhere", *IMPORT, "r.osm", "--area", AREA, "--dem", "{realdata}/N42E001.hgt.zip",
+    "--out", "net", files=GOOD)
 
 # ================================================================= network fetch (offline)
 FETCH = ("network", "fetch", "--out", "net")

@@ -45,6 +45,7 @@ ERROR_PREFIX = "wuling-geo: error: "
 #: Placeholders in argv, env values and file contents.
 PLACEHOLDERS = ("{net}", "{netcopy}", "{closed}", "{work}", "{realdata}")
 
+#: Real OSM extracts and a DEM from elsewhere (not Qianjiang), beside the repository.
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
 Content = str | bytes | Callable[[], bytes] | None  # None: a folder
@@ -351,8 +352,8 @@ def judge(case: Case, code: int | None, err: str, before: Mapping[str, str],
             problems.append(f"deleted {', '.join(removed[:3])}")
         if changed:
             problems.append(f"changed {', '.join(changed[:3])}")
-        temps = sorted(k for k in set(after) - set(before)
-                       if re.search(r"(^|/)\.[^/]*\.(tmp|old)$|(^|/)\.[^/]*\.tmp[^/]*$", k))
+        temps = sorted(k for k in set(after) - set(before)  # atomic writes' hidden temporaries
+                       if any(part.startswith(".") for part in k.split("/")))
         if temps:
             problems.append(f"temporary files left: {', '.join(temps[:3])}")
         if code == 0:
