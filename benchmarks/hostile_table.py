@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.synthetic import grid_network
 
     from wuling_geo import settings
-    from wuling_geo.network import save_network
+    from wuling_geo.network.model import save_network
 
     settings.quiet = True
     cases = [c for c in CASES if args.only is None or args.only in c.id]

@@ -309,13 +309,15 @@ for cid, text in {
     "10k-chars": LONG, "10k-ascii": LONG_ASCII, "html": XSS, "sql": "'; DROP TABLE places; --",
     "path": "../../etc/passwd", "newline": "黔江站\nrm -rf /", "one-number": "108.77",
     "three-numbers": "108.77,29.53,5", "nan": "NaN,NaN", "nan-lon": "nan,29.5",
-    "inf": "inf,inf", "huge": "1e308,1e308", "fullwidth-comma": "108.77，29.53",
+    "inf": "inf,inf", "huge": "1e308,1e308",
     "semicolon": "108.77;29.53", "parentheses": "(108.77,29.53)",
     "swapped": "29.53,108.77", "negative-lon": "-108.77,29.53", "negative-lat": "108.77,-29.53",
     "zero": "0,0", "outside-district": "106.55,29.56", "degrees-minutes": "108°46',29°31'",
     "hex": "0x6c,0x1d",
 }.items():
     err(f"geocode-{cid}", "geocode", text)
+# A Chinese keyboard's full-width comma separates a coordinate pair like a comma.
+ok("geocode-fullwidth-comma", "geocode", "108.77，29.53")
 err("geocode-datum-unknown", "geocode", "108.77,29.53", "--datum", "nad27")
 err("geocode-datum-empty", "geocode", "108.77,29.53", "--datum", "")
 err("geocode-gcj02-swapped", "geocode", "29.51,108.83", "--datum", "gcj02")
@@ -514,10 +516,12 @@ ok("catchments-overwrite-own-output", *CATCH, "--from", "黔江站", "--minutes"
    files={"c.gpkg": b"old output\n"}, overwrites=("c.gpkg",))
 for cid, text in {"unknown": "nowhere-land", "10k-chars": LONG, "one-number": "108.77",
                   "three-numbers": "108.77,29.53,5", "nan": "NaN,NaN", "inf": "inf,29.5",
-                  "fullwidth-comma": "108.79，29.47", "swapped": "29.47,108.79",
+                  "swapped": "29.47,108.79",
                   "outside-district": "106.55,29.56", "off-network": "濯水景区",
                   "unresolved": "小南海", "html": XSS, "empty": ""}.items():
     err(f"catchments-from-{cid}", *CATCH, "--from", text, "--minutes", "5", "--out", "c.gpkg")
+ok("catchments-from-fullwidth-comma", *CATCH, "--from", "108.79，29.47", "--minutes", "5",
+   "--out", "c.gpkg")
 for key in ("nan", "inf", "neg-inf", "negative", "zero", "huge", "word", "empty"):
     err(f"catchments-minutes-{key}", *CATCH, "--from", "黔江站", "--minutes", BAD_NUMBERS[key],
         "--out", "c.gpkg")
@@ -577,7 +581,7 @@ err("route-unknown-visit", *ROUTE, "--start", "黔江站", "--visit", "nowhere-l
 err("route-10k-visit", *ROUTE, "--start", "黔江站", "--visit", LONG)
 err("route-nan-visit", *ROUTE, "--start", "黔江站", "--visit", "NaN,NaN")
 err("route-swapped-visit", *ROUTE, "--start", "黔江站", "--visit", "29.48,108.80")
-err("route-fullwidth-visit", *ROUTE, "--start", "黔江站", "--visit", "108.80，29.48")
+ok("route-fullwidth-visit", *ROUTE, "--start", "黔江站", "--visit", "108.80，29.48")
 err("route-visit-off-network", *ROUTE, "--start", "黔江站", "--visit", "濯水景区")
 err("route-visit-unresolved", *ROUTE, "--start", "黔江站", "--visit", "小南海")
 err("route-no-stops", *ROUTE, "--start", "黔江站", "--out", "trip")
@@ -626,8 +630,8 @@ ok("matrix-csv", *MATRIX, "--from", "黔江站", "--to", "JIQ", "--out", "od.csv
 ok("matrix-parquet", *MATRIX, "--from", "黔江站", "--to", "JIQ", "--out", "od.parquet")
 ok("matrix-csv-injection", "--gazetteer", "g.toml", *MATRIX, "--from", "csv-a", "--to", "csv-b",
    "--out", "od.csv", files={"g.toml": GAZ_CSV}, checks=(("od.csv", r'(^|,)"?[=+\-@]'),))
-ok("matrix-from-off-network", *MATRIX, "--from", "濯水景区", "--to", "JIQ",
-   note="an origin far from every road: reported unreachable, not an error")
+err("matrix-from-off-network", *MATRIX, "--from", "濯水景区", "--to", "JIQ",
+    note="an origin 13 km from every road: named with its distance (one place rule for all analyses)")
 err("matrix-neither", *MATRIX, "--to", "JIQ")
 err("matrix-both", *MATRIX, "--from", "JIQ", "--from-category", "transport", "--to", "JIQ")
 err("matrix-category-unknown", *MATRIX, "--from-category", "volcano", "--to", "JIQ")

@@ -68,8 +68,12 @@ def test_layers_and_build(capsys, tmp_path):
                        str(tmp_path / "a"))
     assert code == 0 and "layers.gpkg" in out and "gazetteer 4" in out and "unresolved (13)" in out
     code, out, err = cli(capsys, "-q", "build", "--out", str(tmp_path / "b"),
-                         "--network", str(tmp_path / "none"), "--maps", str(tmp_path / "maps"))
+                         "--maps", str(tmp_path / "maps"))
     assert code == 0 and (tmp_path / "b" / "layers.gpkg").exists()
+    # a network the user names must exist: an error before anything is written
+    code, out, err = cli(capsys, "-q", "build", "--out", str(tmp_path / "c"),
+                         "--network", str(tmp_path / "none"), "--maps", str(tmp_path / "maps2"))
+    assert code == 2 and "no road network" in err and not (tmp_path / "c").exists()
 
 
 def test_console_script_exit_code_and_no_traceback():

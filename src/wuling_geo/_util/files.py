@@ -99,6 +99,8 @@ def check_output(path: str | os.PathLike[str], *, folder: bool = False,
     OutputError
         With a one-line message naming the target and what to do.
     """
+    if not os.fspath(path).strip():
+        raise OutputError("the output location is empty: give a file or folder name")
     given = Path(path)
     target = given.resolve()
     if folder:

@@ -67,6 +67,11 @@ def usage_line(exc: click.ClickException) -> str:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; return (and, as a script, exit with) its status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    for i, arg in enumerate(argv, 1):
+        if "\x00" in arg:  # no path, name or number holds one; the OS would refuse it later
+            click.echo(f"wuling-geo: error: argument {i} contains a NUL byte: remove it", err=True)
+            return 2
     try:
         main.main(args=argv, prog_name="wuling-geo", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -381,4 +381,7 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
         raise GazetteerError(f"{path}: gazetteer file not found; pass --gazetteer FILE") from None
     except UnicodeDecodeError as exc:
         raise GazetteerError(f"{path}:1: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:  # a folder, a path under a file, no permission
+        raise GazetteerError(f"{path}: cannot read the gazetteer ({exc.strerror}); check the "
+                             "data folder (WULING_GEO_DATA) or pass --gazetteer FILE") from None
     return parse_gazetteer(text, path)

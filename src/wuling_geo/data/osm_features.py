@@ -97,7 +97,7 @@ def features_from_file(path: str | Path, area: BaseGeometry | None = None) -> gp
                     rows.append(_row(obj, geom, "relation") | {"osm_id": obj.orig_id()})
             except (osmium.InvalidLocationError, RuntimeError):
                 continue  # a way or area whose nodes lie outside the extract
-    except RuntimeError as exc:
+    except (RuntimeError, osmium.InvalidLocationError) as exc:  # malformed file or coordinates
         raise OSMDataError(f"cannot read OSM file {path}: {exc}; is it truncated or corrupt?") \
             from None
     gdf = gpd.GeoDataFrame(rows, columns=[*COLUMNS, "geometry"], geometry="geometry",

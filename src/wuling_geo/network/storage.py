@@ -56,12 +56,13 @@ def fingerprint(inputs: dict[str, Any]) -> str:
 
 
 def read_meta(folder: str | Path) -> dict[str, Any] | None:
-    """Return a folder's ``meta.json`` or ``None`` when it is absent or unreadable."""
+    """Return a folder's ``meta.json`` or ``None`` when it is absent, unreadable or not an object."""
     path = Path(folder) / META
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return meta if isinstance(meta, dict) else None
 
 
 def is_network_folder(folder: str | Path) -> bool:

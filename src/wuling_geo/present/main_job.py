@@ -115,7 +115,8 @@ def _maps_stage(report: BuildReport, maps_dir: Path) -> None:
 
 
 def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
-          maps_dir: str | Path | None = None, geocoder: Geocoder | None = None) -> BuildReport:
+          maps_dir: str | Path | None = None, geocoder: Geocoder | None = None,
+          require_network: bool = False) -> BuildReport:
     """Run the main job: layers, then network, catchments and maps where possible.
 
     Parameters
@@ -128,6 +129,9 @@ def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
         Folder for the web maps (default :data:`settings.maps_dir`).
     geocoder
         Geocoder to use (default: offline, shipped gazetteer, cached OSM features).
+    require_network
+        Raise :class:`NetworkError` before anything is written when the network cannot be
+        loaded, instead of building the layers and map without it.
 
     Returns
     -------
@@ -145,9 +149,18 @@ def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
     geocoder = geocoder or Geocoder(network=network_dir)
     report = BuildReport(Path(out_dir),
                          Path(network_dir) if network_dir else settings.network_dir())
+    if require_network:  # a network the user named must load: fail before writing anything
+        from wuling_geo.network.model import load_network
+
+        report.network = load_network(report.network_dir)
     report.layers = write_layers(out_dir, geocoder)  # geocodes every place, once
     report.outputs.extend(report.layers.paths)
-    _network_stage(report, report.network_dir)
+    if report.network is None:
+        _network_stage(report, report.network_dir)
+    else:
+        from wuling_geo.network.summary import summary_line
+
+        report.notes.append(summary_line(report.network))
     _catchments_stage(report)
     _maps_stage(report, maps_dir)
     return report

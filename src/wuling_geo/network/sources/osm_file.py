@@ -193,7 +193,7 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
                     if len(ring) >= 4:
                         landuse.append(shapely.Polygon(ring))
             progress.update(count % 20000)
-    except RuntimeError as exc:
+    except (RuntimeError, osmium.InvalidLocationError) as exc:  # malformed file or coordinates
         raise OSMDataError(f"cannot read OSM file {path}: {exc}; is it truncated or corrupt? "
                            "download it again") from None
     attrs = pd.DataFrame(rows, columns=WAY_COLUMNS)

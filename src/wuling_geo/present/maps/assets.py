@@ -19,6 +19,7 @@ from pathlib import Path
 
 from wuling_geo import settings
 from wuling_geo._util.errors import WulingGeoError
+from wuling_geo._util.files import atomic_dir
 
 #: npm packages and versions: the versions folium 0.20 links from its CDNs, so online and
 #: offline maps run the same code.
@@ -104,13 +105,20 @@ def install_assets(folder: Path | None = None) -> Path:
         msg = "npm is not installed: install Node.js and npm (Debian: apt-get install npm)"
         raise WulingGeoError(msg)
     prefix = Path(folder or settings.web_assets_dir)
-    prefix.mkdir(parents=True, exist_ok=True)
+    if prefix.is_dir():  # an update: npm replaces each package in place
+        _npm_install(prefix)
+    else:  # a new folder appears only once npm has filled it: a failure leaves none behind
+        with atomic_dir(prefix, merge=True) as stage:
+            _npm_install(stage)
+    return check_assets(prefix)
+
+
+def _npm_install(prefix: Path) -> None:
     done = subprocess.run(install_command(prefix), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
         last = lines[-1] if lines else f"exit status {done.returncode}"
         raise WulingGeoError(f"npm install failed: {last}")
-    return check_assets(prefix)
 
 
 def _data_uri(path: Path) -> str:
