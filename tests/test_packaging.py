@@ -42,9 +42,11 @@ def test_shipped_data_is_read_through_the_package():
 
 @pytest.mark.slow
 def test_wheel_runs_the_main_job_outside_the_checkout(tmp_path):
+    # No PYTHONPATH or WULING_GEO_* from the caller: the fresh environment sees only the wheel.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "WULING_GEO"))}
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels),
-                    str(ROOT)], check=True, capture_output=True)
+                    str(ROOT)], check=True, capture_output=True, env=env)
     (wheel,) = wheels.glob("wuling_geo-*.whl")
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
@@ -52,10 +54,9 @@ def test_wheel_runs_the_main_job_outside_the_checkout(tmp_path):
     # The outer environment's pip installs into the new one (pip --python), dependencies
     # from the index or pip's cache, as a user's 'pip install wuling-geo' would.
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-                    str(wheel)], check=True, capture_output=True)
+                    str(wheel)], check=True, capture_output=True, env=env)
     work = tmp_path / "empty"
     work.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "WULING_GEO"))}
     env["WULING_GEO_CACHE"] = str(tmp_path / "cache")
     proc = subprocess.run([str(env_dir / "bin" / "wuling-geo"), "-q", "build"], cwd=work,
                           env=env, capture_output=True, text=True, timeout=600)
