@@ -38,6 +38,20 @@ class Position:
 
 
 @dataclass(frozen=True)
+class GeometryRef:
+    """A line or polygon of a place, kept in a GeoJSON file beside the gazetteer.
+
+    ``file`` is relative to the gazetteer's folder; its coordinates are in ``datum``.
+    """
+
+    file: str
+    datum: str
+    source: str
+    confidence: str
+    date: str = ""
+
+
+@dataclass(frozen=True)
 class Fact:
     """One sourced fact about a place."""
 
@@ -75,6 +89,7 @@ class Place:
     facts: tuple[Fact, ...] = ()
     visit: Visit = field(default_factory=Visit)
     line: int = 0
+    geometry: GeometryRef | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -289,8 +304,22 @@ def _visit(raw: Any, v: _Validator, line: int) -> Visit:
     return Visit(dwell, hours, closed, str(raw.get("source", "")))
 
 
+def _geometry(raw: Any, v: _Validator, line: int) -> GeometryRef:
+    gline = _field_line(v.text, line, "geometry")
+    if not isinstance(raw, dict):
+        raise v.fail(gline, "geometry", "must be a table with file, datum, source, confidence")
+    file = v.require(raw, gline, "file", str, "geometry.")
+    try:
+        datum = _datum.parse_datum(v.require(raw, gline, "datum", str, "geometry."))
+    except ValueError as exc:
+        raise v.fail(gline, "geometry.datum", str(exc)) from None
+    source = v.require(raw, gline, "source", str, "geometry.")
+    confidence = v.choice(raw, gline, "confidence", CONFIDENCES, where="geometry.")
+    return GeometryRef(file, datum, source, confidence, str(raw.get("date", "")))
+
+
 _KNOWN = {"id", "name_zh", "name_en", "aliases", "category", "subtype", "grade", "grade_year",
-          "part_of", "identified", "position", "facts", "visit"}
+          "part_of", "identified", "position", "facts", "visit", "geometry"}
 
 
 def _place(raw: dict, v: _Validator, line: int) -> Place:
@@ -328,6 +357,7 @@ def _place(raw: dict, v: _Validator, line: int) -> Place:
         facts=_facts(raw.get("facts", []), v, line),
         visit=_visit(raw["visit"], v, line) if "visit" in raw else Visit(),
         line=line,
+        geometry=_geometry(raw["geometry"], v, line) if "geometry" in raw else None,
     )
 
 
