@@ -24,12 +24,11 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_roads import road_network  # noqa: E402
-
-from wuling_geo import settings  # noqa: E402
-from wuling_geo.analysis.batch import BatchJob, cached_network, single_process  # noqa: E402
-from wuling_geo.network.model import save_network  # noqa: E402
-from wuling_geo.present.batch import run_batch  # noqa: E402
+from synthetic_roads import road_network
+from wuling_geo import settings
+from wuling_geo.analysis.batch import BatchJob, cached_network, single_process
+from wuling_geo.network.model import save_network
+from wuling_geo.present.batch import run_batch
 
 
 def points(net, k: int, seed: int) -> list[tuple[str, str, float, float]]:
