@@ -147,3 +147,24 @@ def test_cli_batch_matrix_on_a_scheduler(cluster, net_dir, tmp_path, capsys):
                 "--to", str(pts), "--out", str(tmp_path / "od.gpkg")])
     assert code == 2
     assert "FILE.parquet or FILE.csv" in capsys.readouterr().err
+
+
+def test_unreadable_points_are_one_line_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not points")
+    nolat = tmp_path / "nolat.csv"
+    nolat.write_text("lon\n108.7\n")
+    for points in (bad, nolat):
+        code = run(["batch", "catchments", "--network", str(tmp_path), "--origins", str(points),
+                    "--out", str(tmp_path / "x.parquet")])
+        assert code == 2
+        err = capsys.readouterr().err
+        assert "no saved network" in err
+    folder = tmp_path / "net"
+    save_network(grid_network(3, 3), folder)  # SYNTHETIC
+    for points, word in ((bad, "cannot read points from bad.txt"), (nolat, "lacks the column(s) lat"),
+                         (tmp_path / "none.csv", "not found")):
+        code = run(["batch", "catchments", "--network", str(folder), "--origins", str(points),
+                    "--out", str(tmp_path / "x.parquet")])
+        err = capsys.readouterr().err
+        assert code == 2 and word in err and len(err.strip().splitlines()) == 1, err

@@ -229,8 +229,10 @@ def read_points(path: str | Path) -> list[Site]:
             return as_sites([(i, n, lo, la) for i, n, lo, la in
                              zip(ids, names, table["lon"], table["lat"], strict=True)])
         frame = gpd.read_parquet(path) if suffix == ".parquet" else gpd.read_file(path)
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"cannot read points from {path.name}: {exc}") from None
+    except InputError:
+        raise
+    except Exception as exc:  # pandas, pyarrow and GDAL each raise their own types
+        reason = " ".join(str(exc).split(";")[0].split())
+        raise InputError(f"cannot read points from {path.name} ({reason}): give a CSV with lon,lat "
+                         "columns or a GeoPackage/GeoParquet/GeoJSON of points") from None
     return as_sites(frame)
