@@ -12,13 +12,13 @@ import click
 
 from wuling_geo import settings
 from wuling_geo._util.errors import WulingGeoError, clip
-from wuling_geo.cli import build, catchments, data, gazetteer, logistics, maps, network, route
+from wuling_geo.cli import batch, build, catchments, data, gazetteer, logistics, maps, network, route
 
 #: Longest error message printed (characters): a safety net behind the clipping of quoted
 #: input in the messages themselves.
 MESSAGE_LIMIT = 400
 
-_MODULES = (data, gazetteer, network, catchments, maps, route, logistics, build)
+_MODULES = (data, gazetteer, network, catchments, maps, route, logistics, batch, build)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
