@@ -117,15 +117,15 @@ def features_from_overpass(polygon: BaseGeometry) -> gpd.GeoDataFrame:
     """
     import osmnx as ox
 
-    from wuling_geo._util.online import configure_osmnx, require_online
+    from wuling_geo._util.online import osmnx_settings, require_online
 
-    configure_osmnx()
     require_online(ox.settings.overpass_url, "Overpass",
                    "pass an OSM extract instead: wuling-geo network import FILE.osm.pbf")
-    try:
-        raw = ox.features_from_polygon(polygon, tags={"name": True})
-    except ox._errors.InsufficientResponseError:
-        raw = gpd.GeoDataFrame(geometry=[], crs=settings.storage_crs)
+    with osmnx_settings():
+        try:
+            raw = ox.features_from_polygon(polygon, tags={"name": True})
+        except ox._errors.InsufficientResponseError:
+            raw = gpd.GeoDataFrame(geometry=[], crs=settings.storage_crs)
     return _from_osmnx(raw)
 
 

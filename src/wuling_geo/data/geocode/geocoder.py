@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import shapely
@@ -37,6 +38,9 @@ from wuling_geo.data import boundary
 from wuling_geo.data import datum as _datum
 from wuling_geo.data.gazetteer import Gazetteer, Place, load_gazetteer, normalise_name
 from wuling_geo.data.osm_features import KIND_TAGS, NAME_TAGS, check_features_path, load_features
+
+if TYPE_CHECKING:
+    from wuling_geo.data.geocode.provider import RateLimiter
 
 METHODS = ("gazetteer", "osm", "nominatim", "tianditu", "amap", "baidu", "coordinates",
            "unresolved")
@@ -235,6 +239,7 @@ class Geocoder:
         self.notes: list[str] = []
         self._batch = False
         self._provider_off = False
+        self._nominatim_pace: RateLimiter | None = None  # made on the first Nominatim search
 
     # -------------------------------------------------------------- OSM feature index
     @cached_property
@@ -301,10 +306,14 @@ class Geocoder:
 
     def _from_nominatim(self, place: Place) -> Resolution | None:
         from wuling_geo.data.geocode import nominatim as _nominatim
+        from wuling_geo.data.geocode.provider import RateLimiter
 
+        if self._nominatim_pace is None:
+            self._nominatim_pace = RateLimiter(_nominatim.RATE)
         west, south, east, north = self._zone.bounds
         for query in (place.name_zh, place.name_en):
-            for hit in _nominatim.search(query, (west, south, east, north)):
+            for hit in _nominatim.search(query, (west, south, east, north),
+                                         limiter=self._nominatim_pace):
                 lon, lat = float(hit["lon"]), float(hit["lat"])
                 tags = {hit.get("category", hit.get("class", "")): hit.get("type", "")}
                 if not (_kind_ok(place, tags) and self._zone.covers(shapely.Point(lon, lat))):

@@ -311,7 +311,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     """
     import osmnx as ox
 
-    from wuling_geo._util.online import configure_osmnx, require_online
+    from wuling_geo._util.online import osmnx_settings, require_online
 
     options = options or ImportOptions()
     folder = Path(out) if out is not None else settings.network_dir()
@@ -321,34 +321,32 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     profile = load_profile(options.profile_file)
     area = parse_area(options.area, options.buffer_km)
     dem = Path(options.dem) if options.dem else None
-    configure_osmnx()
     require_online(ox.settings.overpass_url, "Overpass", OFFLINE_HINT)
     filters = overpass_filters(profile, options.flags)
-    saved_tags = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = list(dict.fromkeys(saved_tags + EXTRA_WAY_TAGS))
-    info(f"downloading the road network of {area.label} from {ox.settings.overpass_url}")
-    try:
-        graph = ox.graph_from_polygon(area.polygon, simplify=False, retain_all=True,
-                                      custom_filter=filters)
-    except ox._errors.InsufficientResponseError:
-        raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check --area")\
-            from None
-    finally:
-        ox.settings.useful_tags_way = saved_tags
-    if graph.number_of_edges() == 0:
-        raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check --area")
-    # merge only within a way (see the module docstring): no edge mixes two ways' tags
-    graph = ox.simplify_graph(graph, edge_attrs_differ=["osmid"])
-    nodes, edges, n_merged = _edges_from_graph(RoadNetwork.from_graph(graph), profile,
-                                               options.flags)
-    if edges.empty:
-        raise OSMDataError(f"no drivable roads for {area.label} in the Overpass answer")
-    info("downloading named features and railways")
-    features = features_from_overpass(area.polygon)
-    # osmnx queries large areas in parts; a feature on a seam comes back more than once
-    features = features.drop_duplicates(["osm_type", "osm_id"]).reset_index(drop=True)
-    railways = _railways(area.polygon)
-    places, landuse = _urban_inputs(area.polygon, profile)
+    tags = list(dict.fromkeys([*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS]))
+    with osmnx_settings(useful_tags_way=tags):
+        info(f"downloading the road network of {area.label} from {ox.settings.overpass_url}")
+        try:
+            graph = ox.graph_from_polygon(area.polygon, simplify=False, retain_all=True,
+                                          custom_filter=filters)
+        except ox._errors.InsufficientResponseError:
+            raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check "
+                               "--area") from None
+        if graph.number_of_edges() == 0:
+            raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check "
+                               "--area")
+        # merge only within a way (see the module docstring): no edge mixes two ways' tags
+        graph = ox.simplify_graph(graph, edge_attrs_differ=["osmid"])
+        nodes, edges, n_merged = _edges_from_graph(RoadNetwork.from_graph(graph), profile,
+                                                   options.flags)
+        if edges.empty:
+            raise OSMDataError(f"no drivable roads for {area.label} in the Overpass answer")
+        info("downloading named features and railways")
+        features = features_from_overpass(area.polygon)
+        # osmnx queries large areas in parts; a feature on a seam comes back more than once
+        features = features.drop_duplicates(["osm_type", "osm_id"]).reset_index(drop=True)
+        railways = _railways(area.polygon)
+        places, landuse = _urban_inputs(area.polygon, profile)
     speed_options = SpeedOptions(options.curvature, options.grade)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     meta = {
