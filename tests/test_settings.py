@@ -74,3 +74,32 @@ def test_type_annotations_match_the_options_and_describe_lists_them():
     assert len(text.splitlines()) == len(settings.Options.model_fields)
     assert "cache_dir = " in text and "[env WULING_GEO_CACHE]" in text
     assert isinstance(settings.geodata_dir, Path)
+
+
+# ---------------------------------------------------------------- logging (issue 12)
+
+def test_verbose_prints_debug_lines_and_quiet_hides_information(capsys, network_dir):
+    from wuling_geo.cli import run
+
+    argv = ["catchments", "--network", str(network_dir), "--from", "黔江站", "--minutes", "5"]
+    assert run(["-v", *argv]) == 0
+    err = capsys.readouterr().err
+    assert "[cli] catchments of 1 origins: " in err and "cell cache " in err
+    assert run(argv) == 0
+    assert "[cli]" not in capsys.readouterr().err
+
+
+def test_the_library_logs_instead_of_printing(tmp_path, capsys, caplog):
+    import logging
+
+    from wuling_geo.network.area import parse_area
+
+    area = tmp_path / "area.geojson"
+    area.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
+                    '"properties": {}, "geometry": {"type": "Polygon", "coordinates": '
+                    '[[[108.7, 29.5], [108.8, 29.6], [108.8, 29.5], [108.7, 29.6], '
+                    '[108.7, 29.5]]]}}]}')  # a self-intersecting bow tie
+    with caplog.at_level(logging.INFO, logger="wuling_geo"):
+        parse_area(str(area), 0)
+    assert "repaired 1 invalid polygons" in caplog.text
+    assert capsys.readouterr().err == ""  # nothing printed by the library itself

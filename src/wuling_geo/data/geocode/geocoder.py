@@ -11,6 +11,7 @@ against the district.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import unicodedata
@@ -33,11 +34,13 @@ from wuling_geo._util.errors import (
     clip,
 )
 from wuling_geo._util.geo import repair_polygons
-from wuling_geo._util.progress import info, progress
+from wuling_geo._util.progress import progress
 from wuling_geo.data import boundary
 from wuling_geo.data import datum as _datum
 from wuling_geo.data.gazetteer import Gazetteer, Place, load_gazetteer, normalise_name
 from wuling_geo.data.osm_features import KIND_TAGS, NAME_TAGS, check_features_path, load_features
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from wuling_geo.data.geocode.provider import RateLimiter
@@ -290,7 +293,7 @@ class Geocoder:
             if place.subtype == "railway":
                 parts, repaired, dropped = repair_polygons(feats.geometry[rows].values)
                 if repaired or dropped:
-                    info(f"{place.id}: repaired {repaired} invalid OSM polygons, dropped {dropped}")
+                    log.info(f"{place.id}: repaired {repaired} invalid OSM polygons, dropped {dropped}")
                 geom = shapely.union_all(parts)
                 first = rows[0]
             else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 import osmnx as ox
@@ -22,6 +23,8 @@ from wuling_geo._util.errors import OfflineError
 from wuling_geo._util.files import write_text_atomic
 from wuling_geo._util.online import require_online
 from wuling_geo.data.geocode.provider import RateLimiter
+
+log = logging.getLogger(__name__)
 
 #: Most requests a second Nominatim's usage policy allows.
 RATE = 1.0
@@ -63,8 +66,10 @@ def search(query: str, viewbox: tuple[float, float, float, float], limit: int = 
               "namedetails": 1, "accept-language": "zh,en"}
     cached = _cache_file(params)
     if cached.exists():
+        log.debug("Nominatim cache hit for %r", query)
         return json.loads(cached.read_text(encoding="utf-8"))
     url = ox.settings.nominatim_url.rstrip("/") + "/search"
+    log.debug("Nominatim cache miss for %r: asking %s", query, url)
     hint = "geocode offline from an OSM extract (--osm FILE) or drop --online"
     require_online(url, "Nominatim", hint)
     if "127.0.0.1" not in url and "localhost" not in url:

@@ -21,6 +21,7 @@ are combined deliberately, never by taking the first: see :data:`MERGE_RULES`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ import pandas as pd
 from wuling_geo import settings
 from wuling_geo._util.errors import OSMDataError
 from wuling_geo._util.files import check_cache, check_output
-from wuling_geo._util.progress import info
+from wuling_geo._util.logs import timed
 from wuling_geo.data.osm_features import features_from_overpass
 from wuling_geo.network.area import parse_area
 from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m
@@ -49,6 +50,8 @@ from wuling_geo.network.sources.osm_file import (
 from wuling_geo.network.speed.assignment import SpeedOptions
 from wuling_geo.network.speed.profile import SpeedProfile, load_profile
 from wuling_geo.network.storage import OWNER
+
+log = logging.getLogger(__name__)
 
 #: Way tags osmnx keeps on edges (on top of its defaults) for the speed model.
 EXTRA_WAY_TAGS = ["maxspeed:forward", "maxspeed:backward", "maxspeed:hgv", "name:zh", "route",
@@ -325,10 +328,11 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     filters = overpass_filters(profile, options.flags)
     tags = list(dict.fromkeys([*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS]))
     with osmnx_settings(useful_tags_way=tags):
-        info(f"downloading the road network of {area.label} from {ox.settings.overpass_url}")
+        log.info(f"downloading the road network of {area.label} from {ox.settings.overpass_url}")
         try:
-            graph = ox.graph_from_polygon(area.polygon, simplify=False, retain_all=True,
-                                          custom_filter=filters)
+            with timed(log, "Overpass road query"):
+                graph = ox.graph_from_polygon(area.polygon, simplify=False, retain_all=True,
+                                              custom_filter=filters)
         except ox._errors.InsufficientResponseError:
             raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check "
                                "--area") from None
@@ -341,7 +345,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
                                                    options.flags)
         if edges.empty:
             raise OSMDataError(f"no drivable roads for {area.label} in the Overpass answer")
-        info("downloading named features and railways")
+        log.info("downloading named features and railways")
         features = features_from_overpass(area.polygon)
         # osmnx queries large areas in parts; a feature on a seam comes back more than once
         features = features.drop_duplicates(["osm_type", "osm_id"]).reset_index(drop=True)
