@@ -157,16 +157,17 @@ def import_network(source: str | Path, out: str | Path | None = None,
             "profile": profile.describe() | _effective(profile, speed_options, dem),
             "options": {"consolidate_m": options.consolidate_m, **asdict(options.flags)}}
     notes: list[str] = []
+    osm_area = area if kind == "osm" else None  # an OSM import always has an area
     with timed(log, f"network built from {source.name}"):
-        if kind == "osm":
-            network, railways = _from_osm(source, area, build, meta, options.flags, notes)
+        if osm_area is not None:
+            network, railways = _from_osm(source, osm_area, build, meta, options.flags, notes)
         else:
             network, railways = _from_layer(source, area, build, meta, options.layer, notes)
     extras = {}
-    if kind == "osm":
+    if osm_area is not None:
         with timed(log, "named features read"):
             extras = {"railways": railways,
-                      "features": features_from_file(source, area.polygon)}
+                      "features": features_from_file(source, osm_area.polygon)}
     with timed(log, f"network saved to {folder}"):
         save_network(network, folder, extras)
     return ImportResult(network, folder, reused=False, notes=notes,

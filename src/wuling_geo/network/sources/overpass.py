@@ -183,8 +183,8 @@ def _edge_class(record: dict[str, Any], profile: SpeedProfile, flags: ImportFlag
               if isinstance(v, str)]
     if not values:
         return drivable_class(tags, profile.drivable, flags)  # a ferry has no highway tag
-    found = {drivable_class(tags | {"highway": value}, profile.drivable, flags)
-             for value in values} - {None}
+    found = {cls for value in values
+             if (cls := drivable_class(tags | {"highway": value}, profile.drivable, flags))}
     if len(found) <= 1:
         return found.pop() if found else None
 
