@@ -12,8 +12,8 @@ from wuling_geo import settings
 
 #: Leaflet and its plugins as .ci/run installs them (npm, not committed), for offline pages.
 CHECKOUT_WEB_ASSETS = Path(__file__).resolve().parents[1] / "build" / "web-assets"
-if "WULING_GEO_WEB_ASSETS" not in os.environ and CHECKOUT_WEB_ASSETS.exists():
-    settings.web_assets_dir = CHECKOUT_WEB_ASSETS
+if CHECKOUT_WEB_ASSETS.exists():
+    os.environ.setdefault("WULING_GEO_WEB_ASSETS", str(CHECKOUT_WEB_ASSETS))
 
 
 @pytest.fixture(autouse=True)

@@ -190,9 +190,7 @@ def _isolated(case: Case, work: Path, scratch: Path, closed_url: str,
 
     from wuling_geo import settings
 
-    saved_settings = {k: v for k, v in vars(settings).items()
-                      if not k.startswith("_") and not callable(v)
-                      and not isinstance(v, type(os))}
+    saved_settings = dict(settings.options)  # None: follows the environment
     ox_keys = ("overpass_url", "nominatim_url", "overpass_rate_limit", "use_cache",
                "requests_timeout", "cache_folder", "doh_url_template", "http_user_agent")
     saved_ox = {k: getattr(ox.settings, k) for k in ox_keys}

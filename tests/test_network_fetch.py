@@ -6,7 +6,9 @@ not real Qianjiang roads), a railway, a town node and a named attraction.
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 
 import osmnx as ox
 import pytest
@@ -145,3 +147,31 @@ def test_offline_fails_fast(tmp_path, closed_port_url, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("wuling-geo: error: cannot reach Overpass") and "\n" not in err
     assert not (tmp_path / "net").exists()
+
+
+def _osmnx_settings() -> dict:
+    return {k: v for k, v in vars(ox.settings).items()
+            if not k.startswith("_") and not callable(v) and not isinstance(v, type(ox))}
+
+
+def test_fetch_leaves_osmnx_settings_and_the_umask_alone(tmp_path, overpass, monkeypatch):
+    """No process-wide side effects: osmnx's settings are restored, the umask never set."""
+    from wuling_geo.data.osm_features import features_from_overpass
+    from wuling_geo.network.area import parse_area
+
+    def no_umask(_mask):
+        raise AssertionError("os.umask called: a process-wide side effect")
+
+    monkeypatch.setattr("os.umask", no_umask)
+    ox.settings.http_user_agent = "the caller's agent"
+    ox.settings.useful_tags_way = ["highway", "name"]
+    before = _osmnx_settings()
+    fetch_network(tmp_path / "net", ImportOptions(buffer_km=5))
+    status = Path("/proc/self/status")
+    if status.exists():  # Linux says the umask without setting it
+        umask = int(re.search(r"Umask:\s*(\d+)", status.read_text())[1], 8)
+        assert (tmp_path / "net").stat().st_mode & 0o777 == 0o777 & ~umask  # a normal folder
+    assert _osmnx_settings() == before
+    features_from_overpass(parse_area("108.7,29.5,108.8,29.55", 0).polygon)
+    assert _osmnx_settings() == before
+    assert ox.settings.http_user_agent == "the caller's agent"

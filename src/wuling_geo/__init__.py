@@ -7,6 +7,7 @@ The public API is what this module re-exports.
 
 from __future__ import annotations
 
+import logging as _logging
 from importlib import metadata as _metadata
 
 from wuling_geo import settings
@@ -52,6 +53,10 @@ from wuling_geo.present.maps.webmap import MapReport, render_map, write_index  #
 from wuling_geo.present.main_job import build  # isort: skip
 
 __version__ = _metadata.version("wuling-geo")
+
+# A library prints nothing unless asked: its log records go nowhere until the application
+# (the command line, or the user) adds a handler to the logger "wuling_geo".
+_logging.getLogger("wuling_geo").addHandler(_logging.NullHandler())
 
 __all__ = [
     "DatumError",

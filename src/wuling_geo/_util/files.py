@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -183,10 +184,20 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
                 tmp_path.unlink()
 
 
-def _normal_mode(folder: Path) -> None:
-    umask = os.umask(0)
-    os.umask(umask)
-    folder.chmod(0o777 & ~umask)  # mkdtemp makes it owner-only; give it a normal folder's mode
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """Create a fresh folder in ``parent`` with a normal folder's mode (0o777 less the umask).
+
+    ``tempfile.mkdtemp`` makes an owner-only folder, and reading the umask to widen it would
+    mean setting it, a process-wide side effect; ``os.mkdir`` applies the umask by itself.
+    """
+    for _ in range(100):
+        folder = parent / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(f"no free temporary folder name in {parent}")  # pragma: no cover
 
 
 @contextlib.contextmanager
@@ -225,8 +236,7 @@ def atomic_dir(path: str | os.PathLike[str], *, owner: Owner | None = None,
                 shutil.rmtree(stage, ignore_errors=True)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        _normal_mode(stage)
+        stage = _new_folder(target.parent, f".{target.name}.")
         try:
             yield stage
             _swap(stage, target, owner)

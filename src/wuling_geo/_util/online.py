@@ -6,7 +6,10 @@ a short connect timeout turns either into an :class:`OfflineError` within second
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import osmnx as ox
@@ -15,13 +18,31 @@ from wuling_geo import settings
 from wuling_geo._util.errors import OfflineError
 
 
-def configure_osmnx() -> None:
-    """Apply wuling-geo's HTTP settings (user agent, timeouts, cache folder) to osmnx."""
-    ox.settings.http_user_agent = settings.user_agent
-    ox.settings.requests_timeout = settings.read_timeout
-    ox.settings.cache_folder = str(settings.cache_dir / "http")
-    # Never fall back to DNS-over-HTTPS: the preflight below has already resolved the host.
-    ox.settings.doh_url_template = None
+@contextlib.contextmanager
+def osmnx_settings(**extra: Any) -> Iterator[None]:
+    """Apply wuling-geo's HTTP settings to osmnx inside the block, and restore osmnx's after.
+
+    The user agent, read timeout and cache folder (``cache_dir/http``) are wuling-geo's; the
+    endpoints (``overpass_url``, ``nominatim_url``) and rate limiting stay the caller's. DNS
+    over HTTPS is off: :func:`require_online` has already resolved the host.
+
+    Parameters
+    ----------
+    **extra
+        Further ``osmnx.settings`` values for the block (``useful_tags_way=[...]``).
+    """
+    changes: dict[str, Any] = {"http_user_agent": settings.user_agent,
+                               "requests_timeout": settings.read_timeout,
+                               "cache_folder": str(settings.cache_dir / "http"),
+                               "doh_url_template": None, **extra}
+    saved = {name: getattr(ox.settings, name) for name in changes}
+    try:
+        for name, value in changes.items():
+            setattr(ox.settings, name, value)
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(ox.settings, name, value)
 
 
 def require_online(url: str, service: str, offline_hint: str) -> None:

@@ -1,5 +1,8 @@
 """Progress bars that respect :data:`wuling_geo.settings.quiet`, drawn on a terminal only.
 
+Informational lines are not printed here: they go to the logger ``wuling_geo``
+(:mod:`wuling_geo._util.logs`).
+
 When stderr is a file or a pipe (a log, a CI job, a test), bars would only litter it with
 carriage returns: they are switched off.
 """
@@ -38,9 +41,3 @@ def bar(desc: str, total: int | None = None, unit: str = "it") -> tqdm:
     """Return a manual progress bar (use as a context manager and call ``update``)."""
     return tqdm(desc=desc, total=total, unit=unit, file=sys.stderr, disable=_hidden(),
                 leave=False, dynamic_ncols=True)
-
-
-def info(message: str) -> None:
-    """Print an informational line on stderr unless quiet."""
-    if not settings.quiet:
-        print(message, file=sys.stderr)

@@ -22,11 +22,8 @@ def worker_count() -> int:
     InputError
         If ``WULING_GEO_WORKERS`` is set to anything but a whole number above 0.
     """
-    if settings.workers is not None:
-        return max(1, int(settings.workers))
-    env = settings.env_number("WULING_GEO_WORKERS")
-    if env is not None:
-        return int(env)
+    if settings.workers is not None:  # set in code, else from WULING_GEO_WORKERS
+        return settings.workers
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux

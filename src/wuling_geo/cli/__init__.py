@@ -6,6 +6,7 @@ printed on one line and the program exits with status 2, without a traceback.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -21,9 +22,40 @@ MESSAGE_LIMIT = 400
 _MODULES = (data, gazetteer, network, catchments, maps, route, logistics, batch, build)
 
 
+class _EchoHandler(logging.Handler):
+    """Write the library's log records to the current stderr (as click sees it).
+
+    ``INFO`` lines appear as they are; ``DEBUG`` ones say where they come from; warnings and
+    worse start with ``wuling-geo: warning:``.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if record.levelno >= logging.WARNING:
+                message = f"wuling-geo: warning: {message}"
+            elif record.levelno < logging.INFO:
+                message = f"[{record.name.removeprefix('wuling_geo.')}] {message}"
+            click.echo(message, err=True)
+        except Exception:
+            self.handleError(record)
+
+
+_HANDLER = _EchoHandler()
+
+
+def configure_logging(quiet: bool, verbose: bool) -> None:
+    """Show the library's log on stderr: warnings only if ``quiet``, debug lines if ``verbose``."""
+    logger = logging.getLogger("wuling_geo")
+    if _HANDLER not in logger.handlers:
+        logger.addHandler(_HANDLER)
+    logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-q", "--quiet", is_flag=True, help="Hide progress bars and information.")
-@click.option("-v", "--verbose", is_flag=True, help="Print extra diagnostics.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Print diagnostics: timings, cache hits and misses, query URLs.")
 @click.option("--gazetteer", type=click.Path(dir_okay=False), default=None,
               help="Gazetteer TOML to use instead of geodata/gazetteer.toml.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
@@ -40,6 +72,7 @@ def main(ctx: click.Context, quiet: bool, verbose: bool, gazetteer: str | None,
     """
     settings.quiet = quiet
     settings.verbose = verbose and not quiet
+    configure_logging(quiet, settings.verbose)
     if workers is not None:
         settings.workers = workers
     ctx.obj = {"gazetteer": gazetteer}
@@ -72,6 +105,15 @@ def run(argv: list[str] | None = None) -> int:
         if "\x00" in arg:  # no path, name or number holds one; the OS would refuse it later
             click.echo(f"wuling-geo: error: argument {i} contains a NUL byte: remove it", err=True)
             return 2
+    try:
+        return _run(argv)
+    finally:  # the log goes to stderr only while the command runs
+        logger = logging.getLogger("wuling_geo")
+        logger.removeHandler(_HANDLER)
+        logger.setLevel(logging.NOTSET)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         main.main(args=argv, prog_name="wuling-geo", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import click
 
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import check_output
+from wuling_geo._util.logs import timed
 from wuling_geo.analysis.catchments.bands import (
     MODES,
     catchments,
@@ -30,6 +32,8 @@ from wuling_geo.cli._options import (
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.network.model import PROFILES, load_network
 from wuling_geo.network.routing import DIRECTIONS
+
+log = logging.getLogger("wuling_geo.cli")
 
 CATEGORIES = ("scenic", "transport", "logistics", "industry")
 #: Largest --access (m): the catchment snapping limit; a wider buffer claims land no road reaches.
@@ -114,10 +118,12 @@ def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[s
             info(note)
     else:
         chosen = [geocoder.locate(text, datum) for text in origins]
-    network = load_network(resolve_network_dir(network_dir))
-    gdf = catchments(network, chosen, bands, mode=mode, direction=direction, profile=profile,
-                     access_m=access_m, simplify_m=simplify_m, layers=layer_frames(resolutions),
-                     group=category)
+    with timed(log, "network loaded"):
+        network = load_network(resolve_network_dir(network_dir))
+    with timed(log, f"catchments of {len(chosen)} origins"):
+        gdf = catchments(network, chosen, bands, mode=mode, direction=direction,
+                         profile=profile, access_m=access_m, simplify_m=simplify_m,
+                         layers=layer_frames(resolutions), group=category)
     if as_json:
         echo_json(json.loads(gdf.drop(columns="geometry").to_json(orient="records",
                                                                   force_ascii=False)))

@@ -10,6 +10,7 @@ still read when the network in use has none.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,7 +22,8 @@ from shapely.geometry.base import BaseGeometry
 from wuling_geo import settings
 from wuling_geo._util.errors import OSMDataError, clip
 from wuling_geo._util.files import atomic_path
-from wuling_geo._util.progress import info
+
+log = logging.getLogger(__name__)
 
 #: Name tags compared with gazetteer names, most specific first.
 NAME_TAGS = ("name:zh", "name", "name:zh-Hans", "name:en", "alt_name", "official_name",
@@ -117,15 +119,15 @@ def features_from_overpass(polygon: BaseGeometry) -> gpd.GeoDataFrame:
     """
     import osmnx as ox
 
-    from wuling_geo._util.online import configure_osmnx, require_online
+    from wuling_geo._util.online import osmnx_settings, require_online
 
-    configure_osmnx()
     require_online(ox.settings.overpass_url, "Overpass",
                    "pass an OSM extract instead: wuling-geo network import FILE.osm.pbf")
-    try:
-        raw = ox.features_from_polygon(polygon, tags={"name": True})
-    except ox._errors.InsufficientResponseError:
-        raw = gpd.GeoDataFrame(geometry=[], crs=settings.storage_crs)
+    with osmnx_settings():
+        try:
+            raw = ox.features_from_polygon(polygon, tags={"name": True})
+        except ox._errors.InsufficientResponseError:
+            raw = gpd.GeoDataFrame(geometry=[], crs=settings.storage_crs)
     return _from_osmnx(raw)
 
 
@@ -204,7 +206,7 @@ def load_features(path: str | Path | None = None, network_dir: str | Path | None
     if path is None or not path.exists():
         return None
     if path.name.lower().endswith(OSM_SUFFIXES):
-        info(f"reading named features from {path}")
+        log.info(f"reading named features from {path}")
         return features_from_file(path)
     try:
         return gpd.read_parquet(path)

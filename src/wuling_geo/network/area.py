@@ -7,6 +7,7 @@ by :data:`DEFAULT_BUFFER_KM`.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,9 @@ from shapely.geometry.base import BaseGeometry
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.geo import repair_polygons
-from wuling_geo._util.progress import info
 from wuling_geo.data.boundary import district
+
+log = logging.getLogger(__name__)
 
 #: How far (km) beyond the district boundary the default network reaches.
 DEFAULT_BUFFER_KM = 20.0
@@ -112,8 +114,8 @@ def _polygon_file(path: Path, km: float) -> Area:
         polys = polys.to_crs(settings.storage_crs)
     parts, repaired, dropped = repair_polygons(polys.geometry.values)
     if repaired or dropped:
-        info(f"area file {path.name}: repaired {repaired} invalid polygons (shapely.make_valid), "
-             f"dropped {dropped} with no area left")
+        log.info(f"area file {path.name}: repaired {repaired} invalid polygons "
+                 f"(shapely.make_valid), dropped {dropped} with no area left")
     if not len(parts):
         raise InputError(f"area file {path} holds only empty or degenerate polygons: give the "
                          "area as a polygon")

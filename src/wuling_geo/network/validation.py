@@ -108,7 +108,7 @@ def find_off_network(network: RoadNetwork, names: Sequence[str], lon, lat,
             alt = snap_points(network, s_lon[can], s_lat[can])
             swapped[np.flatnonzero(can)] = (alt.distance_m <= _SWAP_CHECK_M) & (
                 alt.distance_m < snaps.distance_m[idx[can]])
-        for k, i in enumerate(idx):
+        for k, i in enumerate(idx.tolist()):
             if not swapped[k] and snaps.distance_m[i] <= limit:
                 continue
             message = _describe(network, what, names[i], lon[i], lat[i], snaps.distance_m[i],

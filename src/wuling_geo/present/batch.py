@@ -25,9 +25,11 @@ from typing import Any
 
 from wuling_geo._util.errors import InputError, OutputError, WulingGeoError
 from wuling_geo._util.files import check_output, write_text_atomic
-from wuling_geo._util.progress import bar, info
+from wuling_geo._util.progress import bar
 from wuling_geo.analysis.batch import BatchJob, ChunkError, merge_chunks, run_chunk
 from wuling_geo.present.exports.tables import check_table_path, read_part, write_part, write_table
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT = "wuling-geo batch work folder 1"
@@ -93,8 +95,8 @@ class WorkFolder:
             if meta.get("key") == self.key:
                 self.done = {int(i) for i in meta.get("done", []) if self.part(int(i)).is_file()}
             else:
-                info(f"note: {self.folder.name} holds chunks of a batch with other inputs; "
-                     "starting afresh")
+                log.warning("%s holds chunks of a batch with other inputs; starting afresh",
+                            self.folder.name)
                 for path in self.folder.glob("part-*.parquet"):
                     path.unlink()
         else:

@@ -7,14 +7,18 @@ says how to add one.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wuling_geo import settings
 from wuling_geo._util.files import check_output
+from wuling_geo._util.logs import timed
 from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.layers import LayerReport, write_layers
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -153,14 +157,18 @@ def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
         from wuling_geo.network.model import load_network
 
         report.network = load_network(report.network_dir)
-    report.layers = write_layers(out_dir, geocoder)  # geocodes every place, once
+    with timed(log, "layers"):
+        report.layers = write_layers(out_dir, geocoder)  # geocodes every place, once
     report.outputs.extend(report.layers.paths)
-    if report.network is None:
-        _network_stage(report, report.network_dir)
-    else:
-        from wuling_geo.network.summary import summary_line
+    with timed(log, "network stage"):
+        if report.network is None:
+            _network_stage(report, report.network_dir)
+        else:
+            from wuling_geo.network.summary import summary_line
 
-        report.notes.append(summary_line(report.network))
-    _catchments_stage(report)
-    _maps_stage(report, maps_dir)
+            report.notes.append(summary_line(report.network))
+    with timed(log, "catchments stage"):
+        _catchments_stage(report)
+    with timed(log, "maps stage"):
+        _maps_stage(report, maps_dir)
     return report

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ import shapely
 from wuling_geo import settings
 from wuling_geo._util.files import atomic_path
 from wuling_geo.analysis.catchments.road_reach import RoadGroups
+
+log = logging.getLogger(__name__)
 
 #: Version of the file layout and of the cells' meaning; part of every digest.
 FORMAT = 1
@@ -70,7 +73,9 @@ def load_cells(path: Path) -> dict | None:
     The caller builds its ``CellIndex`` from them (this module stays below the polygon engine).
     """
     if not path.is_file():
+        log.debug("cell cache miss: %s", path.name)
         return None
+    log.debug("cell cache hit: %s", path.name)
     try:
         with np.load(path, allow_pickle=False) as data:
             cells = _unpack(data["cells_wkb"], data["cells_at"], data["cells_has"])

@@ -35,8 +35,8 @@ def solve_exact(problem: Problem) -> tuple[tuple[int, ...], ...] | None:
     model, so the answer shows which must-visit stops cannot fit when not all can.
     """
     n, travel, dwell = problem.n, problem.travel, problem.dwell
-    limit = problem.max_drive
-    track_today = limit is not None
+    track_today = problem.max_drive is not None
+    limit = problem.max_drive if problem.max_drive is not None else 0  # read only if tracked
     best: tuple | None = None
     # Labels at the start of the current day, keyed by visited set.
     starts: dict[int, list[_Label]] = {0: [(problem.windows[0][0], 0, 0, ())]}

@@ -144,7 +144,7 @@ def no_room(problem: Problem, routes: tuple[tuple[int, ...], ...], stop: int) ->
     if v.kind == "opening" and v.stop == stop:
         text = _late(problem, stop, v)
         return f"no time left for it: {where}, {text}"
-    if v.kind == "opening":
+    if v.kind == "opening" and v.stop is not None:
         return (f"no time left for it: {where}, it makes {problem.name(v.stop)} late "
                 f"(arrival {clock(v.arrive)}, latest start {clock(v.limit)})")
     if v.kind == "day_end":

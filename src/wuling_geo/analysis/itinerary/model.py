@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
 import numpy as np
 
@@ -108,6 +109,12 @@ def earliest_start(problem: Problem, stop: int, arrive: int) -> int | None:
     return None
 
 
+@overload
+def simulate(problem: Problem, day: int, route: tuple[int, ...] | list[int],
+             soft: Literal[True]) -> tuple[DaySchedule, list[Violation]]: ...
+@overload
+def simulate(problem: Problem, day: int, route: tuple[int, ...] | list[int],
+             soft: bool = False) -> tuple[DaySchedule | None, list[Violation]]: ...
 def simulate(problem: Problem, day: int, route: tuple[int, ...] | list[int],
              soft: bool = False) -> tuple[DaySchedule | None, list[Violation]]:
     """Schedule ``route`` (stop indices) on ``day`` as early as possible.

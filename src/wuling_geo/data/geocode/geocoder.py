@@ -11,12 +11,14 @@ against the district.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import shapely
@@ -32,11 +34,16 @@ from wuling_geo._util.errors import (
     clip,
 )
 from wuling_geo._util.geo import repair_polygons
-from wuling_geo._util.progress import info, progress
+from wuling_geo._util.progress import progress
 from wuling_geo.data import boundary
 from wuling_geo.data import datum as _datum
 from wuling_geo.data.gazetteer import Gazetteer, Place, load_gazetteer, normalise_name
 from wuling_geo.data.osm_features import KIND_TAGS, NAME_TAGS, check_features_path, load_features
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from wuling_geo.data.geocode.provider import RateLimiter
 
 METHODS = ("gazetteer", "osm", "nominatim", "tianditu", "amap", "baidu", "coordinates",
            "unresolved")
@@ -235,6 +242,7 @@ class Geocoder:
         self.notes: list[str] = []
         self._batch = False
         self._provider_off = False
+        self._nominatim_pace: RateLimiter | None = None  # made on the first Nominatim search
 
     # -------------------------------------------------------------- OSM feature index
     @cached_property
@@ -285,7 +293,7 @@ class Geocoder:
             if place.subtype == "railway":
                 parts, repaired, dropped = repair_polygons(feats.geometry[rows].values)
                 if repaired or dropped:
-                    info(f"{place.id}: repaired {repaired} invalid OSM polygons, dropped {dropped}")
+                    log.info(f"{place.id}: repaired {repaired} invalid OSM polygons, dropped {dropped}")
                 geom = shapely.union_all(parts)
                 first = rows[0]
             else:
@@ -301,10 +309,14 @@ class Geocoder:
 
     def _from_nominatim(self, place: Place) -> Resolution | None:
         from wuling_geo.data.geocode import nominatim as _nominatim
+        from wuling_geo.data.geocode.provider import RateLimiter
 
+        if self._nominatim_pace is None:
+            self._nominatim_pace = RateLimiter(_nominatim.RATE)
         west, south, east, north = self._zone.bounds
         for query in (place.name_zh, place.name_en):
-            for hit in _nominatim.search(query, (west, south, east, north)):
+            for hit in _nominatim.search(query, (west, south, east, north),
+                                         limiter=self._nominatim_pace):
                 lon, lat = float(hit["lon"]), float(hit["lat"])
                 tags = {hit.get("category", hit.get("class", "")): hit.get("type", "")}
                 if not (_kind_ok(place, tags) and self._zone.covers(shapely.Point(lon, lat))):

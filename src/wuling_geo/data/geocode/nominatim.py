@@ -2,7 +2,9 @@
 
 It honours ``osmnx.settings.nominatim_url`` (so tests and mirrors point both osmnx and
 wuling-geo at one server) and Nominatim's usage policy (a user agent, one request a second,
-answers cached so nothing is asked twice).
+answers cached so nothing is asked twice). The pace is kept by a
+:class:`~wuling_geo.data.geocode.provider.RateLimiter` the caller owns (a geocoder has one),
+not by module state.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import time
+import logging
 from pathlib import Path
 
 import osmnx as ox
@@ -20,8 +22,12 @@ from wuling_geo import settings
 from wuling_geo._util.errors import OfflineError
 from wuling_geo._util.files import write_text_atomic
 from wuling_geo._util.online import require_online
+from wuling_geo.data.geocode.provider import RateLimiter
 
-_last_request = 0.0
+log = logging.getLogger(__name__)
+
+#: Most requests a second Nominatim's usage policy allows.
+RATE = 1.0
 
 
 def _cache_file(params: dict) -> Path:
@@ -30,8 +36,18 @@ def _cache_file(params: dict) -> Path:
     return settings.cache_dir / "nominatim" / f"{digest}.json"
 
 
-def search(query: str, viewbox: tuple[float, float, float, float], limit: int = 5) -> list[dict]:
+def search(query: str, viewbox: tuple[float, float, float, float], limit: int = 5, *,
+           limiter: RateLimiter | None = None) -> list[dict]:
     """Search Nominatim for ``query`` inside ``viewbox`` (west, south, east, north; WGS-84).
+
+    Parameters
+    ----------
+    query, viewbox, limit
+        What to search for, where, and the most results.
+    limiter
+        Spaces successive requests (default: a new one, so pass the same limiter, e.g.
+        ``RateLimiter(nominatim.RATE)``, to every call of a batch). A local server
+        (127.0.0.1, localhost) is not paced.
 
     Returns
     -------
@@ -44,25 +60,24 @@ def search(query: str, viewbox: tuple[float, float, float, float], limit: int = 
     OfflineError
         Within seconds when Nominatim cannot be reached.
     """
-    global _last_request
     west, south, east, north = viewbox
     params = {"q": query, "format": "jsonv2", "limit": limit, "bounded": 1,
               "viewbox": f"{west},{north},{east},{south}", "countrycodes": "cn",
               "namedetails": 1, "accept-language": "zh,en"}
     cached = _cache_file(params)
     if cached.exists():
+        log.debug("Nominatim cache hit for %r", query)
         return json.loads(cached.read_text(encoding="utf-8"))
     url = ox.settings.nominatim_url.rstrip("/") + "/search"
+    log.debug("Nominatim cache miss for %r: asking %s", query, url)
     hint = "geocode offline from an OSM extract (--osm FILE) or drop --online"
     require_online(url, "Nominatim", hint)
-    wait = 1.0 - (time.monotonic() - _last_request)
-    if wait > 0 and "127.0.0.1" not in url and "localhost" not in url:
-        time.sleep(wait)
+    if "127.0.0.1" not in url and "localhost" not in url:
+        (limiter or RateLimiter(RATE)).wait()
     try:
         response = requests.get(url, params=params, timeout=(settings.connect_timeout,
                                                                settings.read_timeout),
                                 headers={"User-Agent": settings.user_agent})
-        _last_request = time.monotonic()
         response.raise_for_status()
         results = response.json()
     except (requests.RequestException, ValueError) as exc:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import logging
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -49,6 +50,8 @@ from wuling_geo.data import datum as _datum
 from wuling_geo.data.gazetteer import Place
 from wuling_geo.data.geocode import kinds
 from wuling_geo.data.geocode.keys import provider_key, redact
+
+log = logging.getLogger(__name__)
 
 #: Confidence steps, best first ("none": the candidate failed a check).
 CONFIDENCE_STEPS = ("high", "medium-high", "medium", "low-medium", "low", "none")
@@ -229,10 +232,12 @@ class OnlineProvider:
         if cached.exists():
             try:
                 record = json.loads(cached.read_text(encoding="utf-8"))
+                log.debug("%s cache hit: %s", self.title, cached.name)
                 return record["answer"], record["date"]
             except (OSError, ValueError, KeyError):
                 cached.unlink(missing_ok=True)  # damaged: ask again
         url = self.base_url + endpoint
+        log.debug("%s cache miss: asking %s (key not shown)", self.title, url)
         if not self._reachable:
             require_online(url, self.title, OFFLINE_HINT)
             self._reachable = True

@@ -239,9 +239,10 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     report = HygieneReport()
     west, south, east, north = edges.total_bounds
     crs_metric = utm_crs((west + east) / 2, (south + north) / 2)
-    if check_consolidate_m(options.consolidate_m):
+    tolerance_m = check_consolidate_m(options.consolidate_m)
+    if tolerance_m:
         nodes, edges, report.consolidated_nodes = consolidate_intersections(
-            nodes, edges, options.consolidate_m, crs_metric)
+            nodes, edges, tolerance_m, crs_metric)
     nodes, edges = largest_strong_component(nodes, edges, report)
     edges = edges.reset_index(drop=True)
     edges["length"] = geodesic_length(edges.geometry.values)

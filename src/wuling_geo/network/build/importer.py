@@ -9,6 +9,7 @@ named features are stored in the network folder, beside the roads.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ import geopandas as gpd
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError, OSMDataError
 from wuling_geo._util.files import check_output
-from wuling_geo._util.progress import info
+from wuling_geo._util.logs import timed
 from wuling_geo.data.osm_features import OSM_SUFFIXES, features_from_file
 from wuling_geo.network import storage as network_cache
 from wuling_geo.network.area import Area, parse_area
@@ -29,6 +30,8 @@ from wuling_geo.network.sources.osm_file import ImportFlags, clip_lines, read_os
 from wuling_geo.network.sources.road_layer import ROAD_LAYER_SUFFIXES, read_road_layer
 from wuling_geo.network.speed.assignment import SpeedOptions
 from wuling_geo.network.speed.profile import SpeedProfile, load_profile
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -141,26 +144,32 @@ def import_network(source: str | Path, out: str | Path | None = None,
     inputs = _inputs(kind, source, area, profile, dem, options)
     digest = network_cache.fingerprint(inputs)
     state = network_cache.status(folder, digest)
+    log.debug("network cache %s: %s (fingerprint %s)", folder, state, digest[:12])
     if state == "current" and not force:
         features = folder / "features.parquet"
         return ImportResult(load_network(folder), folder, reused=True,
                             features=features if features.is_file() else None)
     if state == "corrupt":
-        info(f"the cached network at {folder} is corrupt: rebuilding it")
+        log.info(f"the cached network at {folder} is corrupt: rebuilding it")
     speed_options = SpeedOptions(options.curvature, options.grade)
     build = BuildOptions(profile, speed_options, dem, options.consolidate_m)
     meta = {"kind": kind, "created": _now(), "fingerprint": digest, "inputs": inputs,
             "profile": profile.describe() | _effective(profile, speed_options, dem),
             "options": {"consolidate_m": options.consolidate_m, **asdict(options.flags)}}
     notes: list[str] = []
-    if kind == "osm":
-        network, railways = _from_osm(source, area, build, meta, options.flags, notes)
-    else:
-        network, railways = _from_layer(source, area, build, meta, options.layer, notes)
+    osm_area = area if kind == "osm" else None  # an OSM import always has an area
+    with timed(log, f"network built from {source.name}"):
+        if osm_area is not None:
+            network, railways = _from_osm(source, osm_area, build, meta, options.flags, notes)
+        else:
+            network, railways = _from_layer(source, area, build, meta, options.layer, notes)
     extras = {}
-    if kind == "osm":
-        extras = {"railways": railways, "features": features_from_file(source, area.polygon)}
-    save_network(network, folder, extras)
+    if osm_area is not None:
+        with timed(log, "named features read"):
+            extras = {"railways": railways,
+                      "features": features_from_file(source, osm_area.polygon)}
+    with timed(log, f"network saved to {folder}"):
+        save_network(network, folder, extras)
     return ImportResult(network, folder, reused=False, notes=notes,
                         railways=0 if railways is None else len(railways),
                         features=folder / "features.parquet" if kind == "osm" else None)

@@ -67,7 +67,7 @@ class OSMRoads:
     landuse: gpd.GeoSeries
 
 
-def drivable_class(tags: Mapping[str, str], classes: frozenset[str],
+def drivable_class(tags: Mapping[str, str] | osmium.osm.TagList, classes: frozenset[str],
                    flags: ImportFlags = ImportFlags()) -> str | None:
     """Return the class a way is driven as, or ``None`` if cars cannot use it.
 
@@ -165,13 +165,13 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
                 if count % 20000 == 0:
                     progress.update(20000)
                 tags = obj.tags
-                if obj.is_node():
+                if isinstance(obj, osmium.osm.Node):
                     place = tags.get("place")
                     if place in ("city", "town"):
                         places.append((obj.location.lon, obj.location.lat, place,
                                        tags.get("name")))
                     continue
-                if not obj.is_way():
+                if not isinstance(obj, osmium.osm.Way):
                     continue
                 cls = drivable_class(tags, classes, flags)
                 if cls is not None:

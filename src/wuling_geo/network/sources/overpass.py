@@ -21,6 +21,7 @@ are combined deliberately, never by taking the first: see :data:`MERGE_RULES`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ import pandas as pd
 from wuling_geo import settings
 from wuling_geo._util.errors import OSMDataError
 from wuling_geo._util.files import check_cache, check_output
-from wuling_geo._util.progress import info
+from wuling_geo._util.logs import timed
 from wuling_geo.data.osm_features import features_from_overpass
 from wuling_geo.network.area import parse_area
 from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m
@@ -49,6 +50,8 @@ from wuling_geo.network.sources.osm_file import (
 from wuling_geo.network.speed.assignment import SpeedOptions
 from wuling_geo.network.speed.profile import SpeedProfile, load_profile
 from wuling_geo.network.storage import OWNER
+
+log = logging.getLogger(__name__)
 
 #: Way tags osmnx keeps on edges (on top of its defaults) for the speed model.
 EXTRA_WAY_TAGS = ["maxspeed:forward", "maxspeed:backward", "maxspeed:hgv", "name:zh", "route",
@@ -180,8 +183,8 @@ def _edge_class(record: dict[str, Any], profile: SpeedProfile, flags: ImportFlag
               if isinstance(v, str)]
     if not values:
         return drivable_class(tags, profile.drivable, flags)  # a ferry has no highway tag
-    found = {drivable_class(tags | {"highway": value}, profile.drivable, flags)
-             for value in values} - {None}
+    found = {cls for value in values
+             if (cls := drivable_class(tags | {"highway": value}, profile.drivable, flags))}
     if len(found) <= 1:
         return found.pop() if found else None
 
@@ -311,7 +314,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     """
     import osmnx as ox
 
-    from wuling_geo._util.online import configure_osmnx, require_online
+    from wuling_geo._util.online import osmnx_settings, require_online
 
     options = options or ImportOptions()
     folder = Path(out) if out is not None else settings.network_dir()
@@ -321,34 +324,33 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     profile = load_profile(options.profile_file)
     area = parse_area(options.area, options.buffer_km)
     dem = Path(options.dem) if options.dem else None
-    configure_osmnx()
     require_online(ox.settings.overpass_url, "Overpass", OFFLINE_HINT)
     filters = overpass_filters(profile, options.flags)
-    saved_tags = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = list(dict.fromkeys(saved_tags + EXTRA_WAY_TAGS))
-    info(f"downloading the road network of {area.label} from {ox.settings.overpass_url}")
-    try:
-        graph = ox.graph_from_polygon(area.polygon, simplify=False, retain_all=True,
-                                      custom_filter=filters)
-    except ox._errors.InsufficientResponseError:
-        raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check --area")\
-            from None
-    finally:
-        ox.settings.useful_tags_way = saved_tags
-    if graph.number_of_edges() == 0:
-        raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check --area")
-    # merge only within a way (see the module docstring): no edge mixes two ways' tags
-    graph = ox.simplify_graph(graph, edge_attrs_differ=["osmid"])
-    nodes, edges, n_merged = _edges_from_graph(RoadNetwork.from_graph(graph), profile,
-                                               options.flags)
-    if edges.empty:
-        raise OSMDataError(f"no drivable roads for {area.label} in the Overpass answer")
-    info("downloading named features and railways")
-    features = features_from_overpass(area.polygon)
-    # osmnx queries large areas in parts; a feature on a seam comes back more than once
-    features = features.drop_duplicates(["osm_type", "osm_id"]).reset_index(drop=True)
-    railways = _railways(area.polygon)
-    places, landuse = _urban_inputs(area.polygon, profile)
+    tags = list(dict.fromkeys([*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS]))
+    with osmnx_settings(useful_tags_way=tags):
+        log.info(f"downloading the road network of {area.label} from {ox.settings.overpass_url}")
+        try:
+            with timed(log, "Overpass road query"):
+                graph = ox.graph_from_polygon(area.polygon, simplify=False, retain_all=True,
+                                              custom_filter=filters)
+        except ox._errors.InsufficientResponseError:
+            raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check "
+                               "--area") from None
+        if graph.number_of_edges() == 0:
+            raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check "
+                               "--area")
+        # merge only within a way (see the module docstring): no edge mixes two ways' tags
+        graph = ox.simplify_graph(graph, edge_attrs_differ=["osmid"])
+        nodes, edges, n_merged = _edges_from_graph(RoadNetwork.from_graph(graph), profile,
+                                                   options.flags)
+        if edges.empty:
+            raise OSMDataError(f"no drivable roads for {area.label} in the Overpass answer")
+        log.info("downloading named features and railways")
+        features = features_from_overpass(area.polygon)
+        # osmnx queries large areas in parts; a feature on a seam comes back more than once
+        features = features.drop_duplicates(["osm_type", "osm_id"]).reset_index(drop=True)
+        railways = _railways(area.polygon)
+        places, landuse = _urban_inputs(area.polygon, profile)
     speed_options = SpeedOptions(options.curvature, options.grade)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     meta = {

@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from wuling_geo._util.errors import InputError
 
@@ -127,7 +127,7 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, key: str, problem: str):
+    def fail(self, key: str, problem: str) -> NoReturn:
         msg = (f"speed profile {self.path}: {key} {problem}; compare with the shipped "
                f"{default_profile_path()}")
         raise InputError(msg)
