@@ -13,9 +13,10 @@ table, an item of a list) takes the line of the nearest enclosing key.
 from __future__ import annotations
 
 import re
+import typing
 from typing import Any
 
-from pydantic import ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 #: Model settings of every file schema: no coercion ("5" is not 5, 1 is not true) and no
 #: unknown keys. A schema that should accept new keys sets ``extra="allow"`` on its model.
@@ -83,6 +84,25 @@ def line_of(lines: dict[Loc, int], loc: Loc, default: int = 1) -> int:
 def field_name(loc: Loc) -> str:
     """Return a location as a dotted field name without array indices: ``position.lat``."""
     return ".".join(str(p) for p in loc if not isinstance(p, int))
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def known_fields(model: type[BaseModel], loc: Loc) -> list[str]:
+    """Return the field names of the model that holds the last key of ``loc`` (sorted)."""
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        inner = _models_in(field.annotation) if field is not None else []
+        if not inner:
+            break
+        model = inner[0]
+    return sorted(model.model_fields)
 
 
 _KINDS = {"string": "non-empty text", "int": "a whole number", "float": "a number",

@@ -317,7 +317,7 @@ def _validate(raw: Any, index: int, path: Path, text: str, lines: dict) -> Place
     except ValidationError as exc:
         at, loc, problem = tomlschema.describe(exc, text, ("place", index), line)
         if exc.errors()[0]["type"] == "extra_forbidden":
-            known = ", ".join(sorted(PlaceModel.model_fields))
+            known = ", ".join(tomlschema.known_fields(PlaceModel, loc))
             problem = f"unknown field (known: {known})"
         raise _fail(path, at, tomlschema.field_name(loc) or "place", problem) from None
     return _place(model, line)
