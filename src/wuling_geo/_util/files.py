@@ -1,6 +1,10 @@
-"""Atomic file output: write to a temporary file beside the target, then rename.
+"""Atomic file output: write to a temporary file or folder beside the target, then rename.
 
-A failure part-way leaves the target as it was (absent or old), never half-written.
+A failure part-way leaves the target as it was (absent or old), never half-written. Two
+helpers cover every writer: :func:`atomic_path` for one file (text, CSV, Parquet, a
+GeoPackage of several layers: the temporary name keeps the real suffix, which GDAL needs) and
+:func:`atomic_dir` for a folder, swapped whole or, with ``merge=True``, its files moved into
+an existing folder.
 """
 
 from __future__ import annotations
@@ -35,11 +39,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     Yields
     ------
     Path
-        A not-yet-existing temporary path with the same suffix, in the same folder.
+        A not-yet-existing temporary path in the same folder, ending in the same suffix
+        (drivers that choose a format by the suffix, as GDAL does, see the real one).
     """
     target = Path(path)
     check_output_folder(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f"{target.suffix}.tmp",
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=target.suffix,
                                dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -53,8 +58,23 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary folder next to ``path``; swap it in place of ``path`` on success."""
+def atomic_dir(path: str | os.PathLike[str], merge: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder next to ``path``; put its contents in place on success.
+
+    Parameters
+    ----------
+    path
+        The final folder; its parent is created if missing.
+    merge
+        If ``path`` exists: ``False`` replaces it whole (files not written this time go);
+        ``True`` moves each written file into it, replacing files of the same names and
+        leaving the others. A missing ``path`` is swapped in whole either way.
+
+    Yields
+    ------
+    Path
+        An empty folder with a normal folder's permissions.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -63,6 +83,10 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it owner-only; give it a normal folder's mode
     try:
         yield tmp
+        if merge and target.is_dir():
+            for item in sorted(tmp.iterdir()):
+                os.replace(item, target / item.name)
+            return
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old")
@@ -75,9 +99,3 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")

@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
 from wuling_geo._util.errors import OutsideDistrictError, WulingGeoError
-from wuling_geo._util.files import write_text_atomic
+from wuling_geo._util.files import atomic_path
 
 DISTRICT_ADCODE = 500114
 #: Neighbours sharing a border (FACTS.md): 彭水, 酉阳, 利川, 咸丰.
@@ -70,7 +70,8 @@ def write_boundary_file(path=None) -> None:
     """Write :func:`extract_boundaries` to the shipped GeoJSON (atomically)."""
     gdf = extract_boundaries()
     gdf.geometry = shapely.set_precision(gdf.geometry.values, 1e-6)
-    write_text_atomic(path or settings.boundary_path(), gdf.to_json(drop_id=True, ensure_ascii=False))
+    with atomic_path(path or settings.boundary_path()) as tmp:
+        tmp.write_text(gdf.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
 
 
 @lru_cache(maxsize=4)

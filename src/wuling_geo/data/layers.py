@@ -7,9 +7,6 @@ of each layer. Unresolved places are kept with an empty geometry and ``resolved 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from wuling_geo import settings
-from wuling_geo._util.files import check_output_folder
+from wuling_geo._util.files import atomic_dir, check_output_folder
 from wuling_geo.data import boundary
 from wuling_geo.data.gazetteer import CATEGORIES
 from wuling_geo.data.geocode.geocoder import Geocoder, Resolution
@@ -94,7 +91,6 @@ def write_layers(out_dir: str | Path, geocoder: Geocoder | None = None) -> Layer
     """
     out = Path(out_dir)
     check_output_folder(out)
-    out.mkdir(exist_ok=True)
     geocoder = geocoder or Geocoder()
     resolutions = geocoder.resolve_all()
     frames = layer_frames(resolutions)
@@ -103,8 +99,7 @@ def write_layers(out_dir: str | Path, geocoder: Geocoder | None = None) -> Layer
                          flagged=[r for r in resolutions if r.flags],
                          counts={k: len(v) for k, v in frames.items()},
                          resolutions=resolutions, frames=frames)
-    stage = Path(tempfile.mkdtemp(prefix=".layers.", dir=out))
-    try:
+    with atomic_dir(out, merge=True) as stage:
         gpkg = stage / "layers.gpkg"
         for name, frame in frames.items():
             attribution = (boundary.BOUNDARY_SOURCE if name == "boundary"
@@ -113,9 +108,5 @@ def write_layers(out_dir: str | Path, geocoder: Geocoder | None = None) -> Layer
                           layer_metadata={"attribution": attribution},
                           geometry_type="Unknown" if name != "boundary" else None)
             frame.to_file(stage / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
-        for item in sorted(stage.iterdir()):
-            os.replace(item, out / item.name)
-            report.paths.append(out / item.name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        report.paths.extend(out / item.name for item in sorted(stage.iterdir()))
     return report

@@ -280,16 +280,11 @@ def write_catchments(gdf: gpd.GeoDataFrame, path) -> None:
         raise InputError(f"cannot write catchments to {target.name}: use a .gpkg or .geojson file")
     attribution = "; ".join(sorted(set(gdf["attribution"]))) if len(gdf) else settings.osm_attribution
     with atomic_path(target) as tmp:
-        staged = tmp.with_suffix("")  # GDAL wants the real extension
-        try:
-            if suffix == ".gpkg":
-                gdf.to_file(staged, layer="catchments", driver="GPKG", engine="pyogrio",
-                            layer_metadata={"attribution": attribution}, geometry_type="Unknown")
-            else:
-                gdf.to_file(staged, driver="GeoJSON", engine="pyogrio")
-            staged.replace(tmp)
-        finally:
-            staged.unlink(missing_ok=True)
+        if suffix == ".gpkg":
+            gdf.to_file(tmp, layer="catchments", driver="GPKG", engine="pyogrio",
+                        layer_metadata={"attribution": attribution}, geometry_type="Unknown")
+        else:
+            gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio")
 
 
 #: The origins of the standard set, by gazetteer id, besides every scenic area.

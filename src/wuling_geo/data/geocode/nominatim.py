@@ -17,7 +17,7 @@ import requests
 
 from wuling_geo import settings
 from wuling_geo._util.errors import OfflineError
-from wuling_geo._util.files import write_text_atomic
+from wuling_geo._util.files import atomic_path
 from wuling_geo._util.online import require_online
 
 _last_request = 0.0
@@ -67,5 +67,6 @@ def search(query: str, viewbox: tuple[float, float, float, float], limit: int = 
     except (requests.RequestException, ValueError) as exc:
         raise OfflineError(f"Nominatim search for {query!r} failed ({exc}); {hint}") from None
     cached.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(cached, json.dumps(results, ensure_ascii=False))
+    with atomic_path(cached) as tmp:
+        tmp.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
     return results

@@ -13,8 +13,6 @@ import datetime as _dt
 import html
 import io
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import gpxpy.gpx
@@ -303,20 +301,8 @@ def write_itinerary(itin: Itinerary, out_dir: str | os.PathLike[str], with_map: 
     check_output_folder(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file, not a folder: choose a folder")
-    if not out.exists():
-        with atomic_dir(out) as stage:
-            mask = os.umask(0)
-            os.umask(mask)
-            stage.chmod(0o777 & ~mask)  # a new folder, not mkdtemp's private 0700
-            names = _write_all(itin, stage, with_map)
-        return [out / n for n in names]
-    stage = Path(tempfile.mkdtemp(prefix=".itinerary-", dir=out))
-    try:
+    with atomic_dir(out, merge=True) as stage:
         names = _write_all(itin, stage, with_map)
-        for name in names:
-            os.replace(stage / name, out / name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     return [out / n for n in names]
 
 
