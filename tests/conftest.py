@@ -12,6 +12,8 @@ from wuling_geo import settings
 
 #: Leaflet and its plugins as .ci/run installs them (npm, not committed), for offline pages.
 CHECKOUT_WEB_ASSETS = Path(__file__).resolve().parents[1] / "build" / "web-assets"
+if "WULING_GEO_WEB_ASSETS" not in os.environ and CHECKOUT_WEB_ASSETS.exists():
+    settings.web_assets_dir = CHECKOUT_WEB_ASSETS
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +22,6 @@ def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
     monkeypatch.setattr(settings, "quiet", True)
     monkeypatch.setattr(settings, "workers", None)  # 'wuling-geo --workers N' sets it
-    if "WULING_GEO_WEB_ASSETS" not in os.environ and CHECKOUT_WEB_ASSETS.exists():
-        monkeypatch.setattr(settings, "web_assets_dir", CHECKOUT_WEB_ASSETS)
     saved = {k: getattr(ox.settings, k) for k in (
         "overpass_url", "nominatim_url", "overpass_rate_limit", "use_cache", "requests_timeout",
         "cache_folder", "doh_url_template", "http_user_agent")}

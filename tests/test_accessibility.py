@@ -20,7 +20,7 @@ from wuling_geo.analysis.hexgrid import hex_area_m2, hex_grid
 from wuling_geo.data import boundary
 from wuling_geo.network import routing
 
-from .helpers import cli
+from .helpers import SMALL_GAZETTEER, cli
 from .synthetic import from_edge_list, grid_network
 
 wg_settings.quiet = True
@@ -219,9 +219,11 @@ def test_summary_shares():
 
 def test_cli_access_writes_layers_and_summary(capsys, tmp_path, network_dir):
     out = tmp_path / "access.gpkg"
-    code, text, _ = cli(capsys, "access", "--network", str(network_dir), "--facilities", "JIQ",
-                        "108.80,29.47", "--cell", "1500", "--profile", "truck", "--out", str(out))
+    code, text, _ = cli(capsys, "--gazetteer", str(SMALL_GAZETTEER), "access", "--network",
+                        str(network_dir), "--facilities", "JIQ", "108.80,29.47", "--cell", "1500",
+                        "--profile", "truck", "--out", str(out))
     assert code == 0, text
+    # The FIXTURE gazetteer locates one civic place (the district seat).
     assert re.search(r"within\s+15 min:\s+[\d.]+ % of the area, [01]/1 towns", text)
     layers = dict(pyogrio.list_layers(out))
     assert set(layers) == {"accessibility", "towns"}

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from .helpers import cli
+from .helpers import SMALL_GAZETTEER, cli
 
 
 def test_help_lists_subcommands(capsys):
@@ -64,8 +64,9 @@ def test_malformed_gazetteer_via_cli(capsys, tmp_path):
 
 
 def test_layers_and_build(capsys, tmp_path):
-    code, out, _ = cli(capsys, "layers", "--out", str(tmp_path / "a"))
-    assert code == 0 and "layers.gpkg" in out and "gazetteer 4" in out and "unresolved (" in out
+    code, out, _ = cli(capsys, "--gazetteer", str(SMALL_GAZETTEER), "layers", "--out",
+                       str(tmp_path / "a"))
+    assert code == 0 and "layers.gpkg" in out and "gazetteer 4" in out and "unresolved (13)" in out
     code, out, err = cli(capsys, "-q", "build", "--out", str(tmp_path / "b"),
                          "--network", str(tmp_path / "none"), "--maps", str(tmp_path / "maps"))
     assert code == 0 and (tmp_path / "b" / "layers.gpkg").exists()

@@ -1,8 +1,10 @@
-"""The two atomic-output helpers: a file, or a folder swapped whole or merged."""
+"""The two atomic-output helpers: a file, or a folder replaced whole (owner) or merged."""
 
 import pytest
 
-from wuling_geo._util.files import atomic_dir, atomic_path
+from wuling_geo._util.files import Owner, atomic_dir, atomic_path
+
+OWNED = Owner("test folder", lambda folder: (folder / "a.txt").exists(), frozenset({"a.txt", "b.txt"}))
 
 
 def test_atomic_path_keeps_the_suffix_and_replaces_on_success(tmp_path):
@@ -26,15 +28,18 @@ def test_atomic_path_leaves_the_old_file_on_failure(tmp_path):
 
 
 @pytest.mark.parametrize("merge", [False, True])
-def test_atomic_dir_swaps_or_merges(tmp_path, merge):
+def test_atomic_dir_replaces_or_merges(tmp_path, merge):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     (out / "a.txt").write_text("old")
-    with atomic_dir(out, merge=merge) as stage:
+    (out / "b.txt").write_text("old, not written this time")
+    mode = {"merge": True} if merge else {"owner": OWNED}
+    with atomic_dir(out, **mode) as stage:
         (stage / "a.txt").write_text("new")
     assert (out / "a.txt").read_text() == "new"
-    assert (out / "keep.txt").exists() is merge
+    assert (out / "keep.txt").read_text() == "mine"  # the user's file survives either way
+    assert (out / "b.txt").exists() is merge  # replace mode drops the tool's stale files
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 

@@ -12,18 +12,25 @@ from wuling_geo._util.errors import (
     UnresolvedPlaceError,
 )
 from wuling_geo.data import datum
+from wuling_geo.data.gazetteer import load_gazetteer, parse_gazetteer
 from wuling_geo.data.geocode.geocoder import Geocoder, core_name, parse_lonlat
 from wuling_geo.data.osm_features import features_from_file, load_features, save_features
 
 from .fixture_server import FixtureServer
+from .helpers import SMALL_GAZETTEER
 from .osm_xml import write_osm
 
 # SYNTHETIC features at made-up positions inside the district: they test matching, they are
 # not real places.
 SYN = {
     "xnh_scenic": (108.85, 29.60), "xnh_town": (108.83, 29.58), "station": (108.79, 29.45),
-    "zhuoshui_town": (108.75, 29.30), "far": (106.55, 29.56),
+    "zhuoshui_town": (108.75, 29.30), "far": (106.55, 29.56), "xinhua": (108.60, 29.32),
 }
+
+
+def small(**kwargs) -> Geocoder:
+    """A geocoder over the small FIXTURE gazetteer (its towns have no positions)."""
+    return Geocoder(load_gazetteer(SMALL_GAZETTEER), **kwargs)
 
 
 @pytest.fixture
@@ -37,6 +44,8 @@ def osm_file(tmp_path):
         (6, 108.80, 29.40, {}), (7, 108.82, 29.42, {}), (8, 108.84, 29.44, {}),
         (9, 108.70, 29.50, {"name": "神龟峡景区", "tourism": "attraction"}),
         (10, 108.75, 29.50, {"name": "黔江", "place": "city"}),
+        (11, *SYN["xinhua"], {"name": "新华乡", "place": "village"}),
+        (12, 108.62, 29.33, {"name": "新华", "tourism": "attraction"}),
     ]
     ways = [
         (100, [6, 7], {"railway": "rail", "name": "渝怀铁路"}),
@@ -53,14 +62,14 @@ def test_core_name_strips_generic_suffixes():
 
 
 def test_gazetteer_position_wins_and_records_datum():
-    res = Geocoder(features=None).resolve("濯水景区")
+    res = small(features=None).resolve("濯水景区")
     assert res.method == "gazetteer" and res.input_datum == "gcj02"
     assert (res.lon, res.lat) == pytest.approx((108.77427, 29.30224), abs=2e-5)
     assert "1-4 km" in res.source and res.confidence == "low-medium"
 
 
 def test_osm_step_matches_names_with_kind_checks(osm_file):
-    g = Geocoder(features=osm_file)
+    g = small(features=osm_file)
     scenic = g.resolve("小南海景区")
     assert scenic.method == "osm" and (scenic.lon, scenic.lat) == SYN["xnh_scenic"]
     town = g.resolve("小南海镇")
@@ -78,18 +87,24 @@ def test_osm_step_matches_names_with_kind_checks(osm_file):
 
 
 def test_osm_core_name_match_needs_right_kind(osm_file):
-    g = Geocoder(features=osm_file)
+    g = small(features=osm_file)
     # 濯水镇 (place=town) must not resolve 濯水古镇 (a scenic part) though both cores are 濯水
     assert g.resolve("濯水古镇").method == "unresolved"
     assert g.resolve("濯水镇").method == "osm"
     assert g.resolve("zhuoshui-town").confidence == "medium"
 
 
+def test_township_resolves_to_a_settlement_not_an_attraction(osm_file):
+    # A 乡 (subtype township) is a settlement: place=village matches, tourism=attraction does not.
+    res = small(features=osm_file).resolve("新华乡")
+    assert res.method == "osm" and (res.lon, res.lat) == SYN["xinhua"] and "node/11" in res.matched
+
+
 def test_unresolved_and_unidentified_are_kept(osm_file):
-    g = Geocoder(features=osm_file)
+    g = small(features=osm_file)
     res = g.resolve("爱莉丝庄园")
     assert not res.resolved and res.method == "unresolved"
-    res = g.resolve("unidentified-4a-1")
+    res = g.resolve("unconfirmed-place")
     assert not res.resolved and "not identified" in res.source
     with pytest.raises(UnresolvedPlaceError, match="爱莉丝庄园.*no known position.*network import"):
         g.locate("爱莉丝庄园")
@@ -100,13 +115,11 @@ def test_cached_features_round_trip(osm_file, tmp_path):
     path = save_features(feats, "syn.osm")
     again = load_features(path)
     assert len(again) == len(feats) and again.crs.to_epsg() == 4326
-    assert Geocoder(features=None).resolve("小南海景区").method == "osm"  # default cache path
+    assert small(features=None).resolve("小南海景区").method == "osm"  # default cache path
 
 
 def test_outside_positions_are_flagged(tmp_path):
-    from wuling_geo.data.gazetteer import load_gazetteer, parse_gazetteer
-
-    text = (load_gazetteer().path.read_text(encoding="utf-8")
+    text = (SMALL_GAZETTEER.read_text(encoding="utf-8")
             .replace("lon = 108.83111\nlat = 29.51333", "lon = 106.55\nlat = 29.56"))
     g = Geocoder(parse_gazetteer(text))
     res = g.resolve("JIQ")
@@ -174,7 +187,7 @@ def test_nominatim_step_is_bounded_and_cached():
     ]
     with FixtureServer({"/search": nominatim_fixture(records)}) as server:
         ox.settings.nominatim_url = server.url + "/"
-        g = Geocoder(features=None, online=True)
+        g = small(features=None, online=True)
         res = g.resolve("爱莉丝庄园")
         assert res.method == "nominatim" and (res.lon, res.lat) == (108.81, 29.48)
         assert "node/2" in res.matched
@@ -183,7 +196,7 @@ def test_nominatim_step_is_bounded_and_cached():
         west, north, east, south = map(float, params["viewbox"].split(","))
         assert west < 108.49 and east > 108.94 and south < 29.08 and north > 29.86
         n = len(server.requests)
-        Geocoder(features=None, online=True).resolve("爱莉丝庄园")
+        small(features=None, online=True).resolve("爱莉丝庄园")
         assert len(server.requests) == n  # answered from the cache
 
 
@@ -192,14 +205,14 @@ def test_nominatim_kind_check_rejects_wrong_feature():
                 "osm_type": "node", "osm_id": 3, "display_name": "神龟峡 (SYNTHETIC village)"}]
     with FixtureServer({"/search": nominatim_fixture(records)}) as server:
         ox.settings.nominatim_url = server.url + "/"
-        assert Geocoder(features=None, online=True).resolve("神龟峡").method == "unresolved"
+        assert small(features=None, online=True).resolve("神龟峡").method == "unresolved"
 
 
 def test_offline_fails_fast(closed_port_url):
     ox.settings.nominatim_url = closed_port_url + "/"
     start = time.monotonic()
     with pytest.raises(OfflineError, match="cannot reach Nominatim.*offline.*--osm"):
-        Geocoder(features=None, online=True).resolve("爱莉丝庄园")
+        small(features=None, online=True).resolve("爱莉丝庄园")
     assert time.monotonic() - start < 10
 
 
@@ -224,5 +237,5 @@ def test_overpass_features_via_local_server():
         ox.settings.use_cache = False
         feats = features_from_overpass(shapely.box(108.4, 29.0, 109.0, 29.9))
         assert any("interpreter" in p for p, _, _ in server.requests)
-    res = Geocoder(features=feats).resolve("神龟峡")
+    res = small(features=feats).resolve("神龟峡")
     assert res.method == "osm" and (res.lon, res.lat) == (108.70, 29.50) and "node/12" in res.matched

@@ -4,14 +4,22 @@ import pyogrio
 import pytest
 
 from wuling_geo._util.errors import InputError
+from wuling_geo.data.gazetteer import load_gazetteer
 from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.layers import LAYER_NAMES, write_layers
+
+from .helpers import SMALL_GAZETTEER
+
+
+def small() -> Geocoder:
+    """An offline geocoder over the small FIXTURE gazetteer."""
+    return Geocoder(load_gazetteer(SMALL_GAZETTEER), features=None)
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("layers")
-    return out, write_layers(out, Geocoder(features=None))
+    return out, write_layers(out, small())
 
 
 def test_geopackage_has_every_layer_in_wgs84(written):
@@ -40,7 +48,10 @@ def test_provenance_columns_and_unresolved_rows(written):
     facts = json.loads(scenic.set_index("id").loc["xiaonanhai"].facts)
     assert {"key": "national_geopark", "value": "2004", "source": "FACTS.md",
             "confidence": "medium"} in facts
-    assert report.methods["gazetteer"] == 4
+    # The fixture's located places, and nothing else, resolve offline.
+    assert report.methods["gazetteer"] == 4 and report.methods["unresolved"] == 13
+    assert report.counts == {"boundary": 5, "scenic": 8, "transport": 3, "logistics": 1,
+                             "industry": 1, "civic": 4}
     assert sum(report.methods.values()) == sum(v for k, v in report.counts.items() if k != "boundary")
 
 
@@ -54,12 +65,12 @@ def test_boundary_layer_attribution(written):
 def test_missing_parent_folder_writes_nothing(tmp_path):
     target = tmp_path / "no" / "such"
     with pytest.raises(InputError, match="does not exist"):
-        write_layers(target, Geocoder(features=None))
+        write_layers(target, small())
     assert not (tmp_path / "no").exists()
 
 
 def test_failure_midway_leaves_old_output(tmp_path, monkeypatch):
-    write_layers(tmp_path, Geocoder(features=None))
+    write_layers(tmp_path, small())
     before = (tmp_path / "layers.gpkg").read_bytes()
     import geopandas as gpd
 
@@ -74,6 +85,6 @@ def test_failure_midway_leaves_old_output(tmp_path, monkeypatch):
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", flaky)
     with pytest.raises(OSError):
-        write_layers(tmp_path, Geocoder(features=None))
+        write_layers(tmp_path, small())
     assert (tmp_path / "layers.gpkg").read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pyproj import Geod
 
+from tests.helpers import SMALL_GAZETTEER
 from tests.synthetic import grid_network
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
@@ -38,6 +39,7 @@ IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(1)</script>"
 GEOD = Geod(ellps="WGS84")
 NO_FEATURES = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+ASSETS = settings.web_assets_dir
 ASSETS_MISSING = bool(_map_assets.missing_assets())
 needs_assets = pytest.mark.skipif(
     ASSETS_MISSING and os.environ.get("CI") != "true",
@@ -179,8 +181,8 @@ def lonlats(feature) -> np.ndarray:
 # ---------------------------------------------------------------- content
 
 def test_layers_counts_and_unresolved_panel_match_the_gazetteer():
-    gazetteer = parse_gazetteer(shipped_text())
-    content = prepare_map(layers=sample_layers())
+    gazetteer = parse_gazetteer(SMALL_GAZETTEER.read_text(encoding="utf-8"))  # FIXTURE
+    content = prepare_map(layers=layer_frames(Geocoder(gazetteer, features=NO_FEATURES).resolve_all()))
     keys = [o.key for o in content.overlays]
     assert keys == ["boundary", "neighbours", "scenic", "transport", "logistics", "industry", "civic"]
     located = {c: [p for p in gazetteer.by_category(c) if p.position and p.identified]
@@ -191,7 +193,7 @@ def test_layers_counts_and_unresolved_panel_match_the_gazetteer():
         assert overlay.name.endswith(f"{len(places)}/{len(gazetteer.by_category(category))})")
     expected = [p.name_zh for p in gazetteer if not (p.position and p.identified)]
     assert [u["name"] for u in content.unresolved] == expected
-    assert len(pins(content, "scenic")) == 1 and len(content.unresolved) > 40
+    assert len(pins(content, "scenic")) == 1 and len(content.unresolved) == 13
     neighbours = next(o for o in content.overlays if o.key == "neighbours")
     assert {f["properties"]["tip"] for f in neighbours.shapes} >= {"利川市", "咸丰县"}
 
@@ -202,14 +204,36 @@ def test_scenic_popup_names_grade_year_facts_and_provenance():
     assert props["kind"] == "scenic-5a" and props["tip"] == "濯水景区"
     assert props["popup"]["subtitle"] == "Zhuoshui Scenic Area"
     assert rows["等级"] == "5A" and rows["评定年份"] == "2020"
-    assert rows["原始坐标系"] == "GCJ-02" and rows["可信度"] == "low-medium"
-    assert rows["位置"].startswith("地名库 · one public POI dataset")
-    assert ["rated_5A", "announced 2020-12-30", "FACTS.md", "high"] in props["popup"]["facts"]
+    assert rows["原始坐标系"] == "GCJ-02" and rows["可信度"] == "中低"
+    assert rows["类别"] == "景区"  # the subtype scenic_area is the category again, not a raw key
+    assert rows["位置"] == "地名库 · one public POI dataset; other datasets differ by 1-4 km"
+    # Facts: human names with units, public sources (never the project's notes file), zh words.
+    facts = props["popup"]["facts"]
+    assert ["评为5A级", "announced 2020-12-30", "项目整理的公开资料", "高"] in facts
+    assert ["面积", "4.8 km²", "项目整理的公开资料；濯水古镇 + 蒲花暗河 + 蒲花河 farm park", "中"] in facts
+    assert not any("FACTS.md" in cell or "_" in cell for fact in facts for cell in fact)
     en = find(pins(prepare_map(layers=sample_layers(), lang="en"), "scenic"), id="zhuoshui-scenic-area")
     assert en["properties"]["tip"] == "Zhuoshui Scenic Area"
     assert en["properties"]["popup"]["subtitle"] == "濯水景区"
     assert dict(en["properties"]["popup"]["rows"])["Grade"] == "5A"
+    assert ["Rated 5A", "announced 2020-12-30", "public sources compiled by the project", "high"] in (
+        en["properties"]["popup"]["facts"])
 
+
+def test_popups_of_every_place_use_human_names_and_public_sources():
+    for lang in ("zh", "en"):
+        content = prepare_map(layers=sample_layers(), lang=lang)
+        popups = [f["properties"]["popup"] for o in content.overlays for f in (*o.pins, *o.shapes)
+                  if "popup" in f["properties"]]
+        assert len(popups) > 5
+        for p in popups:
+            cells = [c for row in p["rows"] for c in row] + [c for f in p["facts"] for c in f]
+            assert not [c for c in cells if "FACTS.md" in c or re.search(r"[a-z]+_[a-z0-9]+", c)]
+            if lang == "zh":  # the labels of the rows and facts are Chinese
+                assert all(re.search(r"[\u4e00-\u9fff]", row[0]) for row in p["rows"]), p["rows"]
+                assert all(re.search(r"[\u4e00-\u9fff]", f[0]) for f in p["facts"]), p["facts"]
+    seat = find(pins(prepare_map(layers=sample_layers()), "civic"), id="district-seat")["properties"]
+    assert dict(seat["popup"]["rows"])["类别"] == "街道与乡镇 · 区政府驻地"
 
 def test_parts_are_drawn_and_listed_as_parts_of_their_scenic_area():
     content = prepare_map(layers=sample_layers(SYNTHETIC_PLACES))
@@ -222,7 +246,10 @@ def test_parts_are_drawn_and_listed_as_parts_of_their_scenic_area():
     np.testing.assert_allclose(lonlats(link), np.vstack([lonlats(part), lonlats(whole)]))
     town = next(u for u in content.unresolved if u["name"] == "濯水古镇")
     assert town["part_of"] == "濯水景区的组成部分"
-    en = prepare_map(layers=sample_layers(), lang="en")
+    unidentified = ('\n[[place]]\nid = "synthetic-unidentified"\nname_zh = "SYNTHETIC 未确认"\n'
+                    'name_en = "Unidentified SYNTHETIC place"\ncategory = "scenic"\n'
+                    'subtype = "scenic_area"\nidentified = false\n')
+    en = prepare_map(layers=sample_layers(unidentified), lang="en")
     assert next(u for u in en.unresolved if u["name"] == "Puhua Underground River")[
         "part_of"] == "part of Zhuoshui Scenic Area"
     assert next(u for u in en.unresolved if u["name"].startswith("Unidentified"))["reason"] == (
@@ -272,8 +299,9 @@ def _luminance(colour: str) -> float:
 def test_catchment_bands_one_layer_per_origin_one_ramp_with_statistics():
     content = prepare_map(layers={}, catchments=sample_catchments())
     bands = [o for o in content.overlays if o.key.startswith("catchment")]
-    assert [o.name for o in bands] == ["等时圈: SYNTHETIC origin A",
-                                       "等时圈: SYNTHETIC origin B (最近设施)"]
+    assert [o.name for o in bands] == ["SYNTHETIC origin A", "SYNTHETIC origin B (最近设施)"]
+    group = content.groups[0]  # one heading in the layer list, each origin under it
+    assert group["title"] == "等时圈（按出发地）" and list(group["layers"]) == [o.name for o in bands]
     a = bands[0].shapes
     assert [f["properties"]["popup"]["title"] for f in a] == [
         "SYNTHETIC origin A · 45 分钟", "SYNTHETIC origin A · 30 分钟", "SYNTHETIC origin A · 15 分钟"]
@@ -282,11 +310,20 @@ def test_catchment_bands_one_layer_per_origin_one_ramp_with_statistics():
     assert all(0 < f["properties"]["style"]["fillOpacity"] < 0.5 for f in a)
     rows = dict(a[2]["properties"]["popup"]["rows"])
     assert rows["占全区面积"] == "12.5 %" and rows["面积"] == "28.3 km²" and rows["可达道路"] == "150.0 km"
-    assert rows["范围内"] == "scenic: 濯水景区" and rows["模式"] == "各自"
-    thirty = find(bands[1].shapes, kind="band")["properties"]["style"]["fillColor"]
-    assert thirty == colours[1]  # one ramp across origins
-    section = next(s for s in content.legend["sections"] if s["title"] == "等时圈")
-    assert [i["label"] for i in section["items"]] == ["≤ 15 分钟", "≤ 30 分钟", "≤ 45 分钟"]
+    assert rows["范围内"] == "景区: 濯水景区" and rows["模式"] == "各自"
+    b_style = find(bands[1].shapes, kind="band")["properties"]["style"]
+    assert b_style["fillColor"] == colours[1]  # one ramp across origins
+    # ... and an outline of each origin's own colour and dash, the same for all its bands
+    a_styles = {(f["properties"]["style"]["color"], f["properties"]["style"].get("dashArray", ""))
+                for f in a}
+    assert len(a_styles) == 1 and (b_style["color"], b_style.get("dashArray", "")) not in a_styles
+    assert b_style["color"] != b_style["fillColor"]
+    # The legend starts with the time key, then the origins' outlines.
+    first, second = content.legend["sections"][:2]
+    assert first["title"] == "等时圈 · 时间范围（填色）, 分钟" and first["layout"] == "ramp"
+    assert [i["label"] for i in first["items"]] == ["≤15", "≤30", "≤45"]
+    assert [(i["label"], i["color"], i["dash"]) for i in second["items"]] == [
+        (o.name, group["layers"][o.name]["color"], group["layers"][o.name]["dash"]) for o in bands]
 
 
 def test_route_legs_by_day_and_numbered_stops():
@@ -389,11 +426,37 @@ def test_names_from_data_never_reach_the_html_unescaped(tmp_path):
 # ---------------------------------------------------------------- files, offline pages, index
 
 def test_online_page_links_only_leaflet_and_plugins(tmp_path):
-    report = render_map(tmp_path / "m.html", layers=sample_layers(), index=False)
+    report = render_map(tmp_path / "m.html", layers=sample_layers(), index=False, offline=False)
     hosts = {re.match(r"https://([^/]+)/", url).group(1) for url in report.linked}
     assert hosts <= {"cdn.jsdelivr.net", "cdnjs.cloudflare.com"}
     assert not [u for u in report.linked if re.search("jquery|bootstrap|fontawesome|awesome", u)]
     assert report.size_bytes == (tmp_path / "m.html").stat().st_size < 150_000
+    assert not report.offline
+
+
+def test_a_page_linking_cdns_says_in_plain_text_what_it_needs(tmp_path):
+    """The message is in the HTML itself (no script needed) and names the fix, in both languages."""
+    page = render_map(tmp_path / "m.html", layers=sample_layers(), index=False,
+                      offline=False).path.read_text("utf-8")
+    body = page.split("<body>", 1)[1]
+    fallback = re.search(r'<div id="wg-fallback"[^>]*>(.*?)</div>', body, re.DOTALL).group(1)
+    assert body.index('id="wg-fallback"') < body.index("folium-map")
+    assert "wuling-geo map-assets" in fallback and "中国大陆" in fallback and "mainland China" in fallback
+    assert '<h1 class="wg-title">黔江区旅游与物流地图</h1>' in body  # the title needs no script
+    assert 'getElementById("wg-fallback")' in page  # the map's script removes it once it runs
+
+
+def test_by_default_installed_assets_are_inlined_else_cdns_linked(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "web_assets_dir", tmp_path / "no-assets")
+    report = render_map(tmp_path / "cdn.html", layers=sample_layers(), index=False)
+    assert not report.offline and report.linked
+    assert "map-assets" in re.search(r'id="wg-fallback".*?</div>', report.path.read_text("utf-8"),
+                                     re.DOTALL).group(0)
+    if _map_assets.missing_assets(ASSETS):
+        return
+    monkeypatch.setattr(settings, "web_assets_dir", ASSETS)
+    report = render_map(tmp_path / "inline.html", layers=sample_layers(), index=False)
+    assert report.offline and report.linked == []
 
 
 @needs_assets

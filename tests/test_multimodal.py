@@ -191,14 +191,57 @@ def test_road_only_reach_is_drawn_like_a_catchment():
 def test_shipped_services_have_only_sourced_figures():
     table = load_services()
     by_id = {s.id: s for s in table.services}
-    assert set(by_id) == {"yuxia-hsr", "jiq-air-bus"}
-    assert all(s.in_vehicle_minutes is None and s.boarding_minutes is None for s in by_id.values())
-    assert by_id["yuxia-hsr"].frequency_per_day is None
-    assert by_id["jiq-air-bus"].frequency_per_day == 4 and "4–6" in by_id["jiq-air-bus"].source
-    assert table.stops["qianjiang-station"].lon == pytest.approx(108.7861)
-    assert not table.stops["chongqing-east"].resolved
-    assert table.usable() == [] and len(table.notes) == 2
-    assert all("no in-vehicle time" in n for n in table.notes)
+    assert set(by_id) == {"yuxia-hsr", "g8699", "k73", "qianzhangchang-changde", "jiq-air-bus",
+                          "liangping-qianjiang-air", "wanzhou-qianjiang-air",
+                          "yongchuan-qianjiang-air"}
+    # FACTS.md: 61 min is the fastest 重庆东→黔江 time, not a typical one; the first train took 89.
+    hsr = by_id["yuxia-hsr"]
+    assert (hsr.in_vehicle_minutes, hsr.in_vehicle_basis, hsr.both_ways) == (61, "fastest", False)
+    assert "国铁集团" in hsr.source and hsr.confidence == "high"
+    assert hsr.boarding_minutes is None and hsr.frequency_per_day is None  # none sourced
+    assert (by_id["g8699"].in_vehicle_minutes, by_id["g8699"].in_vehicle_basis) == (89, "one_run")
+    assert (by_id["k73"].in_vehicle_minutes, by_id["k73"].origin) == (230, "chongqing-north")
+    qzc = by_id["qianzhangchang-changde"]
+    assert (qzc.in_vehicle_minutes, qzc.in_vehicle_basis, qzc.frequency_per_day) == (189, "fastest", 12)
+    assert by_id["liangping-qianjiang-air"].in_vehicle_minutes == 62  # 14:30 → 15:32
+    # The air bus: only the seed's frequency; no time is sourced anywhere.
+    bus = by_id["jiq-air-bus"]
+    assert bus.in_vehicle_minutes is None and bus.frequency_per_day == 4 and "4–6" in bus.source
+    for sid in ("wanzhou-qianjiang-air", "yongchuan-qianjiang-air"):
+        assert by_id[sid].in_vehicle_minutes is None
+    stops = table.stops
+    assert (stops["chongqing-airport"].lon, stops["chongqing-airport"].lat) == (106.651895, 29.712254)
+    assert stops["chongqing-airport"].confidence == "high"
+    assert (stops["chongqing-north"].lon, stops["chongqing-north"].lat) == (106.547083, 29.610417)
+    assert (stops["chongqing-station"].lon, stops["chongqing-station"].lat) == (106.544028, 29.552639)
+    assert stops["qianjiang-station"].lon == pytest.approx(108.7861)
+    assert not stops["chongqing-east"].resolved  # no position found
+    # Only K73 has both ends placed; it is a best case (one run, no wait sourced).
+    assert [s.id for s in table.usable()] == ["k73"]
+    notes = " | ".join(table.notes)
+    assert "yuxia-hsr" in notes and "known: 61 min on board from 重庆东站 to 黔江站, this direction " \
+        "only, the fastest run, not a typical trip" in notes
+    assert "k73 (K73 重庆北→黔江 (conventional, 渝怀铁路)) is a best case" in notes
+    assert re.search(r"jiq-air-bus .* skipped: has no in-vehicle time", notes)
+
+
+def test_fastest_time_is_used_as_a_best_case_with_no_wait():
+    net = grid_network(6, 6, spacing_m=1000, speed_kph=36)  # 100 s per block
+    pa, pb = lonlat(net, 1), lonlat(net, 36)  # 1000 s apart by road
+    text = services_text(pa, pb, in_vehicle=3).replace("boarding_minutes = 0\n", "").replace(
+        "frequency_per_day = 1\n", 'in_vehicle_basis = "fastest"\n')
+    table = parse_services(text)
+    service = table.services[0]
+    assert service.in_vehicle_basis == "fastest" and service.wait_minutes == 0
+    assert table.notes == ["service s (s) is a best case: 3 min on board is the fastest run, not a "
+                           "typical trip; no boarding allowance or frequency is given, so its wait "
+                           "is taken as 0 min"]
+    got = reach(net, pa, table, minutes=[30])
+    assert got.stops.set_index("id").loc["b", "arrival_minutes"] == pytest.approx(3)
+    assert table.notes[0] in got.notes
+    # A typical time still needs its boarding allowance and frequency.
+    with pytest.raises(InputError, match="'boarding_minutes' is missing"):
+        parse_services(text.replace('in_vehicle_basis = "fastest"', 'in_vehicle_basis = "typical"'))
 
 
 GOOD = services_text((108.7, 29.4), (108.8, 29.5), in_vehicle=10, boarding=5, frequency=3)
@@ -215,6 +258,12 @@ GOOD = services_text((108.7, 29.4), (108.8, 29.5), in_vehicle=10, boarding=5, fr
     (('to = "b"', 'to = "a"'), r"is the same stop as 'from'"),
     (('id = "b"', 'id = "a"'), r"stop 'a': field 'id' is a duplicate"),
     (("[[service]]", "[[service]\n"), r"TOML syntax"),
+    (("frequency_per_day = 3", 'frequency_per_day = 3\nin_vehicle_basis = "usual"'),
+     r"'in_vehicle_basis' 'usual' is not one of typical, fastest, one_run"),
+    (("in_vehicle_minutes = 10", 'in_vehicle_basis = "fastest"'),
+     r"'in_vehicle_basis' is given without in_vehicle_minutes"),
+    (('name = "Stop A"', 'name = "Stop A"\nconfidence = "sure"'),
+     r"stop 'a': field 'confidence' 'sure' is not one of high"),
 ])
 def test_bad_services_file_is_a_one_line_input_error(edit, pattern):
     text = GOOD.replace(*edit, 1)
@@ -247,6 +296,7 @@ def test_gcj02_stop_is_converted():
     text = '[[stop]]\nid = "jiq"\nlon = 108.83541\nlat = 29.51053\ndatum = "gcj02"\n'
     stop = parse_services(text).stops["jiq"]
     assert (stop.lon, stop.lat) == pytest.approx((108.83111, 29.51333), abs=2e-5)
+    assert stop.input_datum == "gcj02"  # the datum it was given in is kept
 
 
 # ---------------------------------------------------------------- CLI
@@ -291,10 +341,27 @@ frequency_per_day = 10
     assert page.read_text(encoding="utf-8").count('"kind": "band"') == 1
 
 
+def test_cli_one_hour_circle_from_qianjiang_says_what_is_known_and_not(capsys, network_dir):
+    """The seed's "1-hour circle" from 黔江站 with the shipped services (SYNTHETIC roads)."""
+    code, text, err = cli(capsys, "reach", "--network", str(network_dir), "--from", "黔江站",
+                          "--minutes", "60")
+    assert code == 0, err
+    said = text + err
+    # Known: the fastest train takes 61 min on board, one way, before any wait.
+    assert re.search(r"yuxia-hsr .* skipped: stop 'chongqing-east' has no position.*known: 61 min "
+                     r"on board from 重庆东站 to 黔江站, this direction only, the fastest run", said)
+    assert "known: 89 min on board" in said  # the first train
+    # Not known: the air shuttle's times, 重庆东站's position.
+    assert re.search(r"jiq-air-bus .* skipped: has no in-vehicle time", said)
+    # Chongqing North is placed but off this network: the ground assumption is stated.
+    assert "重庆北站 lie(s) off the road network" in said and "offnetwork_speed_kph" in said
+    assert re.search(r"within +60 min: +[\d.]+ km²", text)
+
+
 @pytest.mark.parametrize(("args", "pattern"), [
     (["--from", "Atlantis"], "unknown place 'Atlantis'"),
     (["--from", "重庆东站"], r"stop chongqing-east \(重庆东站\) has no position"),
-    (["--from", "JIQ", "--minutes", "-5"], "band -5.0 min is out of range"),
+    (["--from", "JIQ", "--minutes", "-5"], r"'--minutes': -5.0 is not in the range x>0"),
     (["--from", "JIQ", "--services", "SVC"], "names unknown stop 'nowhere'"),
     (["--from", "JIQ", "--services", "OUT/none.toml"], "services file .* not found"),
     (["--from", "JIQ", "--out", "OUT/r.shp"], r"FILE\.gpkg"),

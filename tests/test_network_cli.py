@@ -47,7 +47,15 @@ CASES = {
     "no roads in area": (["good.osm.pbf"], "no drivable roads in good.osm.pbf within Qianjiang"),
     "bad box": (["good.osm.pbf", "--area", "1,2,3"], r"is not W,S,E,N"),
     "swapped box": (["good.osm.pbf", "--area", "10,5,0,6"], r"W < E and S < N"),
-    "negative buffer": (["good.osm.pbf", "--buffer-km", "-5"], "must not be negative"),
+    "negative buffer": (["good.osm.pbf", "--buffer-km", "-5"], r"'--buffer-km': -5.0 is not in "
+                        r"the range 0<=x<=200"),
+    "nan buffer": (["good.osm.pbf", "--buffer-km", "nan"], r"'--buffer-km': 'nan' is not a "
+                   "finite number"),
+    "inf buffer": (["good.osm.pbf", "--buffer-km", "inf"], "not a finite number"),
+    "huge consolidation": (["good.osm.pbf", "--consolidate-m", "100"],
+                           r"'--consolidate-m': 100.0 is not in the range 0<x<=20"),
+    "nan consolidation": (["good.osm.pbf", "--consolidate-m", "nan"], "not a finite number"),
+    "nan snap": (["roads.geojson", "--snap-m", "nan"], "not a finite number"),
     "unknown datum": (["roads.geojson", "--datum", "utm50"], "unknown datum 'utm50'"),
     "datum on osm": (["good.osm.pbf", "--datum", "gcj02"], "OSM files are WGS-84"),
     "unknown field": (["roads.geojson", "--class-field", "grade"], "no field 'grade'"),

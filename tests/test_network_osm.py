@@ -298,8 +298,10 @@ def test_railways_and_features_from_the_same_file(tmp_path, cache):
     rail = load_extra(result.folder, "railways")
     assert list(rail["name"]) == ["SYNTHETIC Railway"] and result.railways == 1
     assert rail.geometry.iloc[0].length == pytest.approx(0.02)
-    features = load_features()
+    features = load_features(network_dir=result.folder)  # stored with the network
+    assert result.features == result.folder / "features.parquet"
     assert {"SYNTHETIC Sight", "SYNTHETIC Railway", "SYNTHETIC Primary"} <= set(features["name"])
+    assert not (cache / "osm").exists()  # the shared place-name cache is left alone
 
 
 def test_urban_speeds_near_a_town(tmp_path, cache):

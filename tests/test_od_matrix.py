@@ -17,7 +17,7 @@ from wuling_geo._util.errors import InputError
 from wuling_geo.analysis.od_matrix import od_matrix, write_matrix
 from wuling_geo.network import routing
 
-from .helpers import cli
+from .helpers import SMALL_GAZETTEER, cli
 from .synthetic import from_edge_list, grid_network
 
 wg_settings.quiet = True
@@ -221,8 +221,9 @@ def test_write_matrix_csv_and_parquet(tmp_path):
 
 def test_cli_matrix_names_and_categories(capsys, tmp_path, network_dir):
     out_file = tmp_path / "m.csv"
-    code, out, _ = cli(capsys, "matrix", "--network", str(network_dir), "--from", "JIQ", "黔江站",
-                       "--to-category", "civic", "--profile", "truck", "--out", str(out_file))
+    code, out, _ = cli(capsys, "--gazetteer", str(SMALL_GAZETTEER), "matrix", "--network",
+                       str(network_dir), "--from", "JIQ", "黔江站", "--to-category", "civic",
+                       "--profile", "truck", "--out", str(out_file))
     assert code == 0 and "2 × 1 pairs" in out
     frame = pd.read_csv(out_file)
     assert list(frame["origin_id"]) == ["wulingshan-airport", "qianjiang-station"]

@@ -129,7 +129,7 @@ frequency_per_day = 3
     ("boarding_minutes = 5", "boarding_minutes = -5", "boarding", "service 's'",
      "boarding_minutes", "must be ≥ 0, not -5"),
     ('mode = "rail"', 'mode = "rail"\nfastest = true', "fastest", "service 's'", "fastest",
-     "is unknown (known: boarding_minutes, both_ways, frequency_per_day, from, id"),
+     "is unknown (known: boarding_minutes, both_ways, confidence, frequency_per_day, from, id"),
     ('to = "b"', 'to = 2', "to = 2", "service 's'", "to", "must be non-empty text, not 2"),
 ])
 def test_services_error_names_file_line_entry_and_field(old, new, needle, what, field, problem):

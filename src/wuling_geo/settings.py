@@ -8,11 +8,15 @@ setting points both osmnx and wuling-geo at a server.
 
 from __future__ import annotations
 
+import math
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import platformdirs
+
+from wuling_geo._util.errors import InputError
 
 
 def shipped_data_dir() -> Path:
@@ -41,9 +45,10 @@ workers: int | None = None
 #: Print extra diagnostics.
 verbose: bool = False
 
-#: Seconds allowed to open a connection to an online service before giving up.
-#: Offline machines must fail in seconds, not minutes.
-connect_timeout: float = float(os.environ.get("WULING_GEO_CONNECT_TIMEOUT", "5"))
+# ``connect_timeout`` — seconds allowed to open a connection to an online service before
+# giving up (offline machines must fail in seconds, not minutes); default 5, env
+# ``WULING_GEO_CONNECT_TIMEOUT`` — is read from the environment when first used (see
+# :func:`__getattr__`), so a malformed value never breaks ``import wuling_geo`` or ``--help``.
 
 #: Seconds allowed for a whole online answer (Overpass may be slow on large areas).
 read_timeout: float = 180.0
@@ -63,6 +68,35 @@ osm_attribution: str = "© OpenStreetMap contributors, ODbL"
 
 #: User agent sent to Nominatim and Overpass (their usage policies ask for one).
 user_agent: str = "wuling-geo/0.1 (Qianjiang tourism and logistics maps)"
+
+
+# --- online geocoding providers (issue 13)
+
+#: Base URLs of the providers (a setting so tests and mirrors can point elsewhere).
+#: Env: ``WULING_GEO_AMAP_URL``, ``WULING_GEO_BAIDU_URL``, ``WULING_GEO_TIANDITU_URL``.
+amap_url: str = os.environ.get("WULING_GEO_AMAP_URL") or "https://restapi.amap.com"
+baidu_url: str = os.environ.get("WULING_GEO_BAIDU_URL") or "https://api.map.baidu.com"
+tianditu_url: str = os.environ.get("WULING_GEO_TIANDITU_URL") or "https://api.tianditu.gov.cn"
+
+#: Most requests a second each provider object sends. Amap and Baidu give personal keys a
+#: concurrency of a few requests a second; Tianditu publishes daily counts, not a rate, so
+#: its figure is a cautious choice. Set them to your key's quota.
+provider_rates: dict[str, float] = {"amap": 3.0, "baidu": 3.0, "tianditu": 2.0}
+
+#: Retries after throttling or a server error, and the backoff factor (s) between them
+#: (urllib3 ``Retry``: factor * 2**(n-1) seconds before the n-th retry).
+provider_retries: int = 3
+provider_backoff: float = 1.0
+
+
+def user_config_path() -> Path:
+    """Return the user's config file (``WULING_GEO_CONFIG`` or the platformdirs config folder).
+
+    It may hold provider keys under ``[keys]`` (``amap = "..."``); it is never in the
+    repository and keys read from it never reach caches, messages or exports.
+    """
+    env = os.environ.get("WULING_GEO_CONFIG")
+    return Path(env) if env else platformdirs.user_config_path("wuling-geo") / "config.toml"
 
 
 def gazetteer_path() -> Path:
@@ -95,6 +129,10 @@ access_speed_kph: float = 5.0
 #: so a too-small ``--cell`` fails at once instead of exhausting memory.
 accessibility_max_cells: int = 500_000
 
+#: A place (matrix origin or destination, accessibility facility) farther than this (m) from
+#: every road of the network is an error naming it (see ``wuling_geo.network.validation``).
+max_snap_m: float = 2000.0
+
 #: A point farther than this (m) from every road is off the road network: multimodal legs
 #: to and from it are straight lines at :data:`offnetwork_speed_kph`.
 offnetwork_snap_m: float = 2000.0
@@ -107,6 +145,13 @@ offnetwork_speed_kph: float = 20.0
 def services_path() -> Path:
     """Return the path of the scheduled services file (rail and air legs)."""
     return geodata_dir / "services.toml"
+
+
+#: Highest speed (km/h) accepted from a road layer's speed field. China's highest legal limit
+#: is 120 km/h (cars on expressways, data/speeds.toml); 150 leaves room for design speeds and
+#: rounding while catching typos such as 1000000. Empty, non-numeric, zero, negative or higher
+#: values are replaced by the class speed, and the import says how many and why.
+max_road_speed_kph: float = 150.0
 
 
 # --- maps (issue 5)
@@ -162,3 +207,51 @@ catchment_max_snap_m: float = 2000.0
 
 #: Largest band accepted, in minutes (ten hours).
 catchment_max_minutes: float = 600.0
+
+
+# --- environment variables (issue 11)
+
+#: Numeric environment variables: name -> (setting, kind, lowest, highest, default). Each is
+#: read and checked when its setting is first used, never at import.
+ENV_NUMBERS: dict[str, tuple[str, type, float, float, float | None]] = {
+    "WULING_GEO_CONNECT_TIMEOUT": ("connect_timeout", float, 0.1, 600.0, 5.0),
+    "WULING_GEO_WORKERS": ("workers", int, 1, 1024, None),
+}
+
+
+def env_number(name: str) -> float | int | None:
+    """Return the value of the numeric environment variable ``name``, or its default if unset.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`ENV_NUMBERS`.
+
+    Raises
+    ------
+    InputError
+        If the variable is set to anything but a finite number in its range; the message
+        names the variable and what it may be.
+    """
+    _setting, kind, low, high, default = ENV_NUMBERS[name]
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if (not math.isfinite(value) or not low <= value <= high
+            or (kind is int and not value.is_integer())):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise InputError(f"environment variable {name}={shown!r} is not valid: set it to "
+                         f"{what} from {low:g} to {high:g}, or unset it")
+    return kind(value)
+
+
+def __getattr__(name: str) -> Any:
+    """Read settings that come from the environment lazily (PEP 562)."""
+    if name == "connect_timeout":
+        return env_number("WULING_GEO_CONNECT_TIMEOUT")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,9 +43,45 @@ class NetworkError(WulingGeoError):
     """A road network is missing, stale, corrupt or lacks what an analysis needs."""
 
 
+class OutputError(InputError, OSError):
+    """An output that cannot be written, or whose target holds files wuling-geo did not write."""
+
+
+class OffNetworkError(InputError, NetworkError):
+    """A place farther than the snapping distance from every road, or with lat/lon swapped."""
+
+
 class OfflineError(WulingGeoError, ConnectionError):
     """An online service cannot be reached; the message says how to work offline."""
 
 
 class InfeasibleError(WulingGeoError):
     """Constraints that no solution can meet; the message says which one and by how much."""
+
+
+class ProviderError(WulingGeoError):
+    """An online geocoding provider answered with an error (after retries)."""
+
+
+class ProviderKeyError(ProviderError):
+    """A provider key is missing, invalid, expired or not allowed for the service asked."""
+
+
+class QuotaError(ProviderError):
+    """A provider's daily quota or request rate is exhausted (after backing off)."""
+
+
+class NoMatchError(ProviderError, LookupError):
+    """A provider found nothing acceptable for a query inside the district."""
+
+
+def clip(text: object, limit: int = 60) -> str:
+    """Return ``text`` as a string of at most ``limit`` characters (``…`` marks a cut).
+
+    Use it on user input quoted in a message, so a 10,000-character argument is not echoed
+    whole.
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text):,} characters)"

@@ -9,7 +9,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from wuling_geo import settings
-from wuling_geo._util.errors import InputError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -25,11 +24,8 @@ def worker_count() -> int:
     """
     if settings.workers is not None:
         return max(1, int(settings.workers))
-    env = os.environ.get("WULING_GEO_WORKERS", "").strip()
-    if env:
-        if not env.isdigit() or int(env) < 1:
-            raise InputError(f"WULING_GEO_WORKERS={env!r} is not a number of threads: "
-                             "set it to a whole number such as 2, or unset it")
+    env = settings.env_number("WULING_GEO_WORKERS")
+    if env is not None:
         return int(env)
     try:
         return max(1, len(os.sched_getaffinity(0)))

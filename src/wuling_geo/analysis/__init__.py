@@ -2,5 +2,5 @@
 
 Travel-time catchments (:mod:`.catchments`), itineraries (:mod:`.itinerary`), origin-destination
 matrices, nearest-facility accessibility and multimodal reach. May import
-:mod:`wuling_geo.network`, :mod:`wuling_geo.data` and below.
+:mod:`wuling_geo.network.model`, :mod:`wuling_geo.data` and below.
 """

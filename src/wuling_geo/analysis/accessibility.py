@@ -27,6 +27,7 @@ from wuling_geo.data.places import Site, as_sites
 from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import snap_points, times_at_points, to_snaps
+from wuling_geo.network.validation import snap_places
 from wuling_geo.present.exports.gpkg import write_gpkg
 
 THRESHOLDS = (15, 30, 60)
@@ -62,8 +63,10 @@ class FacilitySearch:
         self.profile, self.direction, self.access_speed_kph = profile, direction, float(speed)
         if direction not in routing.DIRECTIONS:
             raise InputError(f"unknown direction {direction!r}: use 'to' or 'from'")
-        self.sources = snap_points(network, [f.lon for f in self.facilities],
-                                   [f.lat for f in self.facilities])
+        self.sources = snap_places(network, [f.name for f in self.facilities],
+                                   [f.lon for f in self.facilities],
+                                   [f.lat for f in self.facilities], settings.max_snap_m,
+                                   "facility")
         # "to": per node, the time from it to the nearest facility (reversed search).
         self.node_seconds, self.which = routing.nearest_times(
             network, to_snaps(network, self.sources), profile, direction=direction)

@@ -35,6 +35,7 @@ from pyproj import Geod
 from scipy.sparse import csgraph
 
 from wuling_geo import settings
+from wuling_geo._util.errors import OffNetworkError
 from wuling_geo.analysis.catchments.arrival_bands import bands_from_node_times
 from wuling_geo.analysis.catchments.bands import check_minutes
 from wuling_geo.data.places import Site, as_sites
@@ -42,6 +43,7 @@ from wuling_geo.data.services import MODES, Service, ServiceTable, Stop, load_se
 from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import snap_points, to_snaps
+from wuling_geo.network.validation import find_off_network
 from wuling_geo.present.exports.gpkg import write_gpkg
 
 _GEOD = Geod(ellps="WGS84")
@@ -123,6 +125,11 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     """
     limits = check_minutes(minutes)
     given = as_sites([origin])[0]
+    # The shared place check: any distance is accepted (the start may lie off the network),
+    # but not coordinates that are invalid or whose lat and lon look swapped.
+    _, off = find_off_network(network, [given.name], [given.lon], [given.lat], None, "start")
+    if off:
+        raise OffNetworkError(off[0].reason)
     origin_id = given.id
     start = Site(ORIGIN, given.name, given.lon, given.lat)
     table = services or ServiceTable({}, [])
@@ -149,10 +156,22 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     sparse = sp.csr_matrix((np.maximum(graph[ii, jj], 1e-9), (ii, jj)), shape=(k, k))
     arrival, pred = csgraph.dijkstra(sparse, directed=True, indices=0, return_predecessors=True)
     arrival[0] = 0.0
+    top = max(limits) * 60
+    if not on_net[0] and entry[0] > top and not (arrival[1:] <= top).any():
+        raise OffNetworkError(
+            f"start {given.name} ({given.lon:.5f},{given.lat:.5f}) lies "
+            f"{snaps[0].distance_m / 1000:,.1f} km from the road network and reaches neither it "
+            f"nor a scheduled stop within {max(limits):g} min: start nearer the network or a "
+            "stop of the services file")
     if not on_net[0]:
         notes.append(f"the start lies {snaps[0].distance_m / 1000:.1f} km from the road network: "
                      f"legs off the network are straight lines at {settings.offnetwork_speed_kph:g} "
                      "km/h (settings.offnetwork_speed_kph, an assumption)")
+    elif not on_net.all():
+        off = ", ".join(p.name for p, on in zip(points, on_net, strict=True) if not on)
+        notes.append(f"{off} lie(s) off the road network: ground legs to and from them are "
+                     f"straight lines at {settings.offnetwork_speed_kph:g} km/h "
+                     "(settings.offnetwork_speed_kph, an assumption)")
     rows = []
     for i, p in enumerate(points):
         way, j = [], i

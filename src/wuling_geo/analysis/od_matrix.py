@@ -14,13 +14,15 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csgraph
 
+from wuling_geo import settings
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import atomic_path, check_output_folder
+from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo._util.progress import bar
 from wuling_geo.data.places import as_sites
 from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
-from wuling_geo.network.snapping import PointSnaps, snap_points, to_snaps
+from wuling_geo.network.snapping import PointSnaps, to_snaps
+from wuling_geo.network.validation import snap_places
 
 COLUMNS = ("origin_id", "origin_name", "destination_id", "destination_name", "minutes", "km",
            "reachable")
@@ -183,8 +185,10 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car")
     if not o_sites or not d_sites:
         raise InputError("an OD matrix needs at least one origin and one destination")
     network.travel_time(profile)  # fail early on a missing profile
-    o_snap = snap_points(network, [s.lon for s in o_sites], [s.lat for s in o_sites])
-    d_snap = snap_points(network, [s.lon for s in d_sites], [s.lat for s in d_sites])
+    o_snap = snap_places(network, [s.name for s in o_sites], [s.lon for s in o_sites],
+                         [s.lat for s in o_sites], settings.max_snap_m, "origin")
+    d_snap = snap_places(network, [s.name for s in d_sites], [s.lon for s in d_sites],
+                         [s.lat for s in d_sites], settings.max_snap_m, "destination")
     seconds, meters = od_arrays(network, o_snap, d_snap, profile)
     k, m = seconds.shape
     ok = np.isfinite(seconds).ravel()
@@ -215,7 +219,7 @@ def write_matrix(frame: pd.DataFrame, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet"}:
         raise InputError(f"cannot write {path.name}: give --out FILE.csv or FILE.parquet")
-    check_output_folder(path)
+    check_output(path)
     out = frame.copy()
     out["attribution"] = frame.attrs.get("attribution", "")
     with atomic_path(path) as tmp:

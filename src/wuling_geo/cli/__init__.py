@@ -11,8 +11,12 @@ import sys
 import click
 
 from wuling_geo import settings
-from wuling_geo._util.errors import WulingGeoError
+from wuling_geo._util.errors import WulingGeoError, clip
 from wuling_geo.cli import build, catchments, data, logistics, maps, network, route
+
+#: Longest error message printed (characters): a safety net behind the clipping of quoted
+#: input in the messages themselves.
+MESSAGE_LIMIT = 400
 
 _MODULES = (data, network, catchments, maps, route, logistics, build)
 
@@ -46,6 +50,21 @@ for _module in _MODULES:
         main.add_command(_command)
 
 
+def usage_line(exc: click.ClickException) -> str:
+    """Return a click error as one line: the command, the message, and where help is.
+
+    click prints usage errors as a usage block, a hint and the message on separate lines;
+    here they are one line like every other error of the command line.
+    """
+    message = " ".join(clip(exc.format_message(), MESSAGE_LIMIT).split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return f"wuling-geo: error: {message}"
+    command = ctx.command_path.removeprefix("wuling-geo").strip()
+    where = f"{command}: " if command else ""
+    return f"wuling-geo: error: {where}{message} (see '{ctx.command_path} --help')"
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; return (and, as a script, exit with) its status."""
     try:
@@ -53,13 +72,13 @@ def run(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(usage_line(exc), err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("wuling-geo: aborted", err=True)
         return 130
     except WulingGeoError as exc:
-        message = " ".join(str(exc).split())
+        message = " ".join(clip(str(exc), MESSAGE_LIMIT).split())
         click.echo(f"wuling-geo: error: {message}", err=True)
         return 2
     except KeyboardInterrupt:

@@ -3,20 +3,76 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import click
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
+from wuling_geo._util.files import check_cache
 from wuling_geo.data.gazetteer import load_gazetteer
 from wuling_geo.data.geocode.geocoder import Geocoder
+
+
+class Finite(click.FloatRange):
+    """A float option: a finite number (never ``nan`` or ``inf``) within optional bounds.
+
+    click's ``FLOAT`` accepts ``nan`` and ``inf``, which pass every range check (``nan``
+    compares false both ways); every float option of the command line uses this type instead.
+
+    Parameters
+    ----------
+    min, max
+        Bounds, or ``None`` for none.
+    min_open, max_open
+        Whether a bound itself is excluded.
+    """
+
+    name = "number"
+
+    def __init__(self, min: float | None = None, max: float | None = None,
+                 min_open: bool = False, max_open: bool = False) -> None:
+        super().__init__(min, max, min_open, max_open, clamp=False)
+
+    def convert(self, value, param, ctx):
+        """Return ``value`` as a finite float in range; fail with a one-line message."""
+        if isinstance(value, str):
+            value = value.strip()
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number: give a plain number such as 2.5",
+                      param, ctx)
+        return super().convert(number, param, ctx)
+
+    def _describe_range(self) -> str:
+        if self.min is not None and self.max is None:
+            return f"x{'>' if self.min_open else '>='}{self.min:g}"
+        if self.max is not None and self.min is None:
+            return f"x{'<' if self.max_open else '<='}{self.max:g}"
+        if self.min is None:
+            return "any finite number"
+        lt, gt = ("<" if self.min_open else "<="), ("<" if self.max_open else "<=")
+        return f"{self.min:g}{lt}x{gt}{self.max:g}"
+
+    def get_metavar(self, param, ctx=None) -> str:
+        """Show the range in --help (e.g. ``FLOAT 0<x<=5000``)."""
+        return f"FLOAT {self._describe_range()}" if (self.min, self.max) != (None, None) else "FLOAT"
+
 
 datum_option = click.option(
     "--datum", default="wgs84", show_default=True, metavar="wgs84|gcj02|bd09",
     help="Datum of LON,LAT places (Amap/Tencent: gcj02, Baidu: bd09).")
 online_option = click.option(
     "--online", is_flag=True, help="Ask Nominatim for places the offline steps leave unresolved.")
+provider_option = click.option(
+    "--provider", type=click.Choice(["tianditu", "amap", "baidu", "nominatim"],
+                                    case_sensitive=False), default=None,
+    help="Online provider for places the offline steps leave unresolved (Tianditu, Amap and "
+         "Baidu need a key: WULING_GEO_<NAME>_KEY or [keys] in the user config file).")
 osm_option = click.option(
     "--osm", "osm_file", type=click.Path(dir_okay=False), default=None,
     help="OSM file (.osm, .osm.bz2, .osm.pbf) or cached features to match place names against.")
@@ -37,11 +93,19 @@ def resolve_network_dir(network_dir: str | None) -> Path:
     return Path(network_dir) if network_dir else settings.network_dir()
 
 
-def make_geocoder(ctx: click.Context, online: bool = False, osm_file: str | None = None
-                  ) -> Geocoder:
-    """Build a geocoder from the global --gazetteer and the command's options."""
+def make_geocoder(ctx: click.Context, online: bool = False, osm_file: str | None = None,
+                  network_dir: str | None = None, provider: str | None = None) -> Geocoder:
+    """Build a geocoder from the global --gazetteer and the command's options.
+
+    Without ``osm_file`` it matches the named features stored with the network in use
+    (``network_dir``, default the cached network). ``online`` (or a ``provider``) first checks
+    that the cache, where online answers are kept, is writable.
+    """
+    if online or provider:
+        check_cache()
     gazetteer_path = (ctx.find_root().obj or {}).get("gazetteer")
-    return Geocoder(load_gazetteer(gazetteer_path), features=osm_file, online=online)
+    return Geocoder(load_gazetteer(gazetteer_path), features=osm_file, online=online,
+                    network=resolve_network_dir(network_dir), provider=provider)
 
 
 def echo_json(data) -> None:

@@ -21,7 +21,8 @@ from wuling_geo.present.main_job import build
 def build_cmd(ctx: click.Context, out_dir: str, maps_dir: str | None, network_dir: str | None,
               online: bool, osm_file: str | None) -> None:
     """Build everything: layers, then catchments and maps when a network is available."""
-    report = build(out_dir, network_dir, maps_dir, make_geocoder(ctx, online, osm_file))
+    report = build(out_dir, network_dir, maps_dir,
+                   make_geocoder(ctx, online, osm_file, network_dir))
     if report.layers is not None:
         print_layer_report(report.layers)
     for path in report.outputs:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import check_output_folder
+from wuling_geo._util.files import check_output
 from wuling_geo.analysis.catchments.bands import (
     MODES,
     catchments,
@@ -17,6 +17,7 @@ from wuling_geo.analysis.catchments.bands import (
     write_catchments,
 )
 from wuling_geo.cli._options import (
+    Finite,
     datum_option,
     echo_json,
     info,
@@ -31,6 +32,10 @@ from wuling_geo.network.model import PROFILES, load_network
 from wuling_geo.network.routing import DIRECTIONS
 
 CATEGORIES = ("scenic", "transport", "logistics", "industry")
+#: Largest --access (m): the catchment snapping limit; a wider buffer claims land no road reaches.
+ACCESS_MAX_M = 2000.0
+#: Largest --simplify (m): beyond this the polygons lose the valleys the bands are drawn for.
+SIMPLIFY_MAX_M = 500.0
 
 
 def _inside_summary(text: str | None) -> str:
@@ -73,9 +78,9 @@ def format_table(gdf) -> str:
               help="from the origins, or to them.")
 @click.option("--profile", type=click.Choice(PROFILES), default="car", show_default=True)
 @datum_option
-@click.option("--access", "access_m", type=float, default=None, metavar="M",
+@click.option("--access", "access_m", type=Finite(0, ACCESS_MAX_M, min_open=True), default=None, metavar="M",
               help="Access distance the reached road is buffered by [default: settings, 200 m].")
-@click.option("--simplify", "simplify_m", type=float, default=None, metavar="M",
+@click.option("--simplify", "simplify_m", type=Finite(0, SIMPLIFY_MAX_M), default=None, metavar="M",
               help="Simplification tolerance of the polygons [default: settings, 25 m].")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
               help="Write the bands to FILE.gpkg or FILE.geojson.")
@@ -100,8 +105,8 @@ def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[s
         if suffix not in {".gpkg", ".geojson"}:
             raise InputError(f"cannot write catchments to {Path(out_file).name}: "
                              "use a .gpkg or .geojson file")
-        check_output_folder(Path(out_file))
-    geocoder = make_geocoder(ctx)
+        check_output(Path(out_file))
+    geocoder = make_geocoder(ctx, network_dir=network_dir)
     resolutions = geocoder.resolve_all()
     if category:
         chosen, notes = category_origins(resolutions, category)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from wuling_geo.cli._options import (
+    Finite,
     datum_option,
     echo_json,
     info,
@@ -12,14 +13,15 @@ from wuling_geo.cli._options import (
     make_geocoder,
     online_option,
     osm_option,
+    provider_option,
 )
 from wuling_geo.data import datum as _datum
 from wuling_geo.data.layers import write_layers
 
 
 @click.command("datum")
-@click.argument("lon", type=float)
-@click.argument("lat", type=float)
+@click.argument("lon", type=Finite(), metavar="LON")
+@click.argument("lat", type=Finite(), metavar="LAT")
 @click.option("--from", "src", default="wgs84", show_default=True, metavar="DATUM",
               help="Datum of the input: wgs84, gcj02 or bd09.")
 @click.option("--to", "dst", default="wgs84", show_default=True, metavar="DATUM",
@@ -43,13 +45,18 @@ def datum_cmd(lon: float, lat: float, src: str, dst: str, as_json: bool) -> None
 @click.argument("place")
 @datum_option
 @online_option
+@provider_option
 @osm_option
 @json_option
 @click.pass_context
-def geocode_cmd(ctx: click.Context, place: str, datum: str, online: bool, osm_file: str | None,
-                as_json: bool) -> None:
-    """Resolve PLACE (name, alias, id or LON,LAT) to WGS-84 and print its provenance."""
-    res = make_geocoder(ctx, online, osm_file).resolve(place, datum)
+def geocode_cmd(ctx: click.Context, place: str, datum: str, online: bool, provider: str | None,
+                osm_file: str | None, as_json: bool) -> None:
+    """Resolve PLACE (name, alias, id or LON,LAT) to WGS-84 and print its provenance.
+
+    With --provider tianditu|amap|baidu a name that is not in the gazetteer is asked of the
+    provider as it is.
+    """
+    res = make_geocoder(ctx, online, osm_file, provider=provider).resolve(place, datum)
     if as_json:
         echo_json(res.as_dict())
         return
@@ -66,12 +73,17 @@ def geocode_cmd(ctx: click.Context, place: str, datum: str, online: bool, osm_fi
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for layers.gpkg and the GeoJSON copies.")
 @online_option
+@provider_option
 @osm_option
 @click.pass_context
-def layers_cmd(ctx: click.Context, out_dir: str, online: bool, osm_file: str | None) -> None:
+def layers_cmd(ctx: click.Context, out_dir: str, online: bool, provider: str | None,
+               osm_file: str | None) -> None:
     """Geocode every gazetteer place and write layers.gpkg plus GeoJSON copies."""
-    report = write_layers(out_dir, make_geocoder(ctx, online, osm_file))
+    geocoder = make_geocoder(ctx, online, osm_file, provider=provider)
+    report = write_layers(out_dir, geocoder)
     print_layer_report(report)
+    for note in geocoder.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 def print_layer_report(report) -> None:

@@ -10,7 +10,7 @@ import geopandas as gpd
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import check_output_folder
+from wuling_geo._util.files import check_output
 from wuling_geo.analysis.accessibility import (
     THRESHOLDS,
     FacilitySearch,
@@ -22,6 +22,7 @@ from wuling_geo.analysis.catchments.bands import check_minutes
 from wuling_geo.analysis.multimodal import load_services, reach, write_reach
 from wuling_geo.analysis.od_matrix import od_matrix, write_matrix
 from wuling_geo.cli._options import (
+    Finite,
     datum_option,
     info,
     make_geocoder,
@@ -32,17 +33,23 @@ from wuling_geo.cli._options import (
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.data.places import Site, category_sites, resolve_sites
 from wuling_geo.network.model import load_network
+from wuling_geo.present.maps.assets import check_assets
 from wuling_geo.present.maps.webmap import render_map
+
+offline_option = click.option(
+    "--offline", is_flag=True,
+    help="Self-contained map: Leaflet inlined, or stop if 'wuling-geo map-assets' has not run "
+         "[default: inlined when installed; else the page says what it needs if it cannot load].")
 
 profile_option = click.option("--profile", type=click.Choice(["car", "truck"]), default="car",
                               show_default=True, help="Vehicle profile of the road times.")
 
 
 def _sites(ctx: click.Context, names: tuple[str, ...], category: str | None, datum: str,
-           names_opt: str, category_opt: str) -> list[Site]:
+           names_opt: str, category_opt: str, network_dir: str | None) -> list[Site]:
     if bool(names) == bool(category):
         raise InputError(f"give either {names_opt} PLACE [PLACE ...] or {category_opt} NAME")
-    geocoder = make_geocoder(ctx)
+    geocoder = make_geocoder(ctx, network_dir=network_dir)
     if names:
         return resolve_sites(geocoder, names, datum)
     sites, missing = category_sites(geocoder, category)
@@ -61,21 +68,23 @@ def _check_out(out: str | None, suffixes: tuple[str, ...]) -> None:
         return
     if Path(out).suffix.lower() not in suffixes:
         raise InputError(f"cannot write {Path(out).name}: give --out FILE{' or FILE'.join(suffixes)}")
-    check_output_folder(Path(out))
+    check_output(Path(out))
 
 
-def _check_map(map_out: str | None) -> None:
+def _check_map(map_out: str | None, offline: bool = False) -> None:
     if map_out is None:
         return
     if Path(map_out).suffix.lower() not in {".html", ".htm"}:
         raise InputError(f"cannot write {Path(map_out).name}: give --map FILE.html")
-    check_output_folder(Path(map_out))
+    check_output(Path(map_out))
+    if offline:
+        check_assets()
 
 
-def _render(map_out: str | None, **overlays) -> None:
+def _render(map_out: str | None, offline: bool = False, **overlays) -> None:
     if map_out is None:
         return
-    report = render_map(map_out, **overlays)
+    report = render_map(map_out, offline=offline or None, **overlays)
     click.echo(f"wrote {report.path}")
 
 
@@ -100,8 +109,8 @@ def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, 
                profile: str, datum: str, out: str | None) -> None:
     """Travel time and road distance between every origin and destination."""
     _check_out(out, (".csv", ".parquet"))
-    o_sites = _sites(ctx, origins, from_category, datum, "--from", "--from-category")
-    d_sites = _sites(ctx, destinations, to_category, datum, "--to", "--to-category")
+    o_sites = _sites(ctx, origins, from_category, datum, "--from", "--from-category", network_dir)
+    d_sites = _sites(ctx, destinations, to_category, datum, "--to", "--to-category", network_dir)
     frame = od_matrix(_load(network_dir), o_sites, d_sites, profile)
     n_ok = int(frame["reachable"].sum())
     if out:
@@ -124,10 +133,10 @@ def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, 
               help="Facilities: all resolved gazetteer places of a category (logistics, …).")
 @click.option("--facilities", multiple=True, metavar="PLACE...",
               help="Facilities by name, id or LON,LAT instead of a category.")
-@click.option("--cell", "cell_m", type=float, default=500.0, show_default=True,
+@click.option("--cell", "cell_m", type=Finite(0, 50_000, min_open=True), default=500.0, show_default=True,
               help="Hexagon width across flats, metres.")
 @profile_option
-@click.option("--access-speed", type=float, default=None,
+@click.option("--access-speed", type=Finite(0, 50, min_open=True), default=None,
               help=f"Walking speed (km/h) from a cell centre to its road "
                    f"[default: {settings.access_speed_kph:g}].")
 @click.option("--direction", type=click.Choice(["to", "from"]), default="to", show_default=True,
@@ -136,23 +145,25 @@ def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, 
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write FILE.gpkg.")
 @click.option("--map", "map_out", default=None, type=click.Path(dir_okay=False),
               help="Also draw the surface on a web map FILE.html.")
+@offline_option
 @click.pass_context
 def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None,
                facilities: tuple[str, ...], cell_m: float, profile: str,
                access_speed: float | None, direction: str, datum: str, out: str | None,
-               map_out: str | None) -> None:
+               map_out: str | None, offline: bool) -> None:
     """Time from every part of the district to the nearest facility, on a hexagon grid."""
     _check_out(out, (".gpkg",))
-    _check_map(map_out)
+    _check_map(map_out, offline)
     from wuling_geo.analysis.hexgrid import check_cell_size
     from wuling_geo.data.boundary import district
 
     check_cell_size(district(), cell_m)
-    sites = _sites(ctx, facilities, category, datum, "--facilities", "--category")
+    sites = _sites(ctx, facilities, category, datum, "--facilities", "--category",
+                   network_dir)
     network = _load(network_dir)
     search = FacilitySearch(network, sites, profile, direction, access_speed)
     surface = accessibility_surface(network, sites, cell_m, search=search)
-    towns_sites, _ = category_sites(make_geocoder(ctx), "civic", required=False)
+    towns_sites, _ = category_sites(make_geocoder(ctx, network_dir=network_dir), "civic", required=False)
     towns = search.times([t.lon for t in towns_sites], [t.lat for t in towns_sites])
     towns.insert(0, "id", [t.id for t in towns_sites])
     towns.insert(1, "name", [t.name for t in towns_sites])
@@ -173,7 +184,7 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
             [t.lon for t in towns_sites], [t.lat for t in towns_sites]), crs=settings.storage_crs)
         write_surface(surface, out, town_points)
         click.echo(f"wrote {out}")
-    _render(map_out, surface=surface)
+    _render(map_out, offline, surface=surface)
 
 
 # ---------------------------------------------------------------- reach
@@ -186,21 +197,22 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
 @datum_option
 @click.option("--services", default=None, type=click.Path(dir_okay=False),
               help="Services TOML [default: geodata/services.toml].")
-@click.option("--minutes", multiple=True, type=float, metavar="M...",
+@click.option("--minutes", multiple=True, type=Finite(0, min_open=True), metavar="M...",
               help="Band limits in minutes [default: 60 90 120].")
 @profile_option
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write FILE.gpkg.")
 @click.option("--map", "map_out", default=None, type=click.Path(dir_okay=False),
               help="Also draw the bands on a web map FILE.html.")
+@offline_option
 @click.pass_context
 def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: str,
               services: str | None, minutes: tuple[float, ...], profile: str, out: str | None,
-              map_out: str | None) -> None:
+              map_out: str | None, offline: bool) -> None:
     """Where a traveller can be within given times, by scheduled rail/air legs then road."""
     _check_out(out, (".gpkg",))
-    _check_map(map_out)
+    _check_map(map_out, offline)
     minutes = tuple(check_minutes(minutes or (60, 90, 120)))
-    geocoder = make_geocoder(ctx)
+    geocoder = make_geocoder(ctx, network_dir=network_dir)
     table = load_services(services, geocoder)
     stop = table.find(start)
     if stop is not None:
@@ -227,7 +239,7 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
     if out:
         write_reach(result, out)
         click.echo(f"wrote {out}")
-    _render(map_out, catchments=result.bands[~result.bands.is_empty])
+    _render(map_out, offline, catchments=result.bands[~result.bands.is_empty])
 
 
 COMMANDS = [matrix_cmd, access_cmd, reach_cmd]

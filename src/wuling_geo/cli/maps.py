@@ -9,7 +9,7 @@ import click
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import check_output_folder
+from wuling_geo._util.files import check_output
 from wuling_geo.cli._options import (
     echo_json,
     info,
@@ -48,7 +48,9 @@ def _catchments_in(folder: Path) -> Path:
 @click.option("--basemap", default="osm", show_default=True, metavar="osm|amap|none",
               help="Tiles: OpenStreetMap, Amap/高德 (overlays converted to GCJ-02), or none.")
 @click.option("--offline", is_flag=True,
-              help="Self-contained page: Leaflet and plugins inlined (run 'wuling-geo map-assets' once).")
+              help="Self-contained page: Leaflet and plugins inlined, or stop if 'wuling-geo "
+                   "map-assets' has not run [default: inlined when installed; else linked from "
+                   "CDNs, and the page says what it needs if they cannot load].")
 @click.option("--lang", default="zh", show_default=True, metavar="zh|en",
               help="Interface language and which name comes first.")
 @click.option("--title", default=None, help="Page title.")
@@ -60,7 +62,7 @@ def map_cmd(ctx: click.Context, network_dir: str | None, catchments: str | None,
     check_basemap(basemap)
     check_lang(lang)
     target = Path(out) if out else settings.maps_dir / "qianjiang.html"
-    check_output_folder(target)
+    check_output(target)
     if offline:
         check_assets()
     folder = resolve_network_dir(network_dir)
@@ -68,15 +70,18 @@ def map_cmd(ctx: click.Context, network_dir: str | None, catchments: str | None,
         catchments = _catchments_in(folder)
     network = load_network(folder) if network_dir or (folder / "edges.parquet").exists() else None
     railways = folder / "railways.parquet" if (folder / "railways.parquet").is_file() else None
-    layers = layer_frames(make_geocoder(ctx).resolve_all())
+    layers = layer_frames(make_geocoder(ctx, network_dir=network_dir).resolve_all())
     report = render_map(target, layers=layers, catchments=catchments, network=network,
-                        railways=railways, basemap=basemap, offline=offline, lang=lang, title=title)
+                        railways=railways, basemap=basemap, offline=offline or None, lang=lang,
+                        title=title)
     if as_json:
         echo_json(dataclasses.asdict(report))
         return
     click.echo(report.summary())
     if report.index is not None:
         click.echo(f"wrote {report.index}")
+    if report.index_kept is not None:
+        info(f"note: left {report.index_kept} alone (not written by wuling-geo)")
     if report.unresolved:
         info(f"note: {len(report.unresolved)} places have no position; the map lists them in a panel")
 

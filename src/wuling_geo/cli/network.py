@@ -6,12 +6,19 @@ from pathlib import Path
 
 import click
 
-from wuling_geo.cli._options import echo_json, info, json_option, resolve_network_dir
+from wuling_geo.cli._options import Finite, echo_json, info, json_option, resolve_network_dir
 from wuling_geo.network.area import DEFAULT_BUFFER_KM
+from wuling_geo.network.build.graph import MAX_CONSOLIDATE_M
 from wuling_geo.network.build.importer import ImportOptions, ImportResult, LayerFields, import_network
 from wuling_geo.network.model import PROFILES, load_network
 from wuling_geo.network.sources.osm_file import ImportFlags
 from wuling_geo.network.summary import summarize
+
+#: Largest --buffer-km: 200 km around Qianjiang already reaches Chongqing, Wanzhou and Enshi.
+MAX_BUFFER_KM = 200.0
+#: Largest --snap-m (m) for joining road-layer line ends: beyond this, ends of different
+#: roads get joined.
+MAX_SNAP_M = 50.0
 
 
 def _speed_options(func):
@@ -21,7 +28,7 @@ def _speed_options(func):
         click.option("--area", default=None, metavar="qianjiang|W,S,E,N|FILE",
                      help="Area to keep: the district, a WGS-84 box or a polygon file "
                           "[default for OSM: qianjiang]."),
-        click.option("--buffer-km", type=float, default=None,
+        click.option("--buffer-km", type=Finite(0, MAX_BUFFER_KM), default=None,
                      help=f"Grow the area by this much [default: {DEFAULT_BUFFER_KM:g} for "
                           "qianjiang, else 0]."),
         click.option("--profile-file", type=click.Path(dir_okay=False), default=None,
@@ -31,8 +38,11 @@ def _speed_options(func):
         click.option("--no-curvature", is_flag=True,
                      help="Switch off the curvature penalty for winding roads."),
         click.option("--no-grade", is_flag=True, help="Switch off the grade penalty (--dem)."),
-        click.option("--consolidate-m", type=float, default=None,
-                     help="Merge intersections closer than this many metres."),
+        click.option("--consolidate-m", type=Finite(0, MAX_CONSOLIDATE_M, min_open=True),
+                     default=None,
+                     help="Merge intersections closer than this many metres (at most "
+                          f"{MAX_CONSOLIDATE_M:g}: larger values chain junctions together "
+                          "and inflate road length)."),
         click.option("--keep-ferries", is_flag=True, help="Include ferry routes."),
         click.option("--keep-private", is_flag=True,
                      help="Include ways closed to the public (access=private/no)."),
@@ -47,8 +57,6 @@ def _speed_options(func):
 
 def _options(area, buffer_km, profile_file, dem, no_curvature, no_grade, consolidate_m,
              keep_ferries, keep_private, keep_construction, layer=None) -> ImportOptions:
-    if consolidate_m is not None and consolidate_m <= 0:
-        raise click.BadParameter("must be positive", param_hint="--consolidate-m")
     return ImportOptions(
         area=area, buffer_km=buffer_km, profile_file=profile_file, dem=dem,
         flags=ImportFlags(keep_ferries, keep_private, keep_construction),
@@ -92,7 +100,7 @@ def network_group() -> None:
 @click.option("--speed-field", default=None, help="Road layer field with speeds in km/h.")
 @click.option("--oneway-field", default=None, help="Road layer field with one-way flags.")
 @click.option("--name-field", default=None, help="Road layer field with road names.")
-@click.option("--snap-m", type=float, default=2.0, show_default=True,
+@click.option("--snap-m", type=Finite(0, MAX_SNAP_M), default=2.0, show_default=True,
               help="Join road layer line ends closer than this (m).")
 @click.option("--force", is_flag=True, help="Rebuild even if the cached network is up to date.")
 def import_cmd(source, out_dir, area, buffer_km, profile_file, dem, no_curvature, no_grade,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import check_output_folder
+from wuling_geo._util.files import check_output
 from wuling_geo.analysis.itinerary.planner import plan_itinerary
 from wuling_geo.cli._options import (
     datum_option,
@@ -18,6 +16,7 @@ from wuling_geo.cli._options import (
 )
 from wuling_geo.network.model import PROFILES, load_network
 from wuling_geo.present.exports.itinerary import format_text, write_itinerary
+from wuling_geo.present.maps.assets import check_assets
 
 
 def _days(text: str) -> int:
@@ -66,13 +65,16 @@ def _dwell(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Folder for GPX, CSV, Markdown, HTML, GeoJSON and map exports.")
 @click.option("--no-map", is_flag=True, help="Do not draw itinerary_map.html.")
+@click.option("--offline", is_flag=True,
+              help="Self-contained itinerary_map.html: Leaflet inlined, or stop if 'wuling-geo "
+                   "map-assets' has not run [default: inlined when installed].")
 @click.pass_context
 def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: tuple[str, ...],
               optional: tuple[str, ...], end: str | None, days_text: str, day_window: str,
               max_drive: str | None, overnight: str | None, dwell: tuple[str, ...],
               start_time: str | None, end_time: str | None, start_date: str | None,
               weekday: str | None, profile: str, datum: str, out_dir: str | None,
-              no_map: bool) -> None:
+              no_map: bool, offline: bool) -> None:
     """Plan the best route through scenic areas over one or more days.
 
     Every --visit stop is visited, as many --optional stops as fit, with the least driving,
@@ -80,12 +82,14 @@ def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: t
     with --out, writes GPX, CSV, Markdown, HTML, the legs as GeoJSON and a web map.
     """
     if out_dir is not None:
-        check_output_folder(Path(out_dir))
+        check_output(out_dir, folder=True)
+        if offline and not no_map:
+            check_assets()
     if not visits and not optional:
         raise InputError("no stops to visit: name at least one with --visit or --optional")
     days = _days(days_text)
     dwell_map = _dwell(dwell)
-    geocoder = make_geocoder(ctx)
+    geocoder = make_geocoder(ctx, network_dir=network_dir)
 
     def locate(text: str | None):
         return None if text is None else geocoder.locate(text, datum)
@@ -100,7 +104,7 @@ def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: t
                           end_time=end_time, start_weekday=weekday, start_date=start_date)
     click.echo(format_text(itin))
     if out_dir is not None:
-        for path in write_itinerary(itin, out_dir, with_map=not no_map):
+        for path in write_itinerary(itin, out_dir, with_map=not no_map, offline=offline or None):
             click.echo(f"wrote {path}")
 
 

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ValidationError, field_validator
 
 from wuling_geo import settings
 from wuling_geo._util import tomlschema
-from wuling_geo._util.errors import GazetteerError, UnknownPlaceError
+from wuling_geo._util.errors import GazetteerError, UnknownPlaceError, clip
 from wuling_geo._util.tomlschema import STRICT
 from wuling_geo.data import datum as _datum
 
@@ -158,7 +158,7 @@ class Gazetteer:
             return matches[0]
         if len(matches) > 1:
             ids = ", ".join(p.id for p in matches)
-            msg = f"{query!r} names several places ({ids}): give one of these ids"
+            msg = f"{clip(query)!r} names several places ({ids}): give one of these ids"
             raise UnknownPlaceError(msg)
         raise UnknownPlaceError(self._unknown_message(query))
 
@@ -174,9 +174,9 @@ class Gazetteer:
         return [folded[h] for h in hits]
 
     def _unknown_message(self, query: str) -> str:
-        near = self.closest_names(query)
+        near = self.closest_names(query) if len(query) <= 100 else []
         hint = f"; closest: {', '.join(near)}" if near else ""
-        return (f"unknown place {query!r}: not a gazetteer id, name or alias{hint} "
+        return (f"unknown place {clip(query)!r}: not a gazetteer id, name or alias{hint} "
                 "(or give lon,lat)")
 
 

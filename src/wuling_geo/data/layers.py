@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from wuling_geo import settings
-from wuling_geo._util.files import atomic_dir, check_output_folder
+from wuling_geo._util.files import atomic_dir, check_output
 from wuling_geo.data import boundary
 from wuling_geo.data.gazetteer import CATEGORIES
 from wuling_geo.data.geocode.geocoder import Geocoder, Resolution
@@ -80,7 +80,8 @@ def write_layers(out_dir: str | Path, geocoder: Geocoder | None = None) -> Layer
     Parameters
     ----------
     out_dir
-        Folder for the output (created if its parent exists).
+        Folder for the output (created, with missing parents, only once everything is
+        written); other files in it are left alone.
     geocoder
         The geocoder to use (default: offline, shipped gazetteer, cached OSM features).
 
@@ -90,7 +91,7 @@ def write_layers(out_dir: str | Path, geocoder: Geocoder | None = None) -> Layer
         Paths written, places per resolution method, and the unresolved places.
     """
     out = Path(out_dir)
-    check_output_folder(out)
+    check_output(out, folder=True)
     geocoder = geocoder or Geocoder()
     resolutions = geocoder.resolve_all()
     frames = layer_frames(resolutions)
@@ -108,5 +109,6 @@ def write_layers(out_dir: str | Path, geocoder: Geocoder | None = None) -> Layer
                           layer_metadata={"attribution": attribution},
                           geometry_type="Unknown" if name != "boundary" else None)
             frame.to_file(stage / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
-        report.paths.extend(out / item.name for item in sorted(stage.iterdir()))
+        names = sorted(item.name for item in stage.iterdir())
+    report.paths.extend(out / name for name in names)
     return report

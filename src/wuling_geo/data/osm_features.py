@@ -1,7 +1,10 @@
 """Named OpenStreetMap features the geocoder matches gazetteer places against.
 
 Features come from an OSM file (``.osm``, ``.osm.bz2``, ``.osm.pbf``, read with pyosmium)
-or from Overpass (through osmnx), and are cached as GeoParquet with their attribution.
+or from Overpass (through osmnx), and are stored as GeoParquet in the folder of the network
+built from the same source (``<network>/features.parquet``), so each network carries its own
+place names. ``<cache>/osm/features.parquet``, where older versions kept one shared copy, is
+still read when the network in use has none.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
-from wuling_geo._util.errors import OSMDataError
+from wuling_geo._util.errors import OSMDataError, clip
 from wuling_geo._util.files import atomic_path
 from wuling_geo._util.progress import info
 
@@ -143,7 +146,11 @@ def _from_osmnx(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def save_features(features: gpd.GeoDataFrame, source: str, path: str | Path | None = None) -> Path:
-    """Cache features as GeoParquet (atomically) with their source and attribution."""
+    """Save features as GeoParquet (atomically) with their source and attribution.
+
+    Networks store their features themselves (:func:`wuling_geo.network.model.save_network`); the
+    default ``path`` is the old shared location, read for compatibility.
+    """
     path = Path(path) if path is not None else settings.osm_features_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"source": source, "attribution": settings.osm_attribution}
@@ -155,14 +162,46 @@ def save_features(features: gpd.GeoDataFrame, source: str, path: str | Path | No
     return path
 
 
-def load_features(path: str | Path | None = None) -> gpd.GeoDataFrame | None:
-    """Return cached OSM features, an OSM file's features, or ``None`` when there are none.
+def check_features_path(path: str | Path) -> Path:
+    """Return ``path`` if it is a file; raise :class:`OSMDataError` naming it otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise OSMDataError(f"OSM file {clip(str(path), 120)} {what}: check --osm (give an .osm, "
+                           ".osm.bz2 or .osm.pbf file, or cached features .parquet)")
+    return path
 
-    ``path`` may be a cached GeoParquet or an OSM file; by default the cache written by
-    ``network fetch``/``network import`` (:func:`settings.osm_features_path`) is used.
+
+def network_features_path(network_dir: str | Path | None = None) -> Path | None:
+    """Return the features file of a network folder (default: the cached network).
+
+    A network without one falls back to the old shared ``<cache>/osm/features.parquet``
+    (compatibility with networks built by older versions); ``None`` when neither exists.
     """
-    path = Path(path) if path is not None else settings.osm_features_path()
-    if not path.exists():
+    folder = Path(network_dir) if network_dir is not None else settings.network_dir()
+    for path in (folder / "features.parquet", settings.osm_features_path()):
+        if path.is_file():
+            return path
+    return None
+
+
+def load_features(path: str | Path | None = None, network_dir: str | Path | None = None
+                  ) -> gpd.GeoDataFrame | None:
+    """Return stored OSM features, an OSM file's features, or ``None`` when there are none.
+
+    ``path`` may be a GeoParquet of features or an OSM file; by default the features stored
+    with the network in ``network_dir`` (default: the cached network) are used
+    (:func:`network_features_path`).
+
+    Raises
+    ------
+    OSMDataError
+        If ``path`` is given but is not a file (a mistyped ``--osm`` is never ignored).
+    """
+    if path is not None:
+        check_features_path(path)
+    path = Path(path) if path is not None else network_features_path(network_dir)
+    if path is None or not path.exists():
         return None
     if path.name.lower().endswith(OSM_SUFFIXES):
         info(f"reading named features from {path}")

@@ -4,8 +4,11 @@ Stops name a gazetteer place (``place = "qianjiang-station"``) or give ``lon``/`
 ``datum``); a stop with neither is unresolved. A service runs between two stops with an
 in-vehicle time, a boarding/transfer allowance and a frequency. Only sourced figures are
 shipped: a service without an in-vehicle time is kept but skipped, with a message saying
-what to fill in. Malformed values (negative, not numbers, unknown stops) are errors naming
-the file and line.
+what to fill in. ``in_vehicle_basis`` says what the in-vehicle time is: ``typical`` (the
+default), ``fastest`` (the fastest train or flight) or ``one_run`` (one named run); a
+``fastest`` or ``one_run`` service may leave its boarding allowance and frequency out, and is
+then a best case with no wait, said in the table's notes. Malformed values (negative, not
+numbers, unknown stops) are errors naming the file and line.
 """
 
 from __future__ import annotations
@@ -24,22 +27,29 @@ from wuling_geo._util import tomlschema
 from wuling_geo._util.errors import InputError, UnknownPlaceError
 from wuling_geo._util.tomlschema import STRICT
 from wuling_geo.data import datum as _datum
-from wuling_geo.data.gazetteer import normalise_name
+from wuling_geo.data.gazetteer import CONFIDENCES, normalise_name
 from wuling_geo.data.geocode.geocoder import Geocoder
 
 MODES = ("rail", "air", "bus", "ferry")
+#: What an in-vehicle time is: a typical trip, the fastest run, or one named run.
+BASES = ("typical", "fastest", "one_run")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
 class Stop:
-    """A station or airport; ``lon``/``lat`` are WGS-84, ``None`` when unresolved."""
+    """A station or airport; ``lon``/``lat`` are WGS-84, ``None`` when unresolved.
+
+    ``input_datum`` is the datum its coordinates were given in; ``confidence`` as stated.
+    """
 
     id: str
     name: str
     lon: float | None
     lat: float | None
     source: str = ""
+    input_datum: str = "wgs84"
+    confidence: str = ""
 
     @property
     def resolved(self) -> bool:
@@ -49,7 +59,11 @@ class Stop:
 
 @dataclass(frozen=True)
 class Service:
-    """A scheduled leg from stop ``origin`` to stop ``destination`` (minutes, per day)."""
+    """A scheduled leg from stop ``origin`` to stop ``destination`` (minutes, per day).
+
+    ``in_vehicle_basis`` is one of :data:`BASES`: a ``fastest`` or ``one_run`` time is a best
+    case, not a typical trip.
+    """
 
     id: str
     name: str
@@ -63,6 +77,8 @@ class Service:
     both_ways: bool = False
     source: str = ""
     line: int = 0
+    in_vehicle_basis: str = "typical"
+    confidence: str = ""
 
     @property
     def wait_minutes(self) -> float:
@@ -120,9 +136,9 @@ class ServiceTable:
 # ---------------------------------------------------------------- the file's schema
 #
 # One pydantic model per table, strict (no coercion) and closed (an unknown key is an error
-# naming it). To add a field (a confidence, a marker), add it to the model with a type and a
-# default and carry it into the dataclass in _stop or _service. Checks across entries
-# (unknown or duplicate stops, a half-given position) follow the models.
+# naming it). To add a field, add it to the model with a type and a default and carry it
+# into the dataclass in _stop or _service. Checks across entries (unknown or duplicate stops,
+# a half-given position, a basis without a time) follow the models.
 
 
 def _non_empty(value: str) -> str:
@@ -174,6 +190,7 @@ class StopModel(BaseModel):
     lat: Annotated[float, _degrees(90)] | None = None
     datum: Text = "wgs84"
     source: str | None = None
+    confidence: Literal[CONFIDENCES] | None = None  # type: ignore[valid-type]
     note: str = ""
 
     @field_validator("datum")
@@ -193,10 +210,12 @@ class ServiceModel(BaseModel):
     destination: Text = Field(alias="to")
     both_ways: bool = False
     in_vehicle_minutes: Minutes | None = None
+    in_vehicle_basis: Literal[BASES] | None = None  # type: ignore[valid-type]  # None: typical
     boarding_minutes: Minutes | None = None
     frequency_per_day: Minutes | None = None
     service_hours: Annotated[float, AfterValidator(_hours)] | None = None
     source: str = ""
+    confidence: Literal[CONFIDENCES] | None = None  # type: ignore[valid-type]
     note: str = ""
 
 
@@ -233,7 +252,8 @@ def _stop(m: StopModel, what: str, line_of, path: Path, geocoder: Geocoder) -> S
         except UnknownPlaceError as exc:
             raise _fail(path, line_of("place"), what, "place",
                         f"names no gazetteer place ({exc})") from None
-        return Stop(m.id, name, res.lon, res.lat, f"gazetteer {m.place} ({res.source})")
+        return Stop(m.id, name, res.lon, res.lat, f"gazetteer {m.place} ({res.source})",
+                    res.input_datum, res.confidence if res.resolved else "")
     if len(has_xy) == 1:
         missing = "lat" if has_xy == ["lon"] else "lon"
         raise _fail(path, line_of(has_xy[0]), what, has_xy[0], f"is given without {missing}")
@@ -241,7 +261,7 @@ def _stop(m: StopModel, what: str, line_of, path: Path, geocoder: Geocoder) -> S
         return Stop(m.id, name, None, None, "no position")
     wlon, wlat = _datum.convert(float(m.lon), float(m.lat), m.datum, "wgs84")
     source = m.source if m.source is not None else "user-given lon,lat"
-    return Stop(m.id, name, wlon, wlat, source)
+    return Stop(m.id, name, wlon, wlat, source, m.datum, m.confidence or "")
 
 
 def _service(m: ServiceModel, what: str, line_of, path: Path, stops: dict[str, Stop],
@@ -252,14 +272,18 @@ def _service(m: ServiceModel, what: str, line_of, path: Path, stops: dict[str, S
                         f"(stops: {', '.join(stops) or 'none'})")
     if m.origin == m.destination:
         raise _fail(path, line_of("to"), what, "to", "is the same stop as 'from'")
-    if m.in_vehicle_minutes is not None:  # a filled-in service needs its other figures too
+    if m.in_vehicle_basis is not None and m.in_vehicle_minutes is None:
+        raise _fail(path, line_of("in_vehicle_basis"), what, "in_vehicle_basis",
+                    "is given without in_vehicle_minutes")
+    basis = m.in_vehicle_basis or "typical"
+    if m.in_vehicle_minutes is not None and basis == "typical":  # a typical trip needs its other figures
         for key in ("boarding_minutes", "frequency_per_day"):
             if getattr(m, key) is None:
                 raise _fail(path, line_of(key), what, key, "is missing (in_vehicle_minutes is "
                             "given; write 0 if there is no allowance)")
     return Service(m.id, m.name if m.name is not None else m.id, m.mode, m.origin, m.destination,
                    m.in_vehicle_minutes, m.boarding_minutes, m.frequency_per_day,
-                   m.service_hours, m.both_ways, m.source, line)
+                   m.service_hours, m.both_ways, m.source, line, basis, m.confidence or "")
 
 
 def _key_line(lines: dict, entry: tuple[str, int], key: str) -> int:
@@ -308,9 +332,25 @@ def parse_services(text: str, path: Path | str = "<services>",
     table = ServiceTable(stops, services, [], path)
     for s in services:
         reason = table.skip_reason(s)
+        way = "" if s.both_ways else ", this direction only"
+        known = ("" if s.in_vehicle_minutes is None else
+                 f" (known: {s.in_vehicle_minutes:g} min on board from {stops[s.origin].name} to "
+                 f"{stops[s.destination].name}{way}, {_BASIS_TEXT[s.in_vehicle_basis]})")
         if reason is not None:
-            table.notes.append(f"service {s.id} ({s.name}) skipped: {reason} in {path}")
+            table.notes.append(f"service {s.id} ({s.name}) skipped: {reason}{known} in {path}")
+        elif s.in_vehicle_basis != "typical":
+            unknown = [k for k, v in (("boarding allowance", s.boarding_minutes),
+                                      ("frequency", s.frequency_per_day)) if v is None]
+            wait = (f"; no {' or '.join(unknown)} is given, so its wait is taken as "
+                    f"{s.wait_minutes:g} min" if unknown else "")
+            table.notes.append(f"service {s.id} ({s.name}) is a best case: "
+                               f"{s.in_vehicle_minutes:g} min on board is "
+                               f"{_BASIS_TEXT[s.in_vehicle_basis]}{wait}")
     return table
+
+
+_BASIS_TEXT = {"typical": "a typical trip", "fastest": "the fastest run, not a typical trip",
+               "one_run": "one run's time, not known to be typical"}
 
 
 def load_services(path: str | Path | None = None, geocoder: Geocoder | None = None

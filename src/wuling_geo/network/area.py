@@ -7,6 +7,7 @@ by :data:`DEFAULT_BUFFER_KM`.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
+from wuling_geo._util.geo import repair_polygons
+from wuling_geo._util.progress import info
 from wuling_geo.data.boundary import district
 
 #: How far (km) beyond the district boundary the default network reaches.
@@ -63,7 +66,7 @@ def parse_area(text: str | None = None, buffer_km: float | None = None) -> Area:
         For a malformed box, a missing or unreadable file, or a file without polygons.
     """
     text = (text or DEFAULT_AREA).strip()
-    if buffer_km is not None and buffer_km < 0:
+    if buffer_km is not None and not (math.isfinite(buffer_km) and buffer_km >= 0):
         raise InputError(f"--buffer-km must not be negative (got {buffer_km})")
     if text.lower() == DEFAULT_AREA:
         km = DEFAULT_BUFFER_KM if buffer_km is None else buffer_km
@@ -107,7 +110,14 @@ def _polygon_file(path: Path, km: float) -> Area:
         raise InputError(f"area file {path} holds no polygons: give the area as a polygon")
     if polys.crs is not None and not polys.crs.equals(settings.storage_crs):
         polys = polys.to_crs(settings.storage_crs)
-    polygon = shapely.union_all(polys.geometry.values)
+    parts, repaired, dropped = repair_polygons(polys.geometry.values)
+    if repaired or dropped:
+        info(f"area file {path.name}: repaired {repaired} invalid polygons (shapely.make_valid), "
+             f"dropped {dropped} with no area left")
+    if not len(parts):
+        raise InputError(f"area file {path} holds only empty or degenerate polygons: give the "
+                         "area as a polygon")
+    polygon = shapely.union_all(parts)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     return Area(_buffer(polygon, km), f"polygon {path.name}" + (f" + {km:g} km" if km else ""),
                 {"area": "file", "file": str(path), "sha256": digest, "buffer_km": km})

@@ -33,7 +33,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import NetworkError
 from wuling_geo._util.files import atomic_dir
 from wuling_geo._util.geo import utm_crs
-from wuling_geo.network.storage import CACHE_FORMAT, META, read_meta, sha256_file
+from wuling_geo.network.storage import CACHE_FORMAT, META, OWNER, read_meta, sha256_file
 from wuling_geo.network.storage import verify as verify_checksums
 
 PROFILES = ("car", "truck")
@@ -86,10 +86,14 @@ class RoadNetwork:
     def travel_time(self, profile: str = "car") -> np.ndarray:
         """Return the edges' travel times (seconds) for ``profile``.
 
+        Every analysis reads travel times here, so each one rejects a network whose times
+        are not finite and non-negative.
+
         Raises
         ------
         NetworkError
-            If the network has no travel times for that profile.
+            If the network has no travel times for that profile, or any that is negative,
+            infinite or NaN.
         """
         column = f"travel_time_{profile}"
         if column not in self.edges:
@@ -97,7 +101,13 @@ class RoadNetwork:
             msg = (f"the network has no travel times for profile {profile!r} (has: {have}); "
                    "rebuild it with 'wuling-geo network import/fetch'")
             raise NetworkError(msg)
-        return self.edges[column].to_numpy(dtype=float)
+        times = self.edges[column].to_numpy(dtype=float)
+        bad = ~(times >= 0) | np.isinf(times)  # NaN fails the comparison
+        if bad.any():
+            msg = (f"the network has {int(bad.sum())} edges without a valid {column} (negative, "
+                   "infinite or missing): rebuild it with 'wuling-geo network import/fetch'")
+            raise NetworkError(msg)
+        return times
 
     @cached_property
     def node_ids(self) -> np.ndarray:
@@ -217,7 +227,8 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
     network
         The network to save.
     path
-        The folder; it is replaced as a whole only once everything is written.
+        The folder; it is replaced as a whole only once everything is written, and only if
+        it is absent, empty or a network folder wuling-geo wrote (other files in it are kept).
     extras
         Further GeoDataFrames to store beside the network.
 
@@ -225,10 +236,15 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
     -------
     Path
         The folder.
+
+    Raises
+    ------
+    OutputError
+        If the folder holds files wuling-geo did not write, or cannot be written.
     """
     folder = Path(path)
     meta = dict(network.meta)
-    with atomic_dir(folder) as tmp:
+    with atomic_dir(folder, owner=OWNER) as tmp:
         network.nodes.to_parquet(tmp / "nodes.parquet")
         network.edges.to_parquet(tmp / "edges.parquet", index=False)
         for name, table in (extras or {}).items():

@@ -4,6 +4,11 @@ A network folder holds ``nodes.parquet``, ``edges.parquet`` (and ``railways.parq
 ``meta.json`` with a SHA-256 checksum of every table and a fingerprint of the inputs it was
 built from (input file size, mtime and a hash of its head, speed profile, DEM, options).
 A folder whose checksums fail is never used; one whose fingerprint differs is rebuilt.
+The named OSM features of the source (``features.parquet``) are stored in the folder too, so
+the geocoder reads the features of the network in use.
+
+A folder is only ever replaced by a new network when wuling-geo wrote it
+(:func:`is_network_folder`); files a user put in it are kept (:data:`OWNER`).
 """
 
 from __future__ import annotations
@@ -14,10 +19,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from wuling_geo._util.errors import NetworkError
+from wuling_geo._util.files import Owner
 
 #: Version of the folder layout; part of every fingerprint, so a new layout rebuilds.
-CACHE_FORMAT = 2
+#: 3: the named OSM features are stored in the folder.
+CACHE_FORMAT = 3
 META = "meta.json"
+#: Everything wuling-geo writes into a network folder.
+NETWORK_FILES = frozenset({META, "nodes.parquet", "edges.parquet", "railways.parquet",
+                           "features.parquet"})
 HEAD_BYTES = 1 << 20
 
 Status = Literal["missing", "corrupt", "stale", "current"]
@@ -52,6 +62,28 @@ def read_meta(folder: str | Path) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def is_network_folder(folder: str | Path) -> bool:
+    """Whether ``folder`` is a road network folder written by wuling-geo.
+
+    It is when its ``meta.json`` carries the keys wuling-geo writes (``format``,
+    ``checksums`` or ``fingerprint``), or — a damaged one — when it holds ``edges.parquet``
+    and nothing but the files of a network folder.
+    """
+    folder = Path(folder)
+    meta = read_meta(folder)
+    if isinstance(meta, dict) and {"format", "checksums", "fingerprint"} & meta.keys():
+        return True
+    try:
+        names = {p.name for p in folder.iterdir()}
+    except OSError:
+        return False
+    return "edges.parquet" in names and names <= NETWORK_FILES
+
+
+#: How a network folder is recognised when it is to be replaced (see :mod:`wuling_geo._util.files`).
+OWNER = Owner("road network folder", is_network_folder, NETWORK_FILES)
 
 
 def verify(folder: str | Path, meta: dict[str, Any]) -> None:

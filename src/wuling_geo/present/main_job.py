@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wuling_geo import settings
+from wuling_geo._util.files import check_output
 from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.layers import LayerReport, write_layers
 
@@ -93,8 +94,7 @@ def _maps_stage(report: BuildReport, maps_dir: Path) -> None:
     from wuling_geo.present.maps.webmap import render_map
 
     maps_dir = Path(maps_dir)
-    if not maps_dir.is_dir() and maps_dir.parent.is_dir():
-        maps_dir.mkdir()
+    maps_dir.mkdir(parents=True, exist_ok=True)  # checked at the start of the build
     railways = None
     if report.network is not None and (report.network_dir / "railways.parquet").is_file():
         railways = report.network_dir / "railways.parquet"
@@ -105,6 +105,8 @@ def _maps_stage(report: BuildReport, maps_dir: Path) -> None:
     report.outputs.append(map_report.path)
     if map_report.index is not None:
         report.outputs.append(map_report.index)
+    if map_report.index_kept is not None:
+        report.notes.append(f"left {map_report.index_kept} alone (not written by wuling-geo)")
     report.notes.append(map_report.summary())
     if not offline:
         report.notes.append("the map loads Leaflet from public CDNs (slow or blocked in mainland "
@@ -130,13 +132,22 @@ def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
     Returns
     -------
     BuildReport
+
+    Raises
+    ------
+    OutputError
+        Before any work, if ``out_dir`` or ``maps_dir`` cannot be written. A build that fails
+        part-way leaves no new folder behind.
     """
-    geocoder = geocoder or Geocoder()
+    maps_dir = Path(maps_dir) if maps_dir else settings.maps_dir
+    check_output(out_dir, folder=True)
+    check_output(maps_dir, folder=True)
+    geocoder = geocoder or Geocoder(network=network_dir)
     report = BuildReport(Path(out_dir),
                          Path(network_dir) if network_dir else settings.network_dir())
     report.layers = write_layers(out_dir, geocoder)  # geocodes every place, once
     report.outputs.extend(report.layers.paths)
     _network_stage(report, report.network_dir)
     _catchments_stage(report)
-    _maps_stage(report, Path(maps_dir) if maps_dir else settings.maps_dir)
+    _maps_stage(report, maps_dir)
     return report

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from wuling_geo import settings
-from wuling_geo._util.errors import InputError, NetworkError
+from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import atomic_path
 from wuling_geo._util.progress import bar
 from wuling_geo._util.threads import ordered_map, worker_count
@@ -68,15 +68,6 @@ def check_minutes(minutes: Iterable[float]) -> list[float]:
     if not values:
         raise InputError("no bands given: give minutes such as 15 30 45 60")
     return sorted(set(values))
-
-
-def _checked_times(network: RoadNetwork, profile: str) -> np.ndarray:
-    times = network.travel_time(profile)
-    bad = ~np.isfinite(times) | (times < 0)
-    if bad.any():
-        raise NetworkError(f"the network has {int(bad.sum())} edges without a valid "
-                           f"travel_time_{profile}: rebuild it with 'wuling-geo network import/fetch'")
-    return times
 
 
 def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (15, 30, 45, 60),
@@ -134,9 +125,9 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         raise InputError(f"unknown direction {direction!r}: use 'from' or 'to'")
     access = settings.catchment_access_m if access_m is None else float(access_m)
     tolerance = settings.catchment_simplify_m if simplify_m is None else float(simplify_m)
-    if access <= 0 or tolerance < 0:
+    if not (np.isfinite(access) and np.isfinite(tolerance) and access > 0 and tolerance >= 0):
         raise InputError("the access distance must be above 0 m and the simplification at least 0 m")
-    times = _checked_times(network, profile)
+    times = network.travel_time(profile)  # checked: finite, not negative
     points = as_origins(origins)
     if not points:
         raise InputError("no origins given: name at least one place or lon,lat")
@@ -270,7 +261,9 @@ def write_catchments(gdf: gpd.GeoDataFrame, path) -> None:
     Raises
     ------
     InputError
-        For another file type or a missing output folder.
+        For another file type.
+    OutputError
+        For an output location that cannot be written.
     """
     from pathlib import Path
 
@@ -279,7 +272,7 @@ def write_catchments(gdf: gpd.GeoDataFrame, path) -> None:
     if suffix not in {".gpkg", ".geojson"}:
         raise InputError(f"cannot write catchments to {target.name}: use a .gpkg or .geojson file")
     attribution = "; ".join(sorted(set(gdf["attribution"]))) if len(gdf) else settings.osm_attribution
-    with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp:  # tmp ends in the real extension, as GDAL wants
         if suffix == ".gpkg":
             gdf.to_file(tmp, layer="catchments", driver="GPKG", engine="pyogrio",
                         layer_metadata={"attribution": attribution}, geometry_type="Unknown")

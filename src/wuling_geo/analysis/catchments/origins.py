@@ -13,6 +13,8 @@ from wuling_geo import settings
 from wuling_geo._util.errors import InputError, UnresolvedPlaceError
 from wuling_geo.data.geocode.geocoder import Resolution
 from wuling_geo.network.model import RoadNetwork, Snap
+from wuling_geo.network.snapping import to_snaps
+from wuling_geo.network.validation import snap_places
 
 
 @dataclass(frozen=True)
@@ -80,18 +82,18 @@ def _free(lon: float, lat: float) -> Origin:
 
 def snap_origins(network: RoadNetwork, origins: list[Origin], max_snap_m: float | None = None
                  ) -> list[Snap]:
-    """Snap each origin to the nearest road; raise :class:`InputError` naming one too far off."""
+    """Snap each origin to the nearest road (the shared rule of :mod:`wuling_geo.network.validation`).
+
+    Raises
+    ------
+    OffNetworkError
+        Naming an origin farther than ``max_snap_m`` (default
+        :data:`settings.catchment_max_snap_m`) from every road, or with lat/lon swapped.
+    """
     limit = settings.catchment_max_snap_m if max_snap_m is None else max_snap_m
-    snaps = []
-    for origin in origins:
-        snap = network.snap(origin.lon, origin.lat)
-        if snap.distance_m > limit:
-            raise InputError(
-                f"origin {origin.name} lies {snap.distance_m / 1000:.1f} km from the nearest road "
-                f"of the network (limit {limit / 1000:g} km): choose a point nearer a road or a "
-                "network that covers it")
-        snaps.append(snap)
-    return snaps
+    snaps = snap_places(network, [o.name for o in origins], [o.lon for o in origins],
+                        [o.lat for o in origins], limit, "origin")
+    return to_snaps(network, snaps)
 
 
 def category_origins(resolutions: Iterable[Resolution], category: str

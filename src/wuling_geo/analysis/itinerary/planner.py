@@ -54,6 +54,8 @@ from wuling_geo.analysis.itinerary.stops import Stop, StopLike, apply_dwell, mak
 from wuling_geo.data.gazetteer import normalise_name
 from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
+from wuling_geo.network.snapping import to_snaps
+from wuling_geo.network.validation import find_off_network, snap_places
 
 __all__ = ["Call", "DayPlan", "Dropped", "Itinerary", "Leg", "legs_frame", "plan_itinerary"]
 
@@ -105,16 +107,21 @@ def _select_must(visits: list[Stop], must: Iterable[str] | None) -> list[Stop]:
 
 
 def _snap_all(network: RoadNetwork, places: list[Stop]) -> list:
-    snaps = []
-    for stop in places:
-        snap = network.snap(stop.lon, stop.lat)
-        if snap.distance_m > settings.itinerary_max_snap_m:
-            raise NetworkError(
-                f"{stop.name} is {snap.distance_m / 1000:.1f} km from the nearest road of the "
-                f"network (more than {settings.itinerary_max_snap_m / 1000:g} km): the network "
-                "does not cover it; build one over a larger area")
-        snaps.append(snap)
-    return snaps
+    snaps = snap_places(network, [p.name for p in places], [p.lon for p in places],
+                        [p.lat for p in places], settings.itinerary_max_snap_m, "stop")
+    return to_snaps(network, snaps)
+
+
+def _drop_off_network(network: RoadNetwork, todo: list[Stop]) -> tuple[list[Stop], list[Dropped]]:
+    """Leave out optional stops off the network, with the reason; keep the rest in order."""
+    _, off = find_off_network(network, [s.name for s in todo], [s.lon for s in todo],
+                              [s.lat for s in todo], settings.itinerary_max_snap_m, "stop")
+    drop = {o.index: o for o in off if not todo[o.index].must}
+    dropped = [Dropped(todo[i].name, todo[i].label,
+                       f"off the road network: {o.distance_m / 1000:,.1f} km from the nearest "
+                       f"road (limit {settings.itinerary_max_snap_m / 1000:g} km)")
+               for i, o in sorted(drop.items())]
+    return [s for i, s in enumerate(todo) if i not in drop], dropped
 
 
 def _matrix(network: RoadNetwork, snaps: list, profile: str) -> np.ndarray:
@@ -218,6 +225,10 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
             if same_place(a, b):
                 raise InputError(f"{a.name} is listed twice among the stops: give it once")
     todo = apply_dwell(todo, dwell)
+    todo, off_network = _drop_off_network(network, todo)
+    if not todo:
+        raise InputError("no stops to visit on the road network: every optional stop lies "
+                         f"off it ({', '.join(d.name for d in off_network)})")
 
     bases: list[Stop] = []
     for b in (start_stop, night_stop if days > 1 else None, end_stop):
@@ -254,7 +265,8 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
     synthetic = bool(meta.get("synthetic"))
     source = str(meta.get("source", "road network"))
     attribution = str(meta.get("attribution") or "") if synthetic else settings.osm_attribution
-    return Itinerary(plans, tuple(Dropped(todo[s].name, todo[s].label, why) for s, why in dropped),
+    dropped_all = (*off_network, *(Dropped(todo[s].name, todo[s].label, why) for s, why in dropped))
+    return Itinerary(plans, dropped_all,
                      solver, optimal, profile, source, attribution, synthetic, tuple(notes))
 
 

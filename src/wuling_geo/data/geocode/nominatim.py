@@ -7,6 +7,7 @@ answers cached so nothing is asked twice).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -66,7 +67,8 @@ def search(query: str, viewbox: tuple[float, float, float, float], limit: int = 
         results = response.json()
     except (requests.RequestException, ValueError) as exc:
         raise OfflineError(f"Nominatim search for {query!r} failed ({exc}); {hint}") from None
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(cached) as tmp:
-        tmp.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+    with contextlib.suppress(OSError):  # an unwritable cache costs a new request next time
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(cached) as tmp:
+            tmp.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
     return results

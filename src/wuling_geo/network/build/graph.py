@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
-from wuling_geo._util.errors import NetworkError
+from wuling_geo._util.errors import InputError, NetworkError
 from wuling_geo._util.geo import utm_crs
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.speed.assignment import SpeedOptions, assign_speeds
@@ -161,6 +161,33 @@ class BuildOptions:
     consolidate_m: float | None = None
 
 
+#: Largest intersection-consolidation tolerance (m). Clusters are chained (single linkage), so
+#: a large tolerance merges whole neighbourhoods and stretches every edge to the clusters'
+#: centroids. Measured on real OSM extracts (road km after consolidating; none = 394.5 km for
+#: Liechtenstein, 133.4 km for Monaco): 20 m changes road length by at most 0.1 % (394.6,
+#: 133.5 km), 30 m by +0.3 % / +1.0 %, 50 m by +2.2 % / +3.3 %, 100 m by +24 % / +102 %.
+MAX_CONSOLIDATE_M = 20.0
+
+
+def check_consolidate_m(tolerance_m: float | None) -> float | None:
+    """Return a valid consolidation tolerance (m), or ``None`` for no consolidation.
+
+    Raises
+    ------
+    InputError
+        Unless ``tolerance_m`` is a finite number above 0 and at most
+        :data:`MAX_CONSOLIDATE_M`.
+    """
+    if tolerance_m is None:
+        return None
+    value = float(tolerance_m)
+    if not (np.isfinite(value) and 0 < value <= MAX_CONSOLIDATE_M):
+        raise InputError(f"--consolidate-m {tolerance_m} is out of range: give metres above 0 "
+                         f"and at most {MAX_CONSOLIDATE_M:g} (larger tolerances chain junctions "
+                         "together and inflate road length)")
+    return value
+
+
 @dataclass
 class HygieneReport:
     """What graph hygiene did."""
@@ -172,6 +199,7 @@ class HygieneReport:
     dropped_edges: int = 0
     dropped_km: float = 0.0
     consolidated_nodes: int = 0
+    invalid_landuse: int = 0
     dem_coverage: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -211,7 +239,7 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     report = HygieneReport()
     west, south, east, north = edges.total_bounds
     crs_metric = utm_crs((west + east) / 2, (south + north) / 2)
-    if options.consolidate_m:
+    if check_consolidate_m(options.consolidate_m):
         nodes, edges, report.consolidated_nodes = consolidate_intersections(
             nodes, edges, options.consolidate_m, crs_metric)
     nodes, edges = largest_strong_component(nodes, edges, report)
@@ -219,6 +247,8 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     edges["length"] = geodesic_length(edges.geometry.values)
     metric = edges.geometry.to_crs(crs_metric).values
     if "urban" not in edges:
+        if landuse is not None and len(landuse):
+            report.invalid_landuse = int((~shapely.is_valid(landuse.values)).sum())
         area = urban_area(places if places is not None else pd.DataFrame(
             {"lon": [], "lat": [], "place": []}), landuse, options.profile, crs_metric)
         edges["urban"] = urban_mask(metric, area)

@@ -2,7 +2,9 @@
 
 The cached folder is reused when it was built from the same inputs (file size, mtime and a
 hash of its head; speed profile; DEM; area; options) and its checksums hold; otherwise it is
-rebuilt. Nothing is written unless the whole build succeeds.
+rebuilt. The output folder is checked before any work (it may only replace a network folder
+wuling-geo wrote), and nothing is written unless the whole build succeeds. An OSM extract's
+named features are stored in the network folder, beside the roads.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import geopandas as gpd
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError, OSMDataError
+from wuling_geo._util.files import check_output
 from wuling_geo._util.progress import info
-from wuling_geo.data.osm_features import OSM_SUFFIXES, features_from_file, save_features
+from wuling_geo.data.osm_features import OSM_SUFFIXES, features_from_file
 from wuling_geo.network import storage as network_cache
 from wuling_geo.network.area import Area, parse_area
-from wuling_geo.network.build.graph import BuildOptions, build_network, split_ways
+from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m, split_ways
 from wuling_geo.network.model import RoadNetwork, load_network, save_network
 from wuling_geo.network.sources.osm_file import ImportFlags, clip_lines, read_osm_roads
 from wuling_geo.network.sources.road_layer import ROAD_LAYER_SUFFIXES, read_road_layer
@@ -114,6 +117,9 @@ def import_network(source: str | Path, out: str | Path | None = None,
         For a missing, empty, truncated or corrupt OSM file, or no drivable roads in the area.
     InputError
         For bad options, profile, DEM or road layer.
+    OutputError
+        For an output folder that cannot be written or holds files wuling-geo did not write
+        (checked before any work).
     """
     options = options or ImportOptions()
     source = Path(source)
@@ -123,8 +129,10 @@ def import_network(source: str | Path, out: str | Path | None = None,
         error = OSMDataError if kind == "osm" else InputError
         raise error(f"{'OSM file' if kind == 'osm' else 'road layer'} {source} not found: "
                     "check the path")
+    check_output(folder, folder=True, owner=network_cache.OWNER)
     if kind == "osm" and options.layer.datum.lower() not in ("wgs84", "wgs-84"):
         raise InputError("OSM files are WGS-84: drop --datum (it applies to road layers)")
+    check_consolidate_m(options.consolidate_m)
     profile = load_profile(options.profile_file)
     area = parse_area(options.area, options.buffer_km) if kind == "osm" or options.area else None
     dem = Path(options.dem) if options.dem else None
@@ -134,10 +142,9 @@ def import_network(source: str | Path, out: str | Path | None = None,
     digest = network_cache.fingerprint(inputs)
     state = network_cache.status(folder, digest)
     if state == "current" and not force:
-        result = ImportResult(load_network(folder), folder, reused=True)
-        if kind == "osm" and not settings.osm_features_path().exists():
-            result.features = _save_features(source, area)
-        return result
+        features = folder / "features.parquet"
+        return ImportResult(load_network(folder), folder, reused=True,
+                            features=features if features.is_file() else None)
     if state == "corrupt":
         info(f"the cached network at {folder} is corrupt: rebuilding it")
     speed_options = SpeedOptions(options.curvature, options.grade)
@@ -150,13 +157,13 @@ def import_network(source: str | Path, out: str | Path | None = None,
         network, railways = _from_osm(source, area, build, meta, options.flags, notes)
     else:
         network, railways = _from_layer(source, area, build, meta, options.layer, notes)
-    extras = {"railways": railways} if railways is not None else None
-    save_network(network, folder, extras)
-    result = ImportResult(network, folder, reused=False, notes=notes,
-                          railways=0 if railways is None else len(railways))
+    extras = {}
     if kind == "osm":
-        result.features = _save_features(source, area)
-    return result
+        extras = {"railways": railways, "features": features_from_file(source, area.polygon)}
+    save_network(network, folder, extras)
+    return ImportResult(network, folder, reused=False, notes=notes,
+                        railways=0 if railways is None else len(railways),
+                        features=folder / "features.parquet" if kind == "osm" else None)
 
 
 def _inputs(kind: str, source: Path, area: Area | None, profile: SpeedProfile, dem: Path | None,
@@ -226,6 +233,11 @@ def _from_layer(source: Path, area: Area | None, build: BuildOptions, meta: dict
     if counts["dropped_not_for_cars"]:
         notes.append(f"dropped {counts['dropped_not_for_cars']} features whose class is not "
                      "for cars")
+    if counts["speeds_replaced"]:
+        why = ", ".join(f"{n} {reason}" for reason, n in counts["speeds_replaced"].items())
+        notes.append(f"replaced {sum(counts['speeds_replaced'].values())} road-layer speeds "
+                     f"by the class speed of the profile ({why}; a speed must be above 0 and "
+                     f"at most {settings.max_road_speed_kph:g} km/h)")
     if counts["snapped_ends"]:
         notes.append(f"snapped {counts['snapped_ends']} line ends within {layer.snap_m:g} m")
     _hygiene_notes(report, notes)
@@ -239,11 +251,10 @@ def _hygiene_notes(report, notes: list[str]) -> None:
                      f"{report.dropped_edges} edges, {report.dropped_km:.1f} km)")
     if report.consolidated_nodes:
         notes.append(f"merged {report.consolidated_nodes} intersection nodes")
+    if report.invalid_landuse:
+        notes.append(f"repaired {report.invalid_landuse} invalid OSM landuse polygons "
+                     "(shapely.make_valid) for the urban area")
     if report.dem_coverage is not None and report.dem_coverage < 0.99:
         notes.append(f"the DEM covers {report.dem_coverage:.0%} of the road pieces; the rest "
                      "has no grade penalty")
 
-
-def _save_features(source: Path, area: Area | None) -> Path:
-    features = features_from_file(source, area.polygon if area else None)
-    return save_features(features, f"OpenStreetMap extract {source.name}")

@@ -2,10 +2,21 @@
 
 The area defaults to Qianjiang District plus a 20 km buffer. The Overpass query selects the
 speed profile's highway classes with the same exclusions as :mod:`wuling_geo.network.sources.osm_file`
-(expressed as an Overpass filter, so the most-specific-access-tag rule is approximated);
-osmnx builds and simplifies the graph, and the same topology hygiene and speed model as an
-offline import then apply. Known difference: osmnx treats a motorway without a ``oneway``
-tag as two-way. The network's metadata records the query, the date and the attribution.
+(expressed as a union of Overpass filters, the most-specific-access-tag rule included);
+osmnx builds the graph, and the same topology hygiene and speed model as an offline import
+then apply. Known difference: osmnx treats a motorway without a ``oneway`` tag as two-way.
+The network's metadata records the query, the date and the attribution.
+
+Merged ways. osmnx's default simplification joins consecutive ways at nodes where only two
+streets meet and keeps the *set* of their differing tags as a list (a road whose limit changes
+from 30 to 60 km/h becomes one edge with ``maxspeed=['60', '30']``, in no particular order).
+No single value of such a list is the speed of the edge, so the fetch does not let osmnx merge
+across ways: it simplifies with ``edge_attrs_differ=['osmid']``, which keeps a node wherever
+one way ends and another begins. Every edge then lies within one OSM way (the split of the
+offline import, :func:`wuling_geo.network.build.graph.split_ways`), all its parts carry that way's
+tags, and its travel time is the sum over its parts at their one speed, each penalty applied
+to the edge's own geometry. Should a list still arrive (:func:`merge_tag_lists`), its values
+are combined deliberately, never by taking the first: see :data:`MERGE_RULES`.
 """
 
 from __future__ import annotations
@@ -21,15 +32,23 @@ import pandas as pd
 
 from wuling_geo import settings
 from wuling_geo._util.errors import OSMDataError
+from wuling_geo._util.files import check_cache, check_output
 from wuling_geo._util.progress import info
-from wuling_geo.data.osm_features import features_from_overpass, save_features
+from wuling_geo.data.osm_features import features_from_overpass
 from wuling_geo.network.area import parse_area
-from wuling_geo.network.build.graph import BuildOptions, build_network
+from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m
 from wuling_geo.network.build.importer import ImportOptions, ImportResult, _effective, _hygiene_notes
 from wuling_geo.network.model import RoadNetwork, save_network
-from wuling_geo.network.sources.osm_file import EXCLUDED_SERVICE, RAIL_COLUMNS, ImportFlags, drivable_class
+from wuling_geo.network.sources.osm_file import (
+    CLOSED_ACCESS,
+    EXCLUDED_SERVICE,
+    RAIL_COLUMNS,
+    ImportFlags,
+    drivable_class,
+)
 from wuling_geo.network.speed.assignment import SpeedOptions
 from wuling_geo.network.speed.profile import SpeedProfile, load_profile
+from wuling_geo.network.storage import OWNER
 
 #: Way tags osmnx keeps on edges (on top of its defaults) for the speed model.
 EXTRA_WAY_TAGS = ["maxspeed:forward", "maxspeed:backward", "maxspeed:hgv", "name:zh", "route",
@@ -38,28 +57,115 @@ OFFLINE_HINT = ("import an OSM extract instead: wuling-geo network import FILE.o
                 "(e.g. a Geofabrik China extract)")
 
 
+#: Access keys from the most to the least specific for a car (as in
+#: :mod:`wuling_geo.network.sources.osm_file`).
+ACCESS_KEYS = ("motorcar", "motor_vehicle", "vehicle", "access")
+
+
 def overpass_filters(profile: SpeedProfile, flags: ImportFlags) -> list[str]:
-    """Return the Overpass way filters (a union) selecting the profile's drivable ways."""
+    """Return the Overpass way filters (a union) selecting the profile's drivable ways.
+
+    The offline import decides access by the most specific access tag present
+    (``motorcar``, then ``motor_vehicle``, ``vehicle``, ``access``): ``motor_vehicle=no``
+    with ``motorcar=yes`` is open to cars. Overpass filters only AND their clauses, so the
+    rule becomes one filter per deciding key: "this key is present and open, every more
+    specific key is absent", plus "none of them is present". A value is closed when any of
+    its ``;``-separated parts is in :data:`~wuling_geo.network.sources.osm_file.CLOSED_ACCESS`.
+    """
     classes = sorted(profile.drivable)
     if flags.keep_construction:
         classes += ["construction", "proposed"]
     road = f'["highway"~"^({"|".join(classes)})$"]["area"!~"^yes$"]'
-    if not flags.keep_private:
-        for key in ("access", "vehicle", "motor_vehicle", "motorcar"):
-            road += f'["{key}"!~"^(no|private)$"]'
     road += f'["service"!~"^({"|".join(sorted(EXCLUDED_SERVICE))})$"]'
-    filters = [road]
+    if flags.keep_private:
+        filters = [road]
+    else:
+        closed = f'"(^|;) *({"|".join(sorted(CLOSED_ACCESS))}) *(;|$)"'
+        filters = []
+        for i, key in enumerate(ACCESS_KEYS):
+            absent = "".join(f'[!"{k}"]' for k in ACCESS_KEYS[:i])
+            open_ = f'["{key}"!~{closed}]'
+            filters.append(road + absent + (open_ if key == "access" else f'["{key}"]{open_}'))
     if flags.keep_ferries:
         filters.append('["route"="ferry"]')
     return filters
 
 
-def _first(value: Any) -> Any:
-    if isinstance(value, list):
-        return value[0] if value else None
-    if isinstance(value, float) and np.isnan(value):
+#: How a list of differing values (ways merged into one edge) becomes one value.
+#: ``join``: the sorted distinct values in OSM's multi-value form ``"a;b"``, which the readers
+#: downstream already interpret: a ``maxspeed`` of ``"30;60"`` sets the lowest limit (30), an
+#: access tag of ``"no;yes"`` closes the edge, a name shows every name. ``fewest``: the
+#: smallest number (``lanes``: the narrowest part caps the speed). ``smallest``: the smallest
+#: id (``osmid``). ``any``: true if any part is (``oneway``, ``reversed``). ``highway`` is
+#: handled by :func:`_edge_class`: the slowest drivable class of the parts.
+MERGE_RULES: dict[str, str] = {
+    "name": "join", "name:zh": "join", "ref": "join", "maxspeed": "join",
+    "maxspeed:forward": "join", "maxspeed:backward": "join", "maxspeed:hgv": "join",
+    "area": "join", "access": "join", "service": "join", "motorcar": "join",
+    "motor_vehicle": "join", "vehicle": "join", "route": "join", "construction": "join",
+    "proposed": "join", "duration": "join", "lanes": "fewest", "osmid": "smallest",
+    "oneway": "any", "reversed": "any",
+}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def merge_values(values: list[Any], rule: str) -> Any:
+    """Combine the differing values of merged ways into one by ``rule`` (see :data:`MERGE_RULES`).
+
+    Parameters
+    ----------
+    values
+        The values osmnx kept for one edge (any order).
+    rule
+        ``"join"``, ``"fewest"``, ``"smallest"`` or ``"any"``.
+
+    Returns
+    -------
+    object
+        One scalar, or ``None`` when no value is present.
+    """
+    present = [v for v in values if not _missing(v)]
+    if not present:
         return None
-    return value
+    if rule == "any":
+        return any(bool(v) for v in present)
+    if rule == "smallest":
+        return min(int(v) for v in present)
+    if rule == "fewest":
+        numbers = pd.to_numeric(pd.Series([str(v) for v in present]), errors="coerce").dropna()
+        return str(int(numbers.min())) if len(numbers) else None
+    parts = sorted({p.strip() for v in present for p in str(v).split(";") if p.strip()})
+    return ";".join(parts) if parts else None
+
+
+def merge_tag_lists(edges: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Return ``edges`` with list values combined by :data:`MERGE_RULES`, and how many held one.
+
+    Columns without a rule (osmnx's ``length``, ``bridge``, ...) are joined like names.
+    ``highway`` is left as it is for :func:`_edge_class`.
+    """
+    out = edges.copy()
+    merged = np.zeros(len(out), dtype=bool)
+    for column in out.columns:
+        if column in ("highway", "geometry") or out[column].dtype != object:
+            continue
+        is_list = out[column].map(lambda v: isinstance(v, list)).to_numpy(bool)
+        if not is_list.any():
+            continue
+        merged |= is_list
+        rule = MERGE_RULES.get(column, "join")
+        out[column] = out[column].astype(object)
+        out.loc[is_list, column] = pd.Series(
+            [merge_values(v, rule) for v in out.loc[is_list, column]],
+            index=out.index[is_list], dtype=object)
+    return out, int(merged.sum())
+
+
+def _scalar(value: Any) -> Any:
+    return None if _missing(value) else value
 
 
 _TAG_COLUMNS = ("highway", "area", "access", "service", "motorcar", "motor_vehicle", "vehicle",
@@ -67,49 +173,60 @@ _TAG_COLUMNS = ("highway", "area", "access", "service", "motorcar", "motor_vehic
 
 
 def _edge_class(record: dict[str, Any], profile: SpeedProfile, flags: ImportFlags) -> str | None:
-    """Return the drivable class of an osmnx edge (merged ways: the first drivable value)."""
+    """Return the drivable class of an osmnx edge; of merged classes, the slowest drivable one."""
     highway = record.pop("highway")
-    tags = {k: _first(v) for k, v in record.items() if _first(v) is not None}
+    tags = {k: v for k, v in record.items() if _scalar(v) is not None}
     values = [v for v in (highway if isinstance(highway, list) else [highway])
               if isinstance(v, str)]
     if not values:
         return drivable_class(tags, profile.drivable, flags)  # a ferry has no highway tag
-    for value in values:
-        found = drivable_class(tags | {"highway": value}, profile.drivable, flags)
-        if found is not None:
-            return found
-    return None
+    found = {drivable_class(tags | {"highway": value}, profile.drivable, flags)
+             for value in values} - {None}
+    if len(found) <= 1:
+        return found.pop() if found else None
+
+    def rural_car_kph(name: str) -> float:
+        cs = profile.classes.get(name)
+        return cs.kph["car_rural"] if cs is not None else np.inf
+
+    return min(sorted(found), key=rural_car_kph)
 
 
 def _edges_from_graph(network: RoadNetwork, profile: SpeedProfile, flags: ImportFlags
-                      ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    """Turn osmnx edges (merged ways carry lists) into the builder's edge table."""
-    edges = network.edges
+                      ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, int]:
+    """Turn osmnx edges into the builder's edge table (lists combined by :data:`MERGE_RULES`).
+
+    Returns the nodes, the edges and how many edges held merged (list) values.
+    """
+    edges, n_merged = merge_tag_lists(network.edges)
     n = len(edges)
 
     def col(name: str) -> pd.Series:
-        return edges[name] if name in edges else pd.Series([None] * n, index=edges.index)
+        if name in edges:
+            return edges[name].map(_scalar).astype(object)
+        return pd.Series([None] * n, index=edges.index, dtype=object)
 
     records = edges.reindex(columns=list(_TAG_COLUMNS)).to_dict("records")
     classes = [_edge_class(rec, profile, flags) for rec in records]
     keep = np.array([c is not None for c in classes], dtype=bool)
+    name = col("name")
     table = pd.DataFrame({
         "u": edges["u"].to_numpy(np.int64), "v": edges["v"].to_numpy(np.int64),
-        "way_id": col("osmid").map(_first).astype("Int64").to_numpy(),
+        "way_id": col("osmid").astype("Int64").to_numpy(),
         "highway": classes,
-        "name": col("name").map(_first).where(col("name").notna(), col("name:zh").map(_first)),
-        "ref": col("ref").map(_first),
-        "oneway": col("oneway").map(lambda v: bool(_first(v))).to_numpy(bool),
-        "reversed": col("reversed").map(lambda v: bool(_first(v))).to_numpy(bool),
+        "name": name.where(name.notna(), col("name:zh")),
+        "ref": col("ref"),
+        "oneway": col("oneway").map(bool).to_numpy(bool),
+        "reversed": col("reversed").map(bool).to_numpy(bool),
         "maxspeed": col("maxspeed"),
         "maxspeed_forward": col("maxspeed:forward"),
         "maxspeed_backward": col("maxspeed:backward"),
         "maxspeed_hgv": col("maxspeed:hgv"),
-        "lanes": col("lanes").map(_first),
-        "duration": col("duration").map(_first),
+        "lanes": col("lanes"),
+        "duration": col("duration"),
     })
     gdf = gpd.GeoDataFrame(table, geometry=edges.geometry.values, crs=settings.storage_crs)
-    return network.nodes, gdf[keep].reset_index(drop=True)
+    return network.nodes, gdf[keep].reset_index(drop=True), n_merged
 
 
 def _railways(polygon) -> gpd.GeoDataFrame:
@@ -136,6 +253,36 @@ def _railways(polygon) -> gpd.GeoDataFrame:
     return out.drop_duplicates("osm_id").reset_index(drop=True)
 
 
+def _urban_inputs(polygon, profile: SpeedProfile) -> tuple[pd.DataFrame, gpd.GeoSeries]:
+    """Download what decides urban speeds: city/town nodes and built-up landuse ways.
+
+    Named or not (the named features alone miss most landuse areas), and the same kinds as
+    the offline import reads (:func:`wuling_geo.network.sources.osm_file.read_osm_roads`): ``place`` nodes
+    and closed ``landuse`` ways.
+    """
+    import osmnx as ox
+
+    kinds = sorted(profile.urban["landuse"])
+    try:
+        raw = ox.features_from_polygon(polygon, tags={"landuse": kinds,
+                                                      "place": ["city", "town"]})
+    except ox._errors.InsufficientResponseError:
+        raw = gpd.GeoDataFrame(geometry=[], crs=settings.storage_crs)
+    if raw.empty:
+        return (pd.DataFrame({"lon": [], "lat": [], "place": [], "name": []}),
+                gpd.GeoSeries([], crs=settings.storage_crs))
+    raw = raw.reset_index()
+    raw = raw[~raw.duplicated(["element", "id"])]  # osmnx asks large areas in parts
+    get = lambda k: raw[k] if k in raw else pd.Series(None, index=raw.index)  # noqa: E731
+    nodes = raw[(raw["element"] == "node") & get("place").isin(["city", "town"])]
+    places = pd.DataFrame({"lon": nodes.geometry.x, "lat": nodes.geometry.y,
+                           "place": get("place")[nodes.index], "name": get("name")[nodes.index]})
+    ways = raw[(raw["element"] == "way") & get("landuse").isin(kinds)
+               & raw.geom_type.isin(["Polygon", "MultiPolygon"])]
+    return places.reset_index(drop=True), gpd.GeoSeries(ways.geometry.values,
+                                                        crs=settings.storage_crs)
+
+
 def fetch_network(out: str | Path | None = None, options: ImportOptions | None = None
                   ) -> ImportResult:
     """Download and cache the network of an area (default: Qianjiang + 20 km) from Overpass.
@@ -158,6 +305,9 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         Within seconds, when Overpass cannot be reached.
     OSMDataError
         When the area holds no drivable roads.
+    OutputError
+        Before any download, for an output folder that cannot be written or holds files
+        wuling-geo did not write, or an unusable cache folder (Overpass answers go there).
     """
     import osmnx as ox
 
@@ -165,6 +315,9 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
 
     options = options or ImportOptions()
     folder = Path(out) if out is not None else settings.network_dir()
+    check_consolidate_m(options.consolidate_m)
+    check_output(folder, folder=True, owner=OWNER)
+    check_cache()
     profile = load_profile(options.profile_file)
     area = parse_area(options.area, options.buffer_km)
     dem = Path(options.dem) if options.dem else None
@@ -175,7 +328,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     ox.settings.useful_tags_way = list(dict.fromkeys(saved_tags + EXTRA_WAY_TAGS))
     info(f"downloading the road network of {area.label} from {ox.settings.overpass_url}")
     try:
-        graph = ox.graph_from_polygon(area.polygon, simplify=True, retain_all=True,
+        graph = ox.graph_from_polygon(area.polygon, simplify=False, retain_all=True,
                                       custom_filter=filters)
     except ox._errors.InsufficientResponseError:
         raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check --area")\
@@ -184,7 +337,10 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         ox.settings.useful_tags_way = saved_tags
     if graph.number_of_edges() == 0:
         raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check --area")
-    nodes, edges = _edges_from_graph(RoadNetwork.from_graph(graph), profile, options.flags)
+    # merge only within a way (see the module docstring): no edge mixes two ways' tags
+    graph = ox.simplify_graph(graph, edge_attrs_differ=["osmid"])
+    nodes, edges, n_merged = _edges_from_graph(RoadNetwork.from_graph(graph), profile,
+                                               options.flags)
     if edges.empty:
         raise OSMDataError(f"no drivable roads for {area.label} in the Overpass answer")
     info("downloading named features and railways")
@@ -192,12 +348,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     # osmnx queries large areas in parts; a feature on a seam comes back more than once
     features = features.drop_duplicates(["osm_type", "osm_id"]).reset_index(drop=True)
     railways = _railways(area.polygon)
-    places = features[features["place"].isin(["city", "town"])
-                      & (features.geom_type == "Point")]
-    places = pd.DataFrame({"lon": places.geometry.x, "lat": places.geometry.y,
-                           "place": places["place"], "name": places["name"]})
-    landuse = features[features["landuse"].isin(profile.urban["landuse"])
-                       & features.geom_type.isin(["Polygon", "MultiPolygon"])].geometry
+    places, landuse = _urban_inputs(area.polygon, profile)
     speed_options = SpeedOptions(options.curvature, options.grade)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     meta = {
@@ -205,8 +356,11 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         "source": f"OpenStreetMap via Overpass ({ox.settings.overpass_url}), {created[:10]}",
         "attribution": settings.osm_attribution,
         "query": {"overpass_url": ox.settings.overpass_url, "way_filters": filters,
-                  "osmnx": "graph_from_polygon(simplify=True, retain_all=True)",
-                  "features": {"name": True}, "railways": {"railway": "rail"}},
+                  "osmnx": "graph_from_polygon(simplify=False, retain_all=True), "
+                           "simplify_graph(edge_attrs_differ=['osmid'])",
+                  "features": {"name": True}, "railways": {"railway": "rail"},
+                  "urban": {"landuse": sorted(profile.urban["landuse"]),
+                            "place": ["city", "town"]}},
         "area": {**area.spec, "label": area.label, "bounds": area.bounds},
         "profile": profile.describe() | _effective(profile, speed_options, dem),
         "options": {"consolidate_m": options.consolidate_m, **asdict(options.flags)},
@@ -215,9 +369,12 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     network, report = build_network(nodes, edges, build, places, landuse, meta)
     network.meta["hygiene"] = report.as_dict()
     network.meta["railways"] = len(railways)
+    network.meta["merged_tag_edges"] = n_merged
     notes: list[str] = []
+    if n_merged:
+        notes.append(f"{n_merged} edges joined ways with differing tags; their values were "
+                     "combined (lowest speed limit, most restrictive access, fewest lanes)")
     _hygiene_notes(report, notes)
-    save_network(network, folder, {"railways": railways})
-    path = save_features(features, f"OpenStreetMap via Overpass, {created[:10]}")
-    return ImportResult(network, folder, reused=False, railways=len(railways), features=path,
-                        notes=notes)
+    save_network(network, folder, {"railways": railways, "features": features})
+    return ImportResult(network, folder, reused=False, railways=len(railways),
+                        features=folder / "features.parquet", notes=notes)

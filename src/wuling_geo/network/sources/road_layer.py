@@ -126,14 +126,15 @@ def read_road_layer(path: str | Path, datum: str = "wgs84", class_field: str | N
     gdf = gdf.explode(index_parts=False)
     gdf = gdf.assign(way_id=gdf.index.to_numpy()).reset_index(drop=True)
     highway, urban, dropped = _classes(gdf, path, class_field, classes)
+    user_speed, replaced = (_speeds(gdf[speed_field]) if speed_field
+                            else (np.full(len(gdf), np.nan), {}))
     attrs = pd.DataFrame({
         "way_id": gdf["way_id"].to_numpy(np.int64),
         "highway": highway,
         "name": _names(gdf, name_field),
         "ref": None,
         "direction": _directions(gdf, path, oneway_field),
-        "user_speed": (pd.to_numeric(gdf[speed_field], errors="coerce").to_numpy(float)
-                       if speed_field else np.nan),
+        "user_speed": user_speed,
         "urban": urban,
     })
     keep = ~dropped
@@ -146,8 +147,31 @@ def read_road_layer(path: str | Path, datum: str = "wgs84", class_field: str | N
                          "footways, tracks or similar)")
     ways, snapped = _topology(np.asarray(lines, dtype=object), attrs, snap_m)
     counts = {"features": len(gdf), "dropped_not_for_cars": int(dropped.sum()),
-              "snapped_ends": snapped}
+              "snapped_ends": snapped, "speeds_replaced": replaced}
     return ways, counts
+
+
+def _speeds(values: pd.Series) -> tuple[np.ndarray, dict[str, int]]:
+    """Return a road layer's speeds (km/h; NaN where the class speed applies) and what was replaced.
+
+    A speed must be a number above 0 and at most :data:`settings.max_road_speed_kph`; an
+    empty, non-numeric, zero or negative, or too high value is replaced by the class speed
+    of the profile, and counted by reason (the counts are reported by the import).
+    """
+    raw = values.astype(object)
+    text = raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
+                   else str(v).strip())
+    number = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(float)
+    empty = (text == "").to_numpy()
+    top = settings.max_road_speed_kph
+    reasons = {
+        "empty": empty,
+        "not a number": ~empty & ~np.isfinite(number),
+        "zero or negative": np.isfinite(number) & (number <= 0),
+        f"above {top:g} km/h": np.isfinite(number) & (number > top),
+    }
+    keep = np.isfinite(number) & (number > 0) & (number <= top)
+    return np.where(keep, number, np.nan), {k: int(m.sum()) for k, m in reasons.items() if m.any()}
 
 
 def _names(gdf: gpd.GeoDataFrame, field: str | None) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 The rule (``[urban]`` in ``data/speeds.toml``): an edge is urban when its midpoint lies within
 ``city_radius_m`` of an OSM ``place=city`` node or ``town_radius_m`` of a ``place=town`` node,
-or inside a built-up ``landuse`` area of at least ``landuse_min_km2``.
+or inside a built-up ``landuse`` area of at least ``landuse_min_km2``. Invalid landuse
+polygons (common in OSM) are repaired with :func:`shapely.make_valid` before the union, or
+dropped when nothing of their area is left (:func:`wuling_geo._util.geo.repair_polygons`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
+from wuling_geo._util.geo import repair_polygons
 from wuling_geo.network.speed.profile import SpeedProfile
 
 
@@ -46,7 +49,8 @@ def urban_area(places: pd.DataFrame, landuse: gpd.GeoSeries | None, profile: Spe
                             crs=settings.storage_crs).to_crs(crs_metric)
         parts.extend(shapely.buffer(pts.values, places["place"].map(radius).to_numpy(float)))
     if landuse is not None and len(landuse):
-        polys = landuse.to_crs(crs_metric).values
+        # the builder counts the invalid polygons in its HygieneReport (``invalid_landuse``)
+        polys, _, _ = repair_polygons(landuse.to_crs(crs_metric).values)
         polys = polys[shapely.area(polys) >= profile.urban["landuse_min_km2"] * 1e6]
         parts.extend(polys)
     if not parts:

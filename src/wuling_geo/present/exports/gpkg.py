@@ -19,7 +19,9 @@ def write_gpkg(path: str | Path, layers: dict[str, gpd.GeoDataFrame], attributio
     Raises
     ------
     InputError
-        For a suffix other than ``.gpkg`` or a missing output folder.
+        For a suffix other than ``.gpkg``.
+    OutputError
+        For an output location that cannot be written.
     """
     path = Path(path)
     if path.suffix.lower() != ".gpkg":

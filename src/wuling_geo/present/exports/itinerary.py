@@ -17,8 +17,7 @@ from pathlib import Path
 
 import gpxpy.gpx
 
-from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import atomic_dir, check_output_folder
+from wuling_geo._util.files import atomic_dir, check_output
 from wuling_geo._util.timeparse import WEEKDAYS, format_clock, format_duration
 from wuling_geo.analysis.itinerary.result import Call, DayPlan, Itinerary
 
@@ -209,7 +208,10 @@ def to_markdown(itin: Itinerary) -> str:
 _CSS = ("body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:60em;margin:2em auto;"
         "padding:0 1em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}"
         "td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}"
-        ".credit{color:#555;font-size:.9em}")
+        ".credit{color:#555;font-size:.9em}.wide{max-width:100%;overflow-x:auto}"
+        # Phones: the tables take the screen's width and long names wrap instead of overflowing.
+        "@media (max-width:600px){body{margin:1em auto;padding:0 .6em}table{width:100%;"
+        "font-size:.85em}td,th{padding:.2em .3em;overflow-wrap:anywhere;word-break:break-word}}")
 
 
 def to_html(itin: Itinerary) -> str:
@@ -225,19 +227,20 @@ def to_html(itin: Itinerary) -> str:
             continue
         parts.append(f"<h2>{e(day.title)}</h2><p>Drive {e(format_duration(day.drive_s))}, "
                      f"{day.distance_m / 1000:.1f} km.</p>")
-        parts.append("<table><tr><th>#</th><th>time</th><th>place</th><th>what</th></tr>")
+        parts.append('<div class="wide"><table><tr><th>#</th><th>time</th><th>place</th>'
+                     '<th>what</th></tr>')
         for i, call in enumerate(day.calls, start=1):
             time = _time(call)
             parts.append(f"<tr><td>{i}</td><td>{e(time)}</td><td>{e(call.label)}</td>"
                          f"<td>{e(_call_text(call))}</td></tr>")
-        parts.append("</table><table><tr><th>leg</th><th>from</th><th>to</th><th>depart</th>"
-                     "<th>arrive</th><th>drive</th><th>km</th></tr>")
+        parts.append('</table></div><div class="wide"><table><tr><th>leg</th><th>from</th><th>to</th>'
+                     "<th>depart</th><th>arrive</th><th>drive</th><th>km</th></tr>")
         for leg in day.legs:
             parts.append(f"<tr><td>{leg.leg}</td><td>{e(leg.from_name)}</td><td>{e(leg.to_name)}</td>"
                          f"<td>{_clock(leg.depart)}</td><td>{_clock(leg.arrive)}</td>"
                          f"<td>{e(format_duration(leg.drive_s))}</td>"
                          f"<td>{leg.distance_m / 1000:.1f}</td></tr>")
-        parts.append("</table>")
+        parts.append("</table></div>")
     if itin.dropped:
         parts.append("<h2>Left out</h2><ul>")
         parts += [f"<li><strong>{e(d.label)}</strong>: {e(d.reason)}</li>" for d in itin.dropped]
@@ -251,19 +254,24 @@ def to_html(itin: Itinerary) -> str:
 
 # ---------------------------------------------------------------- writing
 
-def _write_map(itin: Itinerary, path: Path) -> bool:
-    """Draw the legs with the web-map renderer; ``False`` if the renderer is not installed."""
+def _write_map(itin: Itinerary, path: Path, offline: bool | None = None) -> bool:
+    """Draw the legs with the web-map renderer; ``False`` if the renderer is not installed.
+
+    ``offline`` is :func:`wuling_geo.present.maps.webmap.render_map`'s: by default Leaflet is inlined when
+    ``wuling-geo map-assets`` has run, and the page says what it needs when it cannot load.
+    """
     try:
         from wuling_geo.present.maps.webmap import render_map
     except ImportError:  # the web-map module is optional for exports
         return False
     title = "wuling-geo itinerary" + (" (SYNTHETIC network, not real roads)" if itin.synthetic
                                       else "")
-    render_map(path, routes=itin.legs, title=title, index=False)
+    render_map(path, routes=itin.legs, title=title, index=False, offline=offline)
     return True
 
 
-def _write_all(itin: Itinerary, folder: Path, with_map: bool) -> list[str]:
+def _write_all(itin: Itinerary, folder: Path, with_map: bool, offline: bool | None = None
+               ) -> list[str]:
     writers = {"itinerary.gpx": to_gpx, "itinerary.md": to_markdown, "itinerary.html": to_html}
     for name, make in writers.items():
         (folder / name).write_text(make(itin), encoding="utf-8")
@@ -273,13 +281,13 @@ def _write_all(itin: Itinerary, folder: Path, with_map: bool) -> list[str]:
     if len(itin.legs):
         itin.legs.to_file(folder / "itinerary_legs.geojson", driver="GeoJSON")
         names.append("itinerary_legs.geojson")
-    if with_map and _write_map(itin, folder / "itinerary_map.html"):
+    if with_map and _write_map(itin, folder / "itinerary_map.html", offline):
         names.append("itinerary_map.html")
     return names
 
 
-def write_itinerary(itin: Itinerary, out_dir: str | os.PathLike[str], with_map: bool = True
-                    ) -> list[Path]:
+def write_itinerary(itin: Itinerary, out_dir: str | os.PathLike[str], with_map: bool = True,
+                    offline: bool | None = None) -> list[Path]:
     """Write the exports into ``out_dir``, all or nothing.
 
     Parameters
@@ -291,6 +299,9 @@ def write_itinerary(itin: Itinerary, out_dir: str | os.PathLike[str], with_map: 
         are replaced; other files in it are left alone.
     with_map
         Also draw ``itinerary_map.html`` with :func:`wuling_geo.present.maps.webmap.render_map`.
+    offline
+        For the map: ``True`` inlines Leaflet (or fails without ``wuling-geo map-assets``),
+        ``None`` inlines it when installed, ``False`` links the CDNs.
 
     Returns
     -------
@@ -298,13 +309,14 @@ def write_itinerary(itin: Itinerary, out_dir: str | os.PathLike[str], with_map: 
         The files written.
     """
     out = Path(out_dir)
-    check_output_folder(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file, not a folder: choose a folder")
-    with atomic_dir(out, merge=True) as stage:
-        names = _write_all(itin, stage, with_map)
-    return [out / n for n in names]
+    check_output(out, folder=True)
+    if with_map and offline:
+        from wuling_geo.present.maps.assets import check_assets
 
+        check_assets()
+    with atomic_dir(out, merge=True) as stage:
+        names = _write_all(itin, stage, with_map, offline)
+    return [out / n for n in names]
 
 __all__ = ["CSV_COLUMNS", "FILES", "format_text", "to_csv", "to_gpx", "to_html", "to_markdown",
            "write_itinerary"]

@@ -42,6 +42,7 @@ class PageContent:
     attribution: str
     outline: list[dict] = field(default_factory=list)
     shift: dict | None = None
+    groups: list[dict] = field(default_factory=list)
 
 
 def _tiles(basemap: str, lang: str) -> folium.TileLayer | None:
@@ -101,7 +102,7 @@ def _add_overlay(m: folium.Map, overlay: Overlay, clusters: list[str]) -> None:
         _geojson(overlay.pins, point_to_layer=JsCode("WG.point")).add_to(parent)
 
 
-def _controls(m: folium.Map, page: PageContent, basemap: str) -> None:
+def _controls(m: folium.Map, page: PageContent, basemap: str) -> list[str]:
     lang = page.lang
     plugins.Fullscreen(position="topleft", title=text("fullscreen", lang),
                        title_cancel=text("exit_fullscreen", lang)).add_to(m)
@@ -111,17 +112,38 @@ def _controls(m: folium.Map, page: PageContent, basemap: str) -> None:
                           strings={"title": text("locate", lang), "metersUnit": text("meters", lang),
                                    "popup": text("locate_popup", lang),
                                    "outsideMapBoundsMsg": text("outside", lang)}).add_to(m)
-    plugins.MeasureControl(position="topright", primary_length_unit="kilometers",
+    plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
                            secondary_length_unit="meters", primary_area_unit="sqmeters",
                            secondary_area_unit=None,
                            localization="cn" if lang == "zh" else "en").add_to(m)
     mini = dict(position="bottomright", width=130, height=130, toggle_display=True,
-                zoom_level_offset=-4)
+                zoom_level_offset=-4, minimized=True)  # a button until asked for: room for the legend
     tiles = _tiles(basemap, lang)
+    minimap = None
     if tiles is not None:
-        plugins.MiniMap(tile_layer=tiles, **mini).add_to(m)
+        minimap = plugins.MiniMap(tile_layer=tiles, **mini)
     elif page.outline:
-        _OutlineMiniMap(page.outline, **mini).add_to(m)
+        minimap = _OutlineMiniMap(page.outline, **mini)
+    if minimap is None:
+        return []
+    minimap.add_to(m)
+    return [minimap.get_name()]
+
+
+def fallback_html(page: PageContent, inlined: bool) -> str:
+    """Return the page's header and the plain-text message shown while the map script has not run.
+
+    The message sits beneath the map and the script removes it once the map runs, so it is
+    what a reader sees when Leaflet cannot load (no network, CDNs blocked) or scripts are off.
+    """
+    other = "en" if page.lang == "zh" else "zh"
+    key = "fallback_script" if inlined else "fallback_cdn"
+    return (f'<header class="wg-header"><h1 class="wg-title">{html.escape(page.title)}</h1></header>\n'
+            f'<div id="wg-fallback" class="wg-fallback" role="alert">'
+            f'<h2>{html.escape(text("fallback_head", page.lang))}</h2>'
+            f'<p>{html.escape(text(key, page.lang))}</p>'
+            f'<p class="wg-other-lang" lang="{"zh-CN" if other == "zh" else "en"}">'
+            f'{html.escape(text("fallback_head", other))}: {html.escape(text(key, other))}</p></div>\n')
 
 
 def resource_urls() -> dict[str, str]:
@@ -165,18 +187,28 @@ def render_page(page: PageContent, basemap: str, offline: bool) -> str:
         plugins.Search(index, search_label="search", search_zoom=14, position="topleft",
                        placeholder=text("search", page.lang), collapsed=True).add_to(m)
         search_ref = f"{index.get_name()}searchControl"
-    _controls(m, page, basemap)
+    minimaps = _controls(m, page, basemap)
     layers = folium.LayerControl(position="topright", collapsed=True)
     layers.add_to(m)
+    lang = page.lang
     config = {"title": page.title, "legend": page.legend, "unresolved": page.unresolved,
               "attribution": page.attribution, "shift": page.shift,
-              "text": {"facts": text("facts", page.lang), "unresolved": text("unresolved", page.lang),
-                       "unresolvedNote": text("unresolved_note", page.lang),
-                       "notFound": text("not_found", page.lang)}}
-    ClientInit(config, layers=layers.get_name(), search=search_ref, clusters=clusters).add_to(m)
+              "groups": [{"title": g["title"], "layers": {html.escape(k): v for k, v in g["layers"].items()}}
+                         for g in page.groups],
+              "text": {"facts": text("facts", lang), "unresolved": text("unresolved", lang),
+                       "unresolvedNote": text("unresolved_note", lang),
+                       "notFound": text("not_found", lang), "zoomIn": text("zoom_in", lang),
+                       "zoomOut": text("zoom_out", lang), "layers": text("layers", lang),
+                       "minimapHide": text("minimap_hide", lang),
+                       "minimapShow": text("minimap_show", lang), "cancel": text("cancel", lang),
+                       "loading": text("loading", lang), "searchTitle": text("search", lang),
+                       "leaflet": text("leaflet", lang)}}
+    ClientInit(config, layers=layers.get_name(), search=search_ref, clusters=clusters,
+               minimaps=minimaps).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     out = add_styles(root.render())
     out = out.replace("<html>", f'<html lang="{"zh-CN" if page.lang == "zh" else "en"}">', 1)
+    out = out.replace("<body>", "<body>\n" + fallback_html(page, offline), 1)
     if offline:
         out = inline_resources(out, resource_urls())
     return out

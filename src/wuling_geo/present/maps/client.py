@@ -23,10 +23,20 @@ def safe_json(data) -> str:
 CSS = """
 .leaflet-container{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",
  "Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;font-size:14px}
-.wg-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;
- background:rgba(255,255,255,.93);padding:6px 12px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
- font-weight:600;font-size:15px;max-width:calc(100% - 150px);white-space:nowrap;overflow:hidden;
- text-overflow:ellipsis;pointer-events:none}
+body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",
+ "Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif}
+.wg-header{box-sizing:border-box;height:44px;margin:0;padding:0 12px;display:flex;align-items:center;
+ background:#fff;border-bottom:1px solid #ccc;position:relative;z-index:2}
+.wg-title{margin:0;font-weight:600;font-size:16px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.folium-map{height:calc(100% - 44px)!important;z-index:1}
+.wg-fallback{position:absolute;top:44px;left:0;right:0;z-index:0;padding:16px 20px;max-width:44em;
+ font-size:15px;line-height:1.55;color:#222}
+.wg-fallback h2{font-size:18px;margin:0 0 8px}
+.wg-fallback .wg-other-lang{color:#555;font-size:14px}
+.wg-label{display:none;background:rgba(255,255,255,.88);border:0;border-radius:3px;box-shadow:none;
+ padding:0 4px;font-size:12px;line-height:16px;color:#222;font-weight:600}
+.wg-label::before{display:none}
+.wg-lz0,.wg-z10 .wg-lz10,.wg-z11 .wg-lz11,.wg-z12 .wg-lz12,.wg-z13 .wg-lz13{display:block}
 .leaflet-marker-icon.wg-pin{display:flex}
 .wg-pin{box-sizing:border-box;border:2px solid #fff;border-radius:50%;box-shadow:0 1px 4px rgba(0,0,0,.55);
  display:flex;align-items:center;justify-content:center;color:#fff;font:700 11px/1 sans-serif}
@@ -42,14 +52,23 @@ CSS = """
 .wg-industry{background:#5d4037;border-radius:0 50% 0 50%}
 .wg-civic{background:#455a64}
 .wg-stop{background:#212121}
-.wg-legend-pin{display:inline-flex;width:20px;height:20px;font-size:8px;vertical-align:middle}
+.wg-legend-pin{display:inline-flex;width:17px;height:17px;font-size:7px;vertical-align:middle}
 .wg-panel{background:rgba(255,255,255,.95);border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
- padding:4px 10px;max-width:290px;max-height:32vh;overflow:auto;font-size:13px;line-height:1.35}
+ padding:2px 10px 4px;max-width:290px;max-height:30vh;overflow:auto;font-size:13px;line-height:1.35}
+.wg-legend{width:300px;max-width:300px;max-height:calc(100vh - 44px - 30vh - 92px)}
+.wg-legend li span:last-child{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;min-width:0}
+.wg-legend ul.wg-ramp li span:last-child{white-space:normal}
+.wg-legend:not([open]),.wg-unresolved:not([open]){width:auto}
 .wg-panel summary{cursor:pointer;font-weight:600;min-height:32px;line-height:32px;outline-offset:2px}
 .wg-panel ul{list-style:none;margin:0 0 6px;padding:0}
 .wg-panel li{margin:3px 0}
-.wg-legend h4{margin:6px 0 2px;font-size:12px;color:#444}
-.wg-legend li{display:flex;align-items:center;gap:8px}
+.wg-legend h4{margin:2px 0 1px;font-size:12px;color:#444}
+.wg-legend ul{display:grid;grid-template-columns:1fr 1fr;column-gap:8px;margin:0 0 2px}
+.wg-legend li{display:flex;align-items:center;gap:6px;margin:0;font-size:12px;line-height:1.3;min-width:0}
+.wg-legend ul.wg-ramp{display:flex;gap:0;margin-bottom:1px}
+.wg-legend ul.wg-ramp li{flex:1 1 0;flex-direction:column;gap:1px;margin:0;font-size:11px;text-align:center}
+.wg-ramp .wg-swatch{width:100%}
+.wg-ramp .wg-fill{width:100%;height:10px;border-left:0}
 .wg-swatch{display:inline-flex;width:24px;justify-content:center;flex:none}
 .wg-line{display:inline-block;width:24px;border-top:3px solid #333}
 .wg-fill{display:inline-block;width:20px;height:14px;border:1px solid rgba(0,0,0,.3)}
@@ -70,18 +89,27 @@ CSS = """
 .wg-locate-icon::after{content:"";position:absolute;left:3px;top:3px;width:6px;height:6px;
  border-radius:50%;background:#333}
 .wg-loading{opacity:.4}
+.wg-panel.wg-hidden{display:none}
 path.leaflet-interactive:focus{outline:none}
 .leaflet-touch .leaflet-bar a{width:36px;height:36px;line-height:36px}
 .leaflet-touch .fullscreen-icon{background-size:30px 60px;background-position:3px 3px}
 .leaflet-touch .fullscreen-icon.leaflet-fullscreen-on{background-position:3px -27px}
 .leaflet-control-layers label{padding:3px 0;font-size:14px}
 .leaflet-control-layers input{width:18px;height:18px;vertical-align:middle}
-.leaflet-control-layers-expanded{max-height:35vh;overflow:auto}
+.leaflet-control-layers-expanded{max-height:30vh;overflow:auto;max-width:250px}
+.leaflet-control-layers label{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.wg-layer-group{font-weight:600;font-size:12px;color:#444;margin:6px 0 2px}
+.wg-layer-key{display:inline-block;width:18px;height:0;border-top:3px solid #333;vertical-align:middle;
+ margin:0 4px}
 .leaflet-control-attribution{max-width:55vw}
 @media (max-width:600px){
  .leaflet-control-minimap{display:none!important}
- .wg-title{font-size:13px;top:6px;max-width:calc(100% - 110px)}
+ .wg-header{height:40px;padding:0 10px}
+ .wg-title{font-size:14px}
+ .folium-map{height:calc(100% - 40px)!important}
+ .wg-fallback{top:40px}
  .wg-panel{max-width:calc(100vw - 80px);max-height:38vh}
+ .wg-legend{width:auto;max-width:calc(100vw - 80px);max-height:55vh}
  .leaflet-control-measure{display:none}
  .leaflet-control-attribution{max-width:calc(100vw - 130px);font-size:10px;line-height:1.3}
 }
@@ -92,6 +120,11 @@ JS = r"""
   "use strict";
   var KIND = /^[a-z0-9-]{1,40}$/, COLOUR = /^#[0-9a-fA-F]{6}$/;
   var SIZES = {"scenic-5a": 32, "scenic-4a": 28, "scenic": 22, "scenic-part": 18, "civic": 16, "stop": 24};
+  /* The zoom from which a place's name is shown beside its symbol (stops: always). */
+  var LABEL_ZOOM = {"scenic-5a": 10, "scenic-4a": 10, "transport": 10, "stop": 0, "scenic": 11,
+                    "logistics": 11, "industry": 12, "civic": 13, "scenic-part": 12};
+  /* Towns are named from zoom 13, where their pins stop clustering (30 seats, some 500 m apart). */
+  var LABEL_STEPS = [10, 11, 12, 13];
   var WG = window.WG = {markers: {}, clusters: [], text: {}, shift: null};
 
   function el(tag, cls, content) {
@@ -141,7 +174,50 @@ JS = r"""
   };
   WG.point = function (feature, latlng) {
     var p = feature.properties || {}, k = kind(p.kind), name = String(p.tip || "");
-    return L.marker(latlng, {icon: WG.pin(k, p.n), title: name, alt: name, riseOnHover: true});
+    /* Itinerary stops stay above the place symbols they share a position with; bigger (more
+       important) pins lie above smaller ones, so a 5A area is never hidden under the seat of
+       the town it lies in. */
+    var marker = L.marker(latlng, {icon: WG.pin(k, p.n), title: name, alt: name, riseOnHover: true,
+                                   zIndexOffset: k === "stop" ? 100000 : (SIZES[k] || 24) * 1000});
+    var label = String(p.label || name), size = SIZES[k] || 24;
+    var zoom = LABEL_ZOOM.hasOwnProperty(k) ? LABEL_ZOOM[k] : 12;
+    if (label) {
+      marker.bindTooltip(el("span", null, label), {permanent: true, direction: "right",
+        offset: [size / 2 - 2, 0], interactive: false, className: "wg-label wg-lz" + zoom});
+    }
+    return marker;
+  };
+
+  /* Room a popup may take: the map less its control columns (the larger of two layouts). */
+  WG.popupFit = function () {
+    var map = WG.map, size = map.getSize(), box = map.getContainer().getBoundingClientRect();
+    function extent(selector) {
+      var w = 0, h = 0;
+      map.getContainer().querySelectorAll(selector + " > .leaflet-control").forEach(function (c) {
+        var r = c.getBoundingClientRect();
+        if (!r.width || !r.height || getComputedStyle(c).display === "none") return;
+        w = Math.max(w, selector.indexOf("left") >= 0 ? r.right - box.left : box.right - r.left);
+        h = Math.max(h, selector.indexOf("top") >= 0 ? r.bottom - box.top : box.bottom - r.top);
+      });
+      return {w: w, h: h};
+    }
+    var tl = extent(".leaflet-top.leaflet-left"), tr = extent(".leaflet-top.leaflet-right");
+    var bl = extent(".leaflet-bottom.leaflet-left"), br = extent(".leaflet-bottom.leaflet-right");
+    var layouts = [
+      {left: tl.w, right: Math.max(tr.w, br.w), bottom: bl.h},
+      {left: tl.w, right: tr.w, bottom: Math.max(bl.h, br.h)},
+      {left: Math.max(tl.w, bl.w), right: Math.max(tr.w, br.w), bottom: 0}];
+    var best = null;
+    layouts.forEach(function (l) {
+      l.width = size.x - l.left - l.right - 16;
+      l.height = size.y - l.bottom - 16;
+      if (l.width >= 180 && (!best || l.width * l.height > best.width * best.height)) best = l;
+    });
+    best = best || layouts[1];
+    return {autoPanPaddingTopLeft: L.point(best.left + 8, 8),
+            autoPanPaddingBottomRight: L.point(best.right + 8, best.bottom + 8),
+            maxWidth: Math.max(160, Math.min(320, best.width - 40)), minWidth: 150,
+            maxHeight: Math.max(120, best.height - 50)};
   };
   WG.hidden = function (feature, latlng) {
     return L.circleMarker(latlng, {radius: 1, stroke: false, fill: false, interactive: false});
@@ -149,9 +225,10 @@ JS = r"""
   WG.bind = function (feature, layer) {
     var p = feature.properties || {};
     if (p.popup) {
-      layer.bindPopup(function () { return WG.popupContent(p.popup); },
-                      {maxWidth: Math.min(320, window.innerWidth - 90), minWidth: 160,
-                       autoPanPadding: [12, 12]});
+      layer.bindPopup(function () {
+        L.setOptions(this, WG.popupFit());  /* called as the popup opens, before it is placed */
+        return WG.popupContent(p.popup);
+      }, {maxWidth: 320, minWidth: 150});
     }
     if (p.tip && !layer.getLatLng) layer.bindTooltip(el("span", null, p.tip), {sticky: true});
     if (p.id && layer.getLatLng) WG.markers[p.id] = layer;
@@ -192,11 +269,7 @@ JS = r"""
       pin.appendChild(el("span", "wg-pin-label"));
       box.appendChild(pin);
     } else if (item.swatch === "line") {
-      var line = el("span", "wg-line");
-      line.style.borderTopColor = colour;
-      line.style.borderTopWidth = Math.min(Math.max(Number(item.weight) || 3, 1), 6) + "px";
-      if (item.dash) line.style.borderTopStyle = "dashed";
-      box.appendChild(line);
+      box.appendChild(WG.lineKey(colour, item.weight, item.dash));
     } else {
       var fill = el("span", "wg-fill");
       fill.style.backgroundColor = colour;
@@ -206,6 +279,40 @@ JS = r"""
     return box;
   }
 
+  /* A short line in a colour and dash pattern, drawn as SVG like the map's own lines. */
+  WG.lineKey = function (colour, weight, dash) {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", "26"); svg.setAttribute("height", "10");
+    svg.setAttribute("class", "wg-line-key");
+    var line = document.createElementNS(ns, "line");
+    line.setAttribute("x1", "1"); line.setAttribute("y1", "5");
+    line.setAttribute("x2", "25"); line.setAttribute("y2", "5");
+    line.setAttribute("stroke", COLOUR.test(colour || "") ? colour : "#333333");
+    line.setAttribute("stroke-width", String(Math.min(Math.max(Number(weight) || 3, 1), 6)));
+    if (dash && /^[0-9 ]{1,20}$/.test(dash)) line.setAttribute("stroke-dasharray", dash);
+    svg.appendChild(line);
+    return svg;
+  };
+
+  /* Headings in the layer list, and each catchment's outline beside its name. */
+  WG.groupLayers = function (control, groups) {
+    var inputs = control._layerControlInputs || [];
+    (groups || []).forEach(function (group) {
+      var first = true;
+      inputs.forEach(function (input) {
+        var obj = control._getLayer(input.layerId), key = obj && group.layers[obj.name];
+        if (!key) return;
+        var label = input.parentNode && input.parentNode.parentNode;
+        if (!label || label.querySelector(".wg-line-key")) return;
+        if (first) {
+          label.parentNode.insertBefore(el("div", "wg-layer-group", group.title), label);
+          first = false;
+        }
+        input.parentNode.insertBefore(WG.lineKey(key.color, 3, key.dash), input.nextSibling);
+      });
+    });
+  };
+
   function panel(position, cls, title, open, fill) {
     var Panel = L.Control.extend({
       options: {position: position},
@@ -213,6 +320,19 @@ JS = r"""
         var box = el("details", "wg-panel " + cls);
         box.open = open;
         box.appendChild(el("summary", null, title));
+        /* On a phone one panel at a time: opening one hides the others. */
+        box.addEventListener("toggle", function () {
+          if (!WG.small()) return;
+          document.querySelectorAll(".wg-panel").forEach(function (other) {
+            if (other !== box) other.classList.toggle("wg-hidden", box.open);
+            if (other !== box && box.open) other.open = false;
+          });
+          /* ... and an open panel on the right rises above the scale and the credits. */
+          var corner = WG.map.getContainer().querySelector(".leaflet-bottom.leaflet-left");
+          if (position === "bottomright") {
+            box.style.marginBottom = box.open && corner ? (corner.offsetHeight + 4) + "px" : "";
+          }
+        });
         fill(box);
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
@@ -226,17 +346,34 @@ JS = r"""
     WG.map = map;
     WG.text = cfg.text;
     map.attributionControl.setPosition("bottomleft");
+    var leaflet = el("a", null, "Leaflet");
+    leaflet.href = "https://leafletjs.com";
+    leaflet.title = cfg.text.leaflet;
+    map.attributionControl.setPrefix(leaflet.outerHTML);
     WG.shift = cfg.shift || null;
     WG.clusters = refs.clusters || [];
-    var title = el("div", "wg-title", cfg.title);
-    map.getContainer().appendChild(title);
+    var fallback = document.getElementById("wg-fallback");
+    if (fallback) fallback.parentNode.removeChild(fallback);  /* the map runs: no message */
     document.title = cfg.title;
+    var labels = function () {
+      var z = map.getZoom(), box = map.getContainer();
+      LABEL_STEPS.forEach(function (step) { box.classList.toggle("wg-z" + step, z >= step); });
+    };
+    map.on("zoomend", labels);
+    labels();
+    var t = cfg.text;
+    if (map.zoomControl) {
+      map.zoomControl._zoomInButton.title = t.zoomIn;
+      map.zoomControl._zoomInButton.setAttribute("aria-label", t.zoomIn);
+      map.zoomControl._zoomOutButton.title = t.zoomOut;
+      map.zoomControl._zoomOutButton.setAttribute("aria-label", t.zoomOut);
+    }
     L.control.scale({imperial: false, maxWidth: 120}).addTo(map);
 
     panel("bottomright", "wg-legend", cfg.legend.title, !WG.small(), function (box) {
       cfg.legend.sections.forEach(function (section) {
-        box.appendChild(el("h4", null, section.title));
-        var list = el("ul");
+        if (section.title) box.appendChild(el("h4", null, section.title));
+        var list = el("ul", section.layout === "ramp" ? "wg-ramp" : null);
         section.items.forEach(function (item) {
           var li = el("li");
           li.appendChild(swatch(item));
@@ -270,6 +407,10 @@ JS = r"""
 
     if (refs.search) {
       refs.search.options.textErr = cfg.text.notFound;
+      refs.search.options.textCancel = t.cancel;
+      refs.search.options.textLoading = t.loading;
+      if (refs.search._button) refs.search._button.title = t.searchTitle;
+      if (refs.search._cancel) refs.search._cancel.title = t.cancel;
       refs.search.options.buildTip = function (text, record) {
         var layer = record && record.layer, p = (layer && layer.feature && layer.feature.properties) || {};
         var tip = el("li");
@@ -288,7 +429,24 @@ JS = r"""
         e.bounds = e.latlng.toBounds(2 * (e.accuracy || 0));
       });
     }
-    if (refs.layers && !WG.small()) refs.layers.expand();
+    if (refs.layers) {
+      var control = refs.layers, update = control._update;
+      control._update = function () {
+        var out = update.apply(this, arguments);
+        WG.groupLayers(this, cfg.groups);
+        return out;
+      };
+      control._update();
+      var toggle = control._layersLink;
+      if (toggle) { toggle.title = t.layers; toggle.setAttribute("aria-label", t.layers); }
+      if (!WG.small()) control.expand();
+    }
+    (refs.minimaps || []).forEach(function (mini) {
+      if (!mini || !mini.options) return;
+      mini.options.strings = {hideText: t.minimapHide, showText: t.minimapShow};
+      if (mini._toggleDisplayButton) mini._toggleDisplayButton.title =
+        mini._minimized ? t.minimapShow : t.minimapHide;
+    });
   };
 })();
 """
@@ -313,13 +471,15 @@ class ClientInit(MacroElement):
         {% macro script(this, kwargs) %}
         WG.init({{ this._parent.get_name() }}, {{ this.config }}, {
             layers: {{ this.layers }}, search: {{ this.search }},
-            clusters: [{{ this.clusters|join(", ") }}]});
+            clusters: [{{ this.clusters|join(", ") }}],
+            minimaps: [{{ this.minimaps|join(", ") }}]});
         {% endmacro %}
     """)
 
     def __init__(self, config: dict, layers: str = "null", search: str = "null",
-                 clusters: list[str] | None = None) -> None:
+                 clusters: list[str] | None = None, minimaps: list[str] | None = None) -> None:
         super().__init__()
         self._name = "ClientInit"
         self.config = safe_json(config)
         self.layers, self.search, self.clusters = layers, search, clusters or []
+        self.minimaps = minimaps or []

@@ -19,7 +19,15 @@ import shapely
 from wuling_geo import settings
 from wuling_geo.data.datum import convert_geometry
 from wuling_geo.data.gazetteer import normalise_name
-from wuling_geo.present.maps.i18n import category_label, names, text
+from wuling_geo.present.maps.i18n import (
+    category_label,
+    confidence_label,
+    fact_label,
+    names,
+    public_source,
+    subtype_label,
+    text,
+)
 
 #: Colours of the map's own symbols (the legend draws the same ones).
 COLOURS = {
@@ -30,6 +38,8 @@ COLOURS = {
     "motorway": "#e65100", "trunk": "#fb8c00", "primary": "#f9a825",
 }
 DATUM_LABELS = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+#: Geocoder flags with a text of their own in :mod:`wuling_geo.present.maps.i18n`.
+FLAG_KEYS = {"flag_outside-district"}
 
 
 @dataclass
@@ -184,10 +194,25 @@ class PlaceNames:
         return self._by_id.get(place_id, place_id)
 
 
+def _fact_row(fact: dict, lang: str) -> tuple[str, str, str, str]:
+    """Return ``(label, value, source, confidence)`` of a gazetteer fact, for a reader."""
+    label, unit = fact_label(text_of(fact.get("key")), lang)
+    value = clean(fact.get("value"))
+    shown = number(value, 0 if isinstance(value, int) else 1) if isinstance(
+        value, int | float) and not isinstance(value, bool) else text_of(value)
+    if unit and isinstance(value, int | float):
+        shown = f"{shown} {unit}"
+    if text_of(fact.get("key")).endswith("code"):  # an identifier, not a quantity
+        shown = text_of(value)
+    return (label, shown, public_source(text_of(fact.get("source")), lang),
+            confidence_label(text_of(fact.get("confidence")), lang))
+
+
 def _place_popup(row, lang: str, parents: PlaceNames) -> dict:
     primary, secondary = names(text_of(row.get("name_zh")), text_of(row.get("name_en")), lang)
-    rows = [(text("category", lang),
-             f"{category_label(text_of(row.get('category')), lang)} · {text_of(row.get('subtype'))}")]
+    subtype = subtype_label(text_of(row.get("subtype")), lang)
+    category = category_label(text_of(row.get("category")), lang)
+    rows = [(text("category", lang), category if subtype in {"", category} else f"{category} · {subtype}")]
     grade = text_of(row.get("grade"))
     if grade in {"5A", "4A"}:
         rows.append((text("grade", lang), grade))
@@ -196,10 +221,13 @@ def _place_popup(row, lang: str, parents: PlaceNames) -> dict:
         rows.append((text("part_of", lang), parents[text_of(row.get("part_of"))]))
     method = text_of(row.get("method"))
     method_label = text(f"method_{method}", lang) if method in {"gazetteer", "osm", "nominatim"} else method
-    rows += [(text("position", lang), f"{method_label} · {text_of(row.get('source'))}"),
+    where = public_source(text_of(row.get("source")), lang)
+    flags = [text(f"flag_{f}", lang) if f"flag_{f}" in FLAG_KEYS else f
+             for f in text_of(row.get("flags")).split(",") if f]
+    rows += [(text("position", lang), " · ".join(x for x in (method_label, where) if x)),
              (text("from_datum", lang), DATUM_LABELS.get(text_of(row.get("input_datum")), "")),
-             (text("confidence", lang), text_of(row.get("confidence"))),
-             (text("flags", lang), text_of(row.get("flags")))]
+             (text("confidence", lang), confidence_label(text_of(row.get("confidence")), lang)),
+             (text("flags", lang), "、".join(flags) if lang == "zh" else ", ".join(flags))]
     geom = row.geometry
     if isinstance(geom, shapely.Point):
         rows.append((text("coordinates", lang), f"{geom.y:.6f}, {geom.x:.6f}"))
@@ -207,8 +235,7 @@ def _place_popup(row, lang: str, parents: PlaceNames) -> dict:
         facts = json.loads(text_of(row.get("facts")) or "[]")
     except ValueError:
         facts = []
-    fact_rows = [(text_of(f.get("key")), text_of(f.get("value")), text_of(f.get("source")),
-                  text_of(f.get("confidence"))) for f in facts if isinstance(f, dict)]
+    fact_rows = [_fact_row(f, lang) for f in facts if isinstance(f, dict)]
     return popup(primary, secondary, rows, fact_rows)
 
 

@@ -28,7 +28,7 @@ from wuling_geo.present.maps.content import (
     shape_style,
     text_of,
 )
-from wuling_geo.present.maps.i18n import text
+from wuling_geo.present.maps.i18n import category_label, text
 
 #: Upper edges (minutes) of the accessibility-surface classes; the last class is open-ended.
 SURFACE_BINS = (15, 30, 45, 60, 90, 120)
@@ -63,7 +63,18 @@ def minutes_label(value, lang: str) -> str:
     return f"{number(value, 0 if float(value).is_integer() else 1)} {text('min', lang)}"
 
 
-def _inside_summary(raw) -> str:
+#: Outline colour and dash of each origin's bands, in order: the fill says the time, the
+#: outline says whose catchment it is (overlapping catchments stay apart).
+ORIGIN_STYLES = (("#1b5e20", ""), ("#4a148c", "10 5"), ("#bf360c", "3 5"), ("#0d47a1", "14 4 3 4"),
+                 ("#880e4f", "6 3"), ("#263238", "1 4"), ("#827717", "18 6"), ("#004d40", "8 3 2 3"))
+
+
+def origin_style(index: int) -> tuple[str, str]:
+    """Return the outline ``(colour, dash)`` of the ``index``-th origin (repeats after eight)."""
+    return ORIGIN_STYLES[index % len(ORIGIN_STYLES)]
+
+
+def _inside_summary(raw, lang: str = "zh") -> str:
     """Summarise the ``features_inside`` JSON of a band (names per layer, or counts)."""
     try:
         data = json.loads(raw) if isinstance(raw, str) else raw
@@ -77,7 +88,7 @@ def _inside_summary(raw) -> str:
             if isinstance(value, list):
                 value = "、".join(_name_of(v) for v in value[:12]) + (" …" if len(value) > 12 else "")
             if text_of(value) not in {"", "0"}:
-                parts.append(f"{key}: {text_of(value)}")
+                parts.append(f"{category_label(str(key), lang)}: {text_of(value)}")
     elif isinstance(data, list):
         parts.append("、".join(_name_of(v) for v in data[:20]))
     text_out = "; ".join(parts)
@@ -90,28 +101,34 @@ def _name_of(item) -> str:
     return text_of(item)
 
 
-def catchment_overlays(frame, shaper: Shaper, lang: str) -> tuple[list[Overlay], dict[float, str]]:
-    """Return one overlay per origin (and mode) with its bands, largest first."""
+def catchment_overlays(frame, shaper: Shaper, lang: str
+                       ) -> tuple[list[Overlay], dict[float, str], list[dict]]:
+    """Return one overlay per origin (and mode) with its bands, largest first.
+
+    Every band is filled by its time (one ramp for all origins) and outlined in its origin's
+    colour and dash (:func:`origin_style`). Also returns the fill per band limit and the
+    outline of each origin, for the legend.
+    """
     require_columns(frame, CATCHMENT_COLUMNS, "catchments")
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     colours = band_colours(frame["minutes"])
     frame = frame.assign(_origin=frame.get("origin_id", pd.Series("", index=frame.index)).map(text_of),
                          _mode=frame.get("mode", pd.Series("each", index=frame.index)).map(text_of))
-    overlays = []
+    overlays, origins = [], []
     share = frame.get("share_of_district")
-    for (origin, mode), group in frame.groupby(["_origin", "_mode"], sort=False):
+    for index, ((origin, mode), group) in enumerate(frame.groupby(["_origin", "_mode"], sort=False)):
         group = group.sort_values("minutes", ascending=False)
         name = text_of(group.get("origin_name", group["_origin"]).iloc[0]) or origin
-        label = f"{text('catchment', lang)}: {name}"
-        if mode == "nearest":
-            label += f" ({text('nearest', lang)})"
+        label = f"{name} ({text('nearest', lang)})" if mode == "nearest" else name
+        outline, dash = origin_style(index)
+        origins.append({"name": label, "color": outline, "dash": dash})
         overlay = Overlay(f"catchment-{origin}-{mode}", label, attribution=settings.osm_attribution)
         for geom, (idx, row) in zip(shaper(group.geometry.values), group.iterrows(), strict=True):
             colour = colours[float(row["minutes"])]
             pct = clean(share.loc[idx]) if share is not None else None
             overlay.shapes.append(feature(geom, {
                 "kind": "band", "tip": f"{name} · {minutes_label(row['minutes'], lang)}",
-                "style": shape_style(colour, 1, 0.25, opacity=0.8),
+                "style": shape_style(outline, 2, 0.25, dash=dash, opacity=0.9, fill_colour=colour),
                 "popup": popup(f"{name} · {minutes_label(row['minutes'], lang)}", "", [
                     (text("origin", lang), name),
                     (text("mode", lang), text(mode, lang) if mode in {"each", "nearest"} else mode),
@@ -121,10 +138,10 @@ def catchment_overlays(frame, shaper: Shaper, lang: str) -> tuple[list[Overlay],
                     (text("share", lang), f"{number(pct * 100)} %" if pct is not None else ""),
                     (text("road_km", lang), f"{number(row.get('road_km'))} km"
                      if clean(row.get("road_km")) is not None else ""),
-                    (text("inside", lang), _inside_summary(row.get("features_inside"))),
+                    (text("inside", lang), _inside_summary(row.get("features_inside"), lang)),
                 ])}))
         overlays.append(overlay)
-    return overlays, colours
+    return overlays, colours, origins
 
 
 def day_colours(days) -> dict[str, str]:
@@ -163,7 +180,7 @@ def route_overlay(frame, shaper: Shaper, lang: str) -> tuple[Overlay, dict[str, 
         stops.append((to, coords[-1], day))
     for n, (name, xy, day) in enumerate(stops, start=1):
         overlay.pins.append(feature(shapely.Point(xy), {
-            "kind": "stop", "n": n, "tip": f"{n}. {name}",
+            "kind": "stop", "n": n, "tip": f"{n}. {name}", "label": name,
             "popup": popup(f"{n}. {name}", text("day", lang, n=day))}))
     return overlay, colours
 
@@ -250,8 +267,15 @@ def railway_overlay(frame, shaper: Shaper, lang: str) -> Overlay | None:
                                                              dash="" if hsr else "10 4"),
             "popup": popup(title, "", [(text("type", lang), text(kind, lang)),
                                        (text("length", lang), f"{number(km)} km"),
-                                       ("OSM", text_of(first.get("usage")))])}))
+                                       (text("usage", lang), usage_label(first.get("usage"), lang))])}))
     return overlay
+
+
+def usage_label(usage, lang: str) -> str:
+    """Return OpenStreetMap's ``usage`` of a railway (main, branch, …) in ``lang``."""
+    value = text_of(usage)
+    key = f"usage_{value}"
+    return text(key, lang) if value in {"main", "branch", "industrial", "freight"} else value
 
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")

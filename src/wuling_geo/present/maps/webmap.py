@@ -24,12 +24,14 @@ import numpy as np
 import shapely
 
 from wuling_geo import settings
-from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import atomic_path, check_output_folder
+from wuling_geo._util.errors import InputError, OutputError
+from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo.present.maps.i18n import LANGS, check_lang, text
 
 BASEMAPS = ("osm", "amap", "none")
 INDEX_NAME = "index.html"
+#: Written into every index page, so a later run replaces only an index wuling-geo wrote.
+GENERATOR = '<meta name="generator" content="wuling-geo">'
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 
 
@@ -47,6 +49,8 @@ class MapReport:
     unresolved: list[str] = field(default_factory=list)
     linked: list[str] = field(default_factory=list)
     index: Path | None = None
+    #: An ``index.html`` in the map's folder that wuling-geo did not write, left alone.
+    index_kept: Path | None = None
 
     def summary(self) -> str:
         """Return a one-line description for the command line."""
@@ -124,13 +128,40 @@ def _shift_grid(bounds, datum: str, step: float = 0.05) -> dict | None:
             "dy": np.round(cy - gy.ravel(), 7).tolist()}
 
 
-def _legend(overlays, bands: dict, days: dict, lang: str, basemap: str) -> dict:
+def _legend(overlays, bands: dict, days: dict, lang: str, basemap: str,
+            origins: list[dict] | None = None) -> dict:
+    """Return the legend: the colour keys of the analysis first, then symbols and lines.
+
+    A section with ``"layout": "ramp"`` is drawn as one row of colours (a time scale).
+    """
     from wuling_geo.present.maps.content import COLOURS
     from wuling_geo.present.maps.overlays import minutes_label, surface_bins
 
     keys = {o.key for o in overlays}
     kinds = {f["properties"].get("kind") for o in overlays for f in o.shapes}
     sections = []
+    unit = text("min", lang)
+    if bands:
+        sections.append({"title": f"{text('catchment', lang)} · {text('catchment_key', lang)}, {unit}",
+                         "layout": "ramp", "items": [
+            {"swatch": "fill", "color": c, "opacity": 0.5,
+             "label": f"≤{minutes_label(m, lang).removesuffix(' ' + unit)}"}
+            for m, c in bands.items()]})
+    if origins and len(origins) > 1:
+        sections.append({"title": text("origins_key", lang), "items": [
+            {"swatch": "line", "color": o["color"], "dash": o["dash"], "weight": 3, "label": o["name"]}
+            for o in origins]})
+    if "surface" in keys:
+        classes = surface_bins(lang)
+        sections.append({"title": f"{text('surface', lang)}, {unit}", "layout": "ramp", "items": [
+            {"swatch": "fill", "color": c, "opacity": 0.6, "label": label.removesuffix(" " + unit)
+             .replace("–", "–\u200b")} for label, c in classes[:-1]]})
+        sections.append({"title": "", "items": [
+            {"swatch": "fill", "color": classes[-1][1], "opacity": 0.6, "label": classes[-1][0]}]})
+    if days:
+        sections.append({"title": text("routes", lang), "items": [
+            {"swatch": "line", "color": c, "weight": 5, "label": text("day", lang, n=d)}
+            for d, c in days.items()]})
     if "scenic" in keys:
         sections.append({"title": text("scenic", lang), "items": [
             {"swatch": "pin", "kind": k, "label": text(label, lang)} for k, label in (
@@ -140,24 +171,13 @@ def _legend(overlays, bands: dict, days: dict, lang: str, basemap: str) -> dict:
     if places:
         sections.append({"title": text("places", lang), "items": [
             {"swatch": "pin", "kind": k, "label": text(k, lang)} for k in places]})
-    lines = [(k, k == "neighbours" or k == "rail") for k in ("boundary", "neighbours") if k in keys]
-    lines += [(k, k == "rail") for k in ("rail", "hsr", "motorway", "trunk", "primary") if k in kinds]
+    lines = [(k, "6 4" if k == "neighbours" else "") for k in ("boundary", "neighbours") if k in keys]
+    lines += [(k, "10 4" if k == "rail" else "") for k in ("rail", "hsr", "motorway", "trunk", "primary")
+              if k in kinds]
     if lines:
         sections.append({"title": text("lines", lang), "items": [
             {"swatch": "line", "color": COLOURS[k], "dash": dash, "weight": 3, "label": text(k, lang)}
             for k, dash in lines]})
-    if bands:
-        sections.append({"title": text("catchment", lang), "items": [
-            {"swatch": "fill", "color": c, "opacity": 0.5, "label": f"≤ {minutes_label(m, lang)}"}
-            for m, c in bands.items()]})
-    if days:
-        sections.append({"title": text("routes", lang), "items": [
-            {"swatch": "line", "color": c, "weight": 5, "label": text("day", lang, n=d)}
-            for d, c in days.items()]})
-    if "surface" in keys:
-        sections.append({"title": text("surface", lang), "items": [
-            {"swatch": "fill", "color": c, "opacity": 0.6, "label": label}
-            for label, c in surface_bins(lang)]})
     notes = [text("amap_note", lang)] if basemap == "amap" else []
     return {"title": text("legend", lang), "sections": sections, "notes": notes}
 
@@ -214,12 +234,16 @@ def prepare_map(*, layers: dict | None = None, catchments=None, routes=None, sur
     for key, frame in places.items():
         if key not in {"scenic", "transport"}:
             overlays.append(_map_data.place_overlay(key, frame, shaper, lang, parents, search))
-    bands, days = {}, {}
+    bands, days, origins, groups = {}, {}, [], []
     if extras["catchments"] is not None and len(extras["catchments"]):
-        catchment_layers, bands = _map_overlays.catchment_overlays(extras["catchments"], shaper, lang)
+        catchment_layers, bands, origins = _map_overlays.catchment_overlays(
+            extras["catchments"], shaper, lang)
         for overlay in catchment_layers:
             overlay.pane = _map_build.AREA_PANE
         overlays += catchment_layers
+        groups.append({"title": text("catchments_group", lang), "layers": {
+            o.name: {"color": origin["color"], "dash": origin["dash"]}
+            for o, origin in zip(catchment_layers, origins, strict=True)}})
     if extras["routes"] is not None and len(extras["routes"]):
         route, days = _map_overlays.route_overlay(extras["routes"], shaper, lang)
         overlays.append(route)
@@ -232,15 +256,15 @@ def prepare_map(*, layers: dict | None = None, catchments=None, routes=None, sur
     credit = f"{OSM_CREDIT} · {text('boundary_credit', lang)}: {BOUNDARY_SOURCE}"
     return _map_build.PageContent(
         title=title or text("title", lang), lang=lang, overlays=overlays,
-        legend=_legend(overlays, bands, days, lang, basemap),
+        legend=_legend(overlays, bands, days, lang, basemap, origins),
         unresolved=_map_data.unresolved_places(places, lang, parents),
         search=search, bounds=bounds, attribution=credit, outline=outline,
-        shift=_shift_grid(bounds, datum))
+        shift=_shift_grid(bounds, datum), groups=groups)
 
 
 def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, routes=None,
                surface=None, network=None, railways=None, basemap: str = "osm",
-               offline: bool = False, lang: str = "zh", title: str | None = None,
+               offline: bool | None = None, lang: str = "zh", title: str | None = None,
                index: bool = True) -> MapReport:
     """Render a web map to ``out`` (HTML, written atomically) and refresh the folder's index.
 
@@ -265,13 +289,19 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
     basemap
         ``"osm"``, ``"amap"`` (GCJ-02 tiles; overlays are converted to match) or ``"none"``.
     offline
-        Inline Leaflet and the plugins (installed by ``wuling-geo map-assets``).
+        ``True``: inline Leaflet and the plugins (installed by ``wuling-geo map-assets``), or
+        fail without them. ``None`` (default): inline them when they are installed, else link
+        the CDNs. ``False``: link the CDNs. Every page also carries a plain-text message,
+        removed by the map's script once it runs, saying what the page needs when Leaflet
+        cannot load (no network, CDNs blocked as in mainland China).
     lang
         ``"zh"`` or ``"en"``: interface language and which name of a place comes first.
     title
         Page title (default: a standard title in ``lang``).
     index
-        Rewrite ``index.html`` in the output folder afterwards.
+        Rewrite ``index.html`` in the output folder afterwards — only when there is none or
+        wuling-geo wrote it (:func:`is_own_index`); another is left alone
+        (``MapReport.index_kept``).
 
     Returns
     -------
@@ -292,9 +322,10 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
     out = Path(out)
     if out.suffix.lower() not in {".html", ".htm"}:
         raise InputError(f"map output {out} must end in .html")
-    check_output_folder(out)
+    check_output(out)
     if offline:
         _map_assets.check_assets()
+    offline = bool(offline) or (offline is None and not _map_assets.missing_assets())
     page = prepare_map(layers=layers, catchments=catchments, routes=routes, surface=surface,
                        network=network, railways=railways, basemap=basemap, lang=lang, title=title)
     page_html = _map_build.render_page(page, basemap, offline)
@@ -306,11 +337,35 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
                        unresolved=[u["name"] for u in page.unresolved],
                        linked=_map_assets.linked_urls(page_html))
     if index:
-        report.index = write_index(out.parent)
+        if is_own_index(out.parent / INDEX_NAME):
+            report.index = write_index(out.parent)
+        else:
+            report.index_kept = out.parent / INDEX_NAME
     return report
 
 
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+
+
+def _index_heading() -> str:
+    return f"{text('index_title', 'zh')} · {text('index_title', 'en')}"
+
+
+def is_own_index(path: str | Path) -> bool:
+    """Whether ``path`` is absent or an index page wuling-geo wrote (safe to rewrite).
+
+    Index pages carry :data:`GENERATOR`; those of older versions are known by their title.
+    """
+    path = Path(path)
+    if not path.exists():
+        return True
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+    found = _TITLE.search(head)
+    return GENERATOR in head or (found is not None
+                                 and html.unescape(found.group(1)).strip() == _index_heading())
 
 
 def write_index(maps_dir: str | Path, lang: str = "zh") -> Path:
@@ -320,11 +375,19 @@ def write_index(maps_dir: str | Path, lang: str = "zh") -> Path:
     -------
     Path
         The index file.
+
+    Raises
+    ------
+    OutputError
+        If the folder already has an ``index.html`` that wuling-geo did not write.
     """
     check_lang(lang)
     folder = Path(maps_dir)
     target = folder / INDEX_NAME
-    check_output_folder(target)
+    check_output(target)
+    if not is_own_index(target):
+        raise OutputError(f"{target} was not written by wuling-geo and is left alone: write the "
+                          "maps to another folder")
     rows = []
     for page in sorted(folder.glob("*.html")):
         if page.name == INDEX_NAME or page.name.startswith("."):
@@ -339,12 +402,13 @@ def write_index(maps_dir: str | Path, lang: str = "zh") -> Path:
     shots = [f'<figure><img src="{html.escape(quote(p.name))}" alt="{html.escape(p.stem)}" '
              f'loading="lazy"><figcaption>{html.escape(p.name)}</figcaption></figure>'
              for p in sorted(folder.glob("*.png"))]
-    heading = f"{text('index_title', 'zh')} · {text('index_title', 'en')}"
+    heading = _index_heading()
     body = "\n".join(rows) or f"<li>{text('no_maps', lang)}</li>"
     page_html = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}">
 <head>
 <meta charset="utf-8">
+{GENERATOR}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(heading)}</title>
 <style>
@@ -372,5 +436,5 @@ footer{{color:#666;font-size:.85em;margin-top:24px}}
     return target
 
 
-__all__ = ["BASEMAPS", "LANGS", "MapReport", "check_basemap", "prepare_map", "read_overlay",
-           "render_map", "write_index"]
+__all__ = ["BASEMAPS", "LANGS", "MapReport", "check_basemap", "is_own_index", "prepare_map",
+           "read_overlay", "render_map", "write_index"]
