@@ -14,7 +14,6 @@ from wuling_geo.analysis.catchments.bands import (
     catchments,
     category_origins,
     check_minutes,
-    write_catchments,
 )
 from wuling_geo.cli._options import (
     Finite,
@@ -30,6 +29,7 @@ from wuling_geo.cli._options import (
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.network.model import PROFILES, load_network
 from wuling_geo.network.routing import DIRECTIONS
+from wuling_geo.present.exports.catchments import write_catchments
 
 CATEGORIES = ("scenic", "transport", "logistics", "industry")
 #: Largest --access (m): the catchment snapping limit; a wider buffer claims land no road reaches.

@@ -16,11 +16,10 @@ from wuling_geo.analysis.accessibility import (
     FacilitySearch,
     access_summary,
     accessibility_surface,
-    write_surface,
 )
 from wuling_geo.analysis.catchments.bands import check_minutes
-from wuling_geo.analysis.multimodal import load_services, reach, write_reach
-from wuling_geo.analysis.od_matrix import od_matrix, write_matrix
+from wuling_geo.analysis.multimodal import load_services, reach
+from wuling_geo.analysis.od_matrix import od_matrix
 from wuling_geo.cli._options import (
     Finite,
     datum_option,
@@ -33,6 +32,9 @@ from wuling_geo.cli._options import (
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.data.places import Site, category_sites, resolve_sites
 from wuling_geo.network.model import load_network
+from wuling_geo.present.exports.accessibility import write_surface
+from wuling_geo.present.exports.catchments import write_reach
+from wuling_geo.present.exports.tables import write_matrix
 from wuling_geo.present.maps.assets import check_assets
 from wuling_geo.present.maps.webmap import render_map
 

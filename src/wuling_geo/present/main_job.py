@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from wuling_geo import settings
 from wuling_geo._util.files import check_output
 from wuling_geo.data.geocode.geocoder import Geocoder
-from wuling_geo.data.layers import LayerReport, write_layers
+from wuling_geo.data.layers import LayerReport, resolve_layers
+from wuling_geo.present.exports.layers import write_layers
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -67,15 +68,15 @@ def _catchments_stage(report: BuildReport) -> None:
     """
     if report.network is None or report.layers is None:
         return
-    from wuling_geo.analysis.catchments.bands import standard_catchments, write_catchments
+    from wuling_geo.analysis.catchments.bands import standard_catchments
+    from wuling_geo.present.exports.catchments import write_catchments
 
     gdf, notes = standard_catchments(report.network, report.layers.resolutions)
     report.notes.extend(notes)
     if gdf is None:
         report.notes.append("catchments: no origin with a known position on the network")
         return
-    path = Path(report.out_dir) / "catchments.gpkg"
-    write_catchments(gdf, path)
+    path = write_catchments(gdf, Path(report.out_dir) / "catchments.gpkg")
     report.catchments = gdf
     report.outputs.append(path)
     report.notes.append(f"catchments: {gdf['origin_id'].nunique()} origin sets, {len(gdf)} bands "
@@ -145,7 +146,8 @@ def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
     geocoder = geocoder or Geocoder(network=network_dir)
     report = BuildReport(Path(out_dir),
                          Path(network_dir) if network_dir else settings.network_dir())
-    report.layers = write_layers(out_dir, geocoder)  # geocodes every place, once
+    report.layers = resolve_layers(geocoder)  # geocodes every place, once
+    report.layers.paths = write_layers(report.layers, out_dir)
     report.outputs.extend(report.layers.paths)
     _network_stage(report, report.network_dir)
     _catchments_stage(report)
