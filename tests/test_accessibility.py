@@ -76,6 +76,25 @@ def test_hex_grid_covers_the_district_area():
     assert float(boundary.area_km2(union).iloc[0]) == pytest.approx(true_km2, rel=1e-6)
 
 
+def test_hex_grid_cells_sit_on_one_lattice_whatever_the_area():
+    # geopandas.make_grid anchors its grid at the area's corner; hex_grid's offset puts the
+    # centres on the fixed lattice (col·cell [+ cell/2 on odd rows], row·cell·√3/2) in the
+    # metric CRS, so a small area's cells are the large area's cells, with the same ids.
+    district = boundary.district()
+    big = hex_grid(district, 2000).set_index("cell_id")
+    small = hex_grid(district.centroid.buffer(0.05).intersection(district), 2000)
+    for row in small.itertuples():
+        assert (row.lon, row.lat) == pytest.approx((big.at[row.cell_id, "lon"],
+                                                    big.at[row.cell_id, "lat"]), abs=1e-9)
+    metric = gpd.GeoSeries(gpd.points_from_xy(big["lon"], big["lat"]), crs="EPSG:4326")
+    xy = shapely.get_coordinates(metric.to_crs(wg_settings.projected_crs).values)
+    rows = np.array([int(i[1:].split("c")[0]) for i in big.index])
+    cols = np.array([int(i.split("c")[1]) for i in big.index])
+    dy = 2000 * np.sqrt(3) / 2
+    np.testing.assert_allclose(xy[:, 1], rows * dy, atol=1e-6)
+    np.testing.assert_allclose(xy[:, 0], cols * 2000 + np.where(rows % 2 == 1, 1000, 0), atol=1e-6)
+
+
 def test_cell_too_small_is_refused_before_any_work(monkeypatch):
     net = grid_network(3, 3)
     monkeypatch.setattr(routing, "nearest_times", lambda *a, **k: pytest.fail("searched"))

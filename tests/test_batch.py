@@ -146,7 +146,7 @@ def test_cli_batch_matrix_on_a_scheduler(cluster, net_dir, tmp_path, capsys):
     code = run(["batch", "matrix", "--network", str(net_dir), "--origins", str(pts),
                 "--to", str(pts), "--out", str(tmp_path / "od.gpkg")])
     assert code == 2
-    assert "FILE.parquet or FILE.csv" in capsys.readouterr().err
+    assert "FILE.csv or FILE.parquet" in capsys.readouterr().err
 
 
 def test_unreadable_points_are_one_line_errors(tmp_path, capsys):

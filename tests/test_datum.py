@@ -114,3 +114,80 @@ def test_parse_datum_aliases(name):
 def test_unknown_datum_message():
     with pytest.raises(DatumError, match="unknown datum 'utm'.*wgs84, gcj02, bd09"):
         datum.parse_datum("utm")
+
+
+# ---------------------------------------------------------------- the numpy path against prcoords
+
+def _prcoords(lon, lat, src, dst):
+    """Convert one point with prcoords itself, as datum.convert did point by point."""
+    import warnings
+
+    import prcoords
+
+    forward = {"gcj02": prcoords.wgs_gcj, "bd09": prcoords.wgs_bd}
+    inverse = {"gcj02": prcoords.gcj_wgs_bored, "bd09": prcoords.bd_wgs_bored}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        point = prcoords.Coords(lat, lon)
+        if src != "wgs84":
+            point = inverse[src](point)
+        if dst != "wgs84":
+            point = forward[dst](point)
+    return point.lon, point.lat
+
+
+# The Wuling mountains around Qianjiang, with a margin.
+wuling = st.tuples(st.floats(107.5, 109.5), st.floats(28.5, 30.5))
+pairs = st.sampled_from([(a, b) for a in datum.DATUMS for b in datum.DATUMS if a != b])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(wuling, min_size=1, max_size=50), pairs)
+def test_numpy_path_agrees_with_prcoords_under_1cm(points, pair):
+    src, dst = pair
+    lons, lats = np.array(points).T
+    xs, ys = datum.convert(lons, lats, src, dst)
+    for x, y, lon, lat in zip(xs, ys, lons, lats, strict=True):
+        assert metres((x, y), _prcoords(lon, lat, src, dst)) < 0.01
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(wuling, min_size=1, max_size=50), st.sampled_from(["gcj02", "bd09"]))
+def test_numpy_round_trips_in_wuling_as_close_as_prcoords(points, other):
+    # prcoords' inverses stop once a correction is under 1e-5 degrees: its own round trips
+    # close to 3 mm (GCJ-02) and 2 cm (BD-09) over the region; the numpy path keeps that rule.
+    bound = {"gcj02": 0.005, "bd09": 0.025}[other]
+    lons, lats = np.array(points).T
+    for src, dst in (("wgs84", other), (other, "wgs84")):
+        back = datum.convert(*datum.convert(lons, lats, src, dst), dst, src)
+        for x, y, lon, lat in zip(*back, lons, lats, strict=True):
+            ref = _prcoords(*_prcoords(lon, lat, src, dst), dst, src)
+            assert metres((x, y), (lon, lat)) < min(bound, metres(ref, (lon, lat)) + 0.001)
+
+
+def test_prcoords_semantics_kept_outside_china_and_for_missing_values():
+    # prcoords leaves WGS-84 → GCJ-02 alone outside China but shifts BD-09 everywhere, and its
+    # iterative inverses run outside China too: the numpy path does the same.
+    lons = np.array([24.94, -74.0, 151.2, np.nan, 108.78, np.inf])
+    lats = np.array([60.17, 40.7, -33.9, 29.5, np.nan, 29.5])
+    for src in datum.DATUMS:
+        for dst in datum.DATUMS:
+            if src == dst:
+                continue
+            xs, ys = datum.convert(lons, lats, src, dst)
+            for i in range(3):
+                assert metres((xs[i], ys[i]), _prcoords(lons[i], lats[i], src, dst)) < 0.01
+            np.testing.assert_array_equal(xs[3:], lons[3:])  # not finite: passed through
+            np.testing.assert_array_equal(ys[3:], lats[3:])
+
+
+def test_large_arrays_keep_shape_and_match_small_ones():
+    # More points than one chunk, in a 2-d array: same answers as converted one chunk at a time.
+    rng = np.random.default_rng(1)
+    lons = rng.uniform(107.5, 109.5, (3, 50_000))
+    lats = rng.uniform(28.5, 30.5, (3, 50_000))
+    xs, ys = datum.convert(lons, lats, "bd09", "wgs84")
+    assert xs.shape == ys.shape == (3, 50_000)
+    for i in (0, 77_777, 149_999):
+        x, y = datum.convert(lons.flat[i], lats.flat[i], "bd09", "wgs84")
+        assert (xs.flat[i], ys.flat[i]) == (x, y)

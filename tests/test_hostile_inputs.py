@@ -15,16 +15,7 @@ from .hostile_runner import REALDATA, run_case
 
 #: Cases that fail on the code of this commit, with why. Fixes merged from the other branches
 #: should empty this set: a case listed here that passes fails the run (strict xfail).
-KNOWN_FAILING: dict[str, str] = {
-    **dict.fromkeys((
-        "geocode-osm-empty", "geocode-osm-garbage", "geocode-osm-html", "layers-osm-empty-pbf",
-        "layers-osm-garbage", "layers-osm-truncated-pbf", "layers-osm-bad-xml",
-        "layers-osm-html-page", "layers-keeps-old-output", "build-osm-garbage",
-        "assets-no-npm", "assets-npm-fails", "assets-dir-under-file"),
-        "an information line ('reading named features', 'running: npm') precedes the error"),
-    "layers-out-empty": "--out '' writes the layers into the working folder",
-    "matrix-csv-injection": "a place name starting with = reaches od.csv unescaped",
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 def _param(case):
     marks = ()

@@ -6,7 +6,8 @@ import pytest
 from wuling_geo._util.errors import InputError
 from wuling_geo.data.gazetteer import load_gazetteer
 from wuling_geo.data.geocode.geocoder import Geocoder
-from wuling_geo.data.layers import LAYER_NAMES, write_layers
+from wuling_geo.data.layers import LAYER_NAMES, resolve_layers
+from wuling_geo.present.exports.layers import write_layers
 
 from .helpers import SMALL_GAZETTEER
 
@@ -19,7 +20,17 @@ def small() -> Geocoder:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("layers")
-    return out, write_layers(out, small())
+    report = resolve_layers(small())
+    assert report.paths == []  # resolving writes nothing
+    report.paths = write_layers(report, out)
+    return out, report
+
+
+def test_write_layers_returns_every_file_it_wrote(written):
+    out, report = written
+    names = ["layers.gpkg", *(f"{name}.geojson" for name in LAYER_NAMES)]
+    assert report.paths == [out / name for name in sorted(names)]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
 
 
 def test_geopackage_has_every_layer_in_wgs84(written):
@@ -65,12 +76,13 @@ def test_boundary_layer_attribution(written):
 def test_missing_parent_folder_writes_nothing(tmp_path):
     target = tmp_path / "no" / "such"
     with pytest.raises(InputError, match="does not exist"):
-        write_layers(target, small())
+        write_layers(resolve_layers(small()), target)
     assert not (tmp_path / "no").exists()
 
 
 def test_failure_midway_leaves_old_output(tmp_path, monkeypatch):
-    write_layers(tmp_path, small())
+    layers = resolve_layers(small())
+    write_layers(layers, tmp_path)
     before = (tmp_path / "layers.gpkg").read_bytes()
     import geopandas as gpd
 
@@ -85,6 +97,6 @@ def test_failure_midway_leaves_old_output(tmp_path, monkeypatch):
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", flaky)
     with pytest.raises(OSError):
-        write_layers(tmp_path, small())
+        write_layers(layers.frames, tmp_path)  # a mapping of frames works as well
     assert (tmp_path / "layers.gpkg").read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

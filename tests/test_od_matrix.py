@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from wuling_geo import settings as wg_settings
 from wuling_geo._util.errors import InputError
-from wuling_geo.analysis.od_matrix import od_matrix, write_matrix
+from wuling_geo.analysis.od_matrix import od_matrix
 from wuling_geo.network import routing
+from wuling_geo.present.exports.tables import write_matrix
 
 from .helpers import SMALL_GAZETTEER, cli
 from .synthetic import from_edge_list, grid_network

@@ -30,7 +30,7 @@ from wuling_geo.data.boundary import boundaries, district  # isort: skip
 from wuling_geo.data.datum import convert, convert_geometry  # isort: skip
 from wuling_geo.data.gazetteer import Gazetteer, Place, load_gazetteer  # isort: skip
 from wuling_geo.data.geocode.geocoder import Geocoder, Resolution, geocode  # isort: skip
-from wuling_geo.data.layers import write_layers  # isort: skip
+from wuling_geo.data.layers import LayerReport, resolve_layers  # isort: skip
 
 # network
 from wuling_geo.network.build.importer import ImportOptions, LayerFields, import_network  # isort: skip
@@ -42,13 +42,17 @@ from wuling_geo.network.summary import summarize as summarize_network  # isort: 
 
 # analysis
 from wuling_geo.analysis.accessibility import FacilitySearch, access_summary, accessibility_surface  # isort: skip
-from wuling_geo.analysis.catchments.bands import catchments, standard_catchments, write_catchments  # isort: skip
+from wuling_geo.analysis.catchments.bands import catchments, standard_catchments  # isort: skip
 from wuling_geo.analysis.itinerary.planner import Itinerary, plan_itinerary  # isort: skip
 from wuling_geo.analysis.multimodal import Reach, load_services, reach  # isort: skip
 from wuling_geo.analysis.od_matrix import od_matrix  # isort: skip
 
 # presentation
+from wuling_geo.present.exports.accessibility import write_surface  # isort: skip
+from wuling_geo.present.exports.catchments import write_catchments, write_reach  # isort: skip
 from wuling_geo.present.exports.itinerary import write_itinerary  # isort: skip
+from wuling_geo.present.exports.layers import write_layers  # isort: skip
+from wuling_geo.present.exports.tables import write_matrix  # isort: skip
 from wuling_geo.present.maps.webmap import MapReport, render_map, write_index  # isort: skip
 from wuling_geo.present.main_job import build  # isort: skip
 
@@ -70,6 +74,7 @@ __all__ = [
     "InputError",
     "Itinerary",
     "LayerFields",
+    "LayerReport",
     "MapReport",
     "NetworkError",
     "OSMDataError",
@@ -101,6 +106,7 @@ __all__ = [
     "plan_itinerary",
     "reach",
     "render_map",
+    "resolve_layers",
     "save_network",
     "settings",
     "standard_catchments",
@@ -109,4 +115,7 @@ __all__ = [
     "write_index",
     "write_itinerary",
     "write_layers",
+    "write_matrix",
+    "write_reach",
+    "write_surface",
 ]

@@ -5,10 +5,12 @@ One mechanism serves every command that writes:
 - :func:`check_output` runs before any computation and refuses, in one line, a target that
   cannot be written (missing or read-only folder, a path under a file, a folder where a file
   is wanted) or that would replace what wuling-geo did not write.
-- :func:`atomic_path` writes one file; :func:`atomic_dir` writes a folder — either replacing
-  a folder the tool wrote itself (recognised by an :class:`Owner`), or adding its files to a
-  folder (``merge``). A failure part-way leaves the target as it was, never half-written, and
-  an :class:`OSError` while writing becomes a one-line :class:`OutputError`.
+- Two helpers cover every writer. :func:`atomic_path` writes one file (text, CSV, Parquet, a
+  GeoPackage of several layers: the temporary name keeps the real suffix, which GDAL needs);
+  :func:`atomic_dir` writes a folder — either replacing a folder the tool wrote itself
+  (recognised by an :class:`Owner`), or adding its files to a folder (``merge``). A failure
+  part-way leaves the target as it was, never half-written, and an :class:`OSError` while
+  writing becomes a one-line :class:`OutputError`.
 """
 
 from __future__ import annotations
@@ -276,8 +278,3 @@ def check_cache() -> Path:
         raise OutputError(f"the cache folder {settings.cache_dir} is unusable ({exc}): point "
                           "WULING_GEO_CACHE at a writable folder") from None
 
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")

@@ -12,7 +12,6 @@ The surface evaluates that at the centres of an equal-area hexagon grid.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +27,6 @@ from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import snap_points, times_at_points, to_snaps
 from wuling_geo.network.validation import snap_places
-from wuling_geo.present.exports.gpkg import write_gpkg
 
 THRESHOLDS = (15, 30, 60)
 
@@ -184,20 +182,3 @@ def access_summary(surface: gpd.GeoDataFrame, towns: pd.DataFrame | None = None,
                      "towns_share": n_towns / n_total if n_total else np.nan})
     return pd.DataFrame(rows)
 
-
-def write_surface(surface: gpd.GeoDataFrame, path: str | Path,
-                  towns: gpd.GeoDataFrame | None = None) -> Path:
-    """Write a surface (and optionally the town times) to a GeoPackage, atomically.
-
-    Layers: ``accessibility`` (the hexagons) and ``towns`` (points), each with the
-    attribution in its layer metadata.
-
-    Raises
-    ------
-    InputError
-        For a suffix other than ``.gpkg`` or a missing output folder.
-    """
-    layers = {"accessibility": surface}
-    if towns is not None and len(towns):
-        layers["towns"] = towns
-    return write_gpkg(path, layers, surface.attrs.get("attribution", ""))

@@ -1,6 +1,8 @@
 """Equal-area hexagon grids over an area, laid out in a metric CRS.
 
-Hexagons are pointy-topped with centres ``cell_m`` apart along a row (``cell_m`` is the
+The hexagons come from :func:`geopandas.make_grid` (``grid_type="hexagon"``, geopandas ≥ 1.2);
+this module anchors them to a fixed lattice, names them, clips them to the area and adds
+their centres. Hexagons are pointy-topped with centres ``cell_m`` apart along a row (``cell_m`` is the
 width across flats); rows are ``cell_m·√3/2`` apart and every other row is shifted by half
 a cell. Each hexagon covers ``cell_m²·√3/2``: 0.2165 km² at 500 m. In the UTM zone used
 (:data:`wuling_geo.settings.projected_crs`) areas are true to about 0.02 % at Qianjiang.
@@ -77,23 +79,21 @@ def hex_grid(area: BaseGeometry, cell_m: float, max_cells: int | None = None
     check_cell_size(area, cell_m, max_cells)
     metric = gpd.GeoSeries([area], crs=settings.storage_crs).to_crs(settings.projected_crs)
     poly = metric.iloc[0]
-    radius = cell_m / SQRT3
     dy = cell_m * SQRT3 / 2
-    west, south, east, north = poly.bounds
-    rows = np.arange(int(np.floor((south - radius) / dy)), int(np.ceil((north + radius) / dy)) + 1)
-    cols = np.arange(int(np.floor((west - cell_m) / cell_m)), int(np.ceil((east + cell_m) / cell_m)) + 1)
-    rr, cc = np.meshgrid(rows, cols, indexing="ij")
-    rr, cc = rr.ravel(), cc.ravel()
+    west, south = poly.bounds[:2]
+    # make_grid puts its first centre at offset + (cell_m/2, dy/3), and shifts its odd rows by
+    # +cell_m/2: this offset puts every centre on the lattice (col·cell_m [+ cell_m/2], row·dy),
+    # so a cell keeps its id whatever the area's bounds.
+    first_row = 2 * int(np.floor((south - dy) / (2 * dy)))
+    offset = ((np.floor(west / cell_m) - 1.5) * cell_m, first_row * dy - dy / 3)
+    hexes = gpd.make_grid(metric, cell_m, grid_type="hexagon", offset=offset).to_numpy()
+    centres = shapely.get_coordinates(shapely.centroid(hexes))
+    rr = np.rint(centres[:, 1] / dy).astype(np.int64)
+    cc = np.rint((centres[:, 0] - np.where(rr % 2 == 1, cell_m / 2, 0.0)) / cell_m).astype(np.int64)
+    order = np.lexsort((cc, rr))  # row by row, west to east
+    rr, cc, hexes = rr[order], cc[order], hexes[order]
     cx = cc * cell_m + np.where(rr % 2 == 1, cell_m / 2, 0.0)
     cy = rr * dy
-    near = poly.buffer(radius)
-    shapely.prepare(near)
-    keep = shapely.contains_xy(near, cx, cy)
-    rr, cc, cx, cy = rr[keep], cc[keep], cx[keep], cy[keep]
-    angles = np.deg2rad(np.arange(30, 390, 60))  # pointy-topped: corners at 30°, 90°, …
-    ring = np.stack([cx[:, None] + radius * np.cos(angles), cy[:, None] + radius * np.sin(angles)],
-                    axis=-1)
-    hexes = shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1))
     shapely.prepare(poly)
     inside = shapely.contains(poly, hexes)
     clipped = hexes.copy()
@@ -106,8 +106,8 @@ def hex_grid(area: BaseGeometry, cell_m: float, max_cells: int | None = None
                                np.char.add("c", cc[ok].astype(str))),
         "area_km2": area_m2[ok] / 1e6,
     }, geometry=clipped[ok], crs=settings.projected_crs)
-    centres = gpd.GeoSeries(shapely.points(cx[ok], cy[ok]), crs=settings.projected_crs)
-    centres = centres.to_crs(settings.storage_crs)
-    cells.insert(1, "lon", centres.x.to_numpy())
-    cells.insert(2, "lat", centres.y.to_numpy())
+    centre_points = gpd.GeoSeries(shapely.points(cx[ok], cy[ok]), crs=settings.projected_crs)
+    centre_points = centre_points.to_crs(settings.storage_crs)
+    cells.insert(1, "lon", centre_points.x.to_numpy())
+    cells.insert(2, "lat", centre_points.y.to_numpy())
     return cells.to_crs(settings.storage_crs).reset_index(drop=True)

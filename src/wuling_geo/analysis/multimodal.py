@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -44,7 +43,6 @@ from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import snap_points, to_snaps
 from wuling_geo.network.validation import find_off_network
-from wuling_geo.present.exports.gpkg import write_gpkg
 
 _GEOD = Geod(ellps="WGS84")
 ORIGIN = "origin"
@@ -203,19 +201,5 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     return Reach(node_seconds, pd.DataFrame(rows), bands, notes)
 
 
-def write_reach(result: Reach, path: str | Path) -> Path:
-    """Write reach bands (layer ``reach``) and stop arrivals (``stops``) to a GeoPackage.
-
-    Raises
-    ------
-    InputError
-        For a suffix other than ``.gpkg`` or a missing output folder.
-    """
-    stops = gpd.GeoDataFrame(result.stops, geometry=gpd.points_from_xy(
-        result.stops["lon"], result.stops["lat"]), crs=settings.storage_crs)
-    return write_gpkg(path, {"reach": result.bands, "stops": stops},
-                      result.bands.attrs.get("attribution", ""))
-
-
 __all__ = ["MODES", "Reach", "Service", "ServiceTable", "Stop", "load_services",
-           "parse_services", "reach", "write_reach"]
+           "parse_services", "reach"]

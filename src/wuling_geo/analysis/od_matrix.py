@@ -8,15 +8,12 @@ read off the per-node results with the snapped-point rule of :mod:`wuling_geo.ne
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from scipy.sparse import csgraph
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo._util.progress import bar
 from wuling_geo.data.places import as_sites
 from wuling_geo.network import routing
@@ -206,25 +203,3 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car")
     frame.attrs.update(profile=profile, attribution=str(network.meta.get("attribution", "")))
     return frame
 
-
-def write_matrix(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a matrix atomically as ``.csv`` or ``.parquet`` with an ``attribution`` column.
-
-    Raises
-    ------
-    InputError
-        For another suffix or a missing output folder.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in {".csv", ".parquet"}:
-        raise InputError(f"cannot write {path.name}: give --out FILE.csv or FILE.parquet")
-    check_output(path)
-    out = frame.copy()
-    out["attribution"] = frame.attrs.get("attribution", "")
-    with atomic_path(path) as tmp:
-        if suffix == ".csv":
-            out.to_csv(tmp, index=False, float_format="%.3f")
-        else:
-            out.to_parquet(tmp, index=False)
-    return path

@@ -16,7 +16,6 @@ from wuling_geo.analysis.catchments.bands import (
     catchments,
     category_origins,
     check_minutes,
-    write_catchments,
 )
 from wuling_geo.cli._options import (
     Finite,
@@ -32,6 +31,7 @@ from wuling_geo.cli._options import (
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.network.model import PROFILES, load_network
 from wuling_geo.network.routing import DIRECTIONS
+from wuling_geo.present.exports.catchments import write_catchments
 
 log = logging.getLogger("wuling_geo.cli")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from wuling_geo._util.files import check_output
 from wuling_geo.cli._options import (
     Finite,
     datum_option,
@@ -16,7 +17,8 @@ from wuling_geo.cli._options import (
     provider_option,
 )
 from wuling_geo.data import datum as _datum
-from wuling_geo.data.layers import write_layers
+from wuling_geo.data.layers import resolve_layers
+from wuling_geo.present.exports.layers import write_layers
 
 
 @click.command("datum")
@@ -79,8 +81,10 @@ def geocode_cmd(ctx: click.Context, place: str, datum: str, online: bool, provid
 def layers_cmd(ctx: click.Context, out_dir: str, online: bool, provider: str | None,
                osm_file: str | None) -> None:
     """Geocode every gazetteer place and write layers.gpkg plus GeoJSON copies."""
+    check_output(out_dir, folder=True)  # before geocoding, which may be slow or online
     geocoder = make_geocoder(ctx, online, osm_file, provider=provider)
-    report = write_layers(out_dir, geocoder)
+    report = resolve_layers(geocoder)
+    report.paths = write_layers(report, out_dir)
     print_layer_report(report)
     for note in geocoder.notes:
         click.echo(f"note: {note}", err=True)

@@ -16,11 +16,10 @@ from wuling_geo.analysis.accessibility import (
     FacilitySearch,
     access_summary,
     accessibility_surface,
-    write_surface,
 )
 from wuling_geo.analysis.catchments.bands import check_minutes
-from wuling_geo.analysis.multimodal import load_services, reach, write_reach
-from wuling_geo.analysis.od_matrix import od_matrix, write_matrix
+from wuling_geo.analysis.multimodal import load_services, reach
+from wuling_geo.analysis.od_matrix import od_matrix
 from wuling_geo.cli._options import (
     Finite,
     datum_option,
@@ -33,6 +32,9 @@ from wuling_geo.cli._options import (
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.data.places import Site, category_sites, resolve_sites
 from wuling_geo.network.model import load_network
+from wuling_geo.present.exports.accessibility import write_surface
+from wuling_geo.present.exports.catchments import write_reach
+from wuling_geo.present.exports.tables import table_suffixes, write_matrix
 from wuling_geo.present.maps.assets import check_assets
 from wuling_geo.present.maps.webmap import render_map
 
@@ -108,7 +110,7 @@ def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, 
                from_category: str | None, destinations: tuple[str, ...], to_category: str | None,
                profile: str, datum: str, out: str | None) -> None:
     """Travel time and road distance between every origin and destination."""
-    _check_out(out, (".csv", ".parquet"))
+    _check_out(out, table_suffixes(geo=False))
     o_sites = _sites(ctx, origins, from_category, datum, "--from", "--from-category", network_dir)
     d_sites = _sites(ctx, destinations, to_category, datum, "--to", "--to-category", network_dir)
     frame = od_matrix(_load(network_dir), o_sites, d_sites, profile)

@@ -20,7 +20,7 @@ from wuling_geo.cli._options import (
 )
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.network.model import load_network
-from wuling_geo.present.maps.assets import check_assets, install_assets, install_command
+from wuling_geo.present.maps.assets import check_assets, install_assets
 from wuling_geo.present.maps.i18n import check_lang
 from wuling_geo.present.maps.webmap import check_basemap, render_map
 
@@ -93,11 +93,7 @@ def map_cmd(ctx: click.Context, network_dir: str | None, catchments: str | None,
 def map_assets_cmd(folder: str | None, check: bool) -> None:
     """Install Leaflet and its plugins from npm, for 'wuling-geo map --offline'."""
     path = Path(folder) if folder else None
-    if check:
-        root = check_assets(path)
-    else:
-        info("running: " + " ".join(install_command(path)))
-        root = install_assets(path)
+    root = check_assets(path) if check else install_assets(path)
     click.echo(f"Leaflet and plugins ready in {root}")
 
 

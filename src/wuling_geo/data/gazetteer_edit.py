@@ -25,7 +25,7 @@ import tomlkit
 from shapely.geometry.base import BaseGeometry
 
 from wuling_geo._util.errors import GazetteerError, InputError, clip
-from wuling_geo._util.files import write_text_atomic
+from wuling_geo._util.files import atomic_path
 from wuling_geo.data import datum as _datum
 from wuling_geo.data.curation import REVIEW_FILE, Proposal, Review, file_sha256
 from wuling_geo.data.gazetteer import CONFIDENCES, Gazetteer, load_gazetteer, parse_gazetteer
@@ -33,6 +33,11 @@ from wuling_geo.data.gazetteer import CONFIDENCES, Gazetteer, load_gazetteer, pa
 SHAPES_DIR = "shapes"
 _HEADER = re.compile(r"^\s*\[")
 _PLACE = re.compile(r"^\s*\[\[\s*place\s*\]\]")
+
+
+def _write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def _render(table: str, values: dict, comment: str = "") -> list[str]:
@@ -190,12 +195,12 @@ def accept(gazetteer_path: str | Path, review: Review, review_dir: str | Path,
         comment = f"accepted {today} from candidate {n} of the review of {review.created[:10]}"
         text = set_table(text, place_id, "position", values, comment)
         done.append(Accepted(place_id, values, target))
-    write_text_atomic(target, text)
+    _write_text(target, text)
     review.gazetteer_sha256 = file_sha256(target)
     review.accepted += [{"place": a.place_id, "candidate": n, "date": today, **a.values}
                         for a, (_, n) in zip(done, choices, strict=True)]
-    write_text_atomic(Path(review_dir) / REVIEW_FILE,
-                      json.dumps(review.to_record(), ensure_ascii=False, indent=1))
+    _write_text(Path(review_dir) / REVIEW_FILE,
+                json.dumps(review.to_record(), ensure_ascii=False, indent=1))
     return done
 
 
@@ -317,9 +322,9 @@ def accept_geometry(gazetteer_path: str | Path, place_id: str, geometry: BaseGeo
     feature = {"type": "Feature", "properties": {"id": place_id, "datum": datum,
                                                   "source": values["source"]},
                "geometry": shapely.geometry.mapping(shapely.set_precision(geometry, 1e-7))}
-    write_text_atomic(shape, json.dumps({"type": "FeatureCollection", "features": [feature]},
-                                        ensure_ascii=False))
-    write_text_atomic(target, text)
+    _write_text(shape, json.dumps({"type": "FeatureCollection", "features": [feature]},
+                                  ensure_ascii=False))
+    _write_text(target, text)
     return shape
 
 

@@ -1,7 +1,8 @@
 """The geocoded map layers: boundary, scenic, transport, logistics, industry and civic.
 
-Written as one GeoPackage (``layers.gpkg``, a layer each, EPSG:4326) plus a GeoJSON copy
-of each layer. Unresolved places are kept with an empty geometry and ``resolved = false``.
+:func:`resolve_layers` geocodes every place and builds one frame per layer (EPSG:4326);
+unresolved places are kept with an empty geometry and ``resolved = false``. They are written
+by :func:`wuling_geo.present.exports.layers.write_layers`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 import geopandas as gpd
 
 from wuling_geo import settings
-from wuling_geo._util.files import atomic_dir, check_output
 from wuling_geo.data import boundary
 from wuling_geo.data.gazetteer import CATEGORIES
 from wuling_geo.data.geocode.geocoder import Geocoder, Resolution
@@ -25,7 +25,7 @@ GAZETTEER_ATTRIBUTION = "wuling-geo gazetteer (sources per feature in 'source' a
 
 @dataclass
 class LayerReport:
-    """What :func:`write_layers` wrote and how each place resolved."""
+    """How each place resolved, the layer frames and, once written, the files (``paths``)."""
 
     paths: list[Path] = field(default_factory=list)
     methods: Counter = field(default_factory=Counter)
@@ -74,41 +74,33 @@ def layer_frames(resolutions: list[Resolution]) -> dict[str, gpd.GeoDataFrame]:
     return frames
 
 
-def write_layers(out_dir: str | Path, geocoder: Geocoder | None = None) -> LayerReport:
-    """Resolve every gazetteer place and write ``layers.gpkg`` plus GeoJSON copies.
+def resolve_layers(geocoder: Geocoder | None = None) -> LayerReport:
+    """Resolve every gazetteer place and build the layer frames, without writing anything.
 
     Parameters
     ----------
-    out_dir
-        Folder for the output (created, with missing parents, only once everything is
-        written); other files in it are left alone.
     geocoder
         The geocoder to use (default: offline, shipped gazetteer, cached OSM features).
 
     Returns
     -------
     LayerReport
-        Paths written, places per resolution method, and the unresolved places.
+        The frames (:func:`layer_frames`), places per resolution method, and the unresolved
+        and flagged places; ``paths`` is empty until the layers are written
+        (:func:`wuling_geo.present.exports.layers.write_layers`).
     """
-    out = Path(out_dir)
-    check_output(out, folder=True)
     geocoder = geocoder or Geocoder()
     resolutions = geocoder.resolve_all()
     frames = layer_frames(resolutions)
-    report = LayerReport(methods=Counter(r.method for r in resolutions),
-                         unresolved=[r for r in resolutions if not r.resolved],
-                         flagged=[r for r in resolutions if r.flags],
-                         counts={k: len(v) for k, v in frames.items()},
-                         resolutions=resolutions, frames=frames)
-    with atomic_dir(out, merge=True) as stage:
-        gpkg = stage / "layers.gpkg"
-        for name, frame in frames.items():
-            attribution = (boundary.BOUNDARY_SOURCE if name == "boundary"
-                           else f"{GAZETTEER_ATTRIBUTION}; {settings.osm_attribution}")
-            frame.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio",
-                          layer_metadata={"attribution": attribution},
-                          geometry_type="Unknown" if name != "boundary" else None)
-            frame.to_file(stage / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
-        names = sorted(item.name for item in stage.iterdir())
-    report.paths.extend(out / name for name in names)
-    return report
+    return LayerReport(methods=Counter(r.method for r in resolutions),
+                       unresolved=[r for r in resolutions if not r.resolved],
+                       flagged=[r for r in resolutions if r.flags],
+                       counts={k: len(v) for k, v in frames.items()},
+                       resolutions=resolutions, frames=frames)
+
+
+def layer_attribution(name: str) -> str:
+    """Return the attribution of layer ``name`` (the boundary's source, or the gazetteer's)."""
+    if name == "boundary":
+        return boundary.BOUNDARY_SOURCE
+    return f"{GAZETTEER_ATTRIBUTION}; {settings.osm_attribution}"

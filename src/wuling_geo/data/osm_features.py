@@ -206,7 +206,7 @@ def load_features(path: str | Path | None = None, network_dir: str | Path | None
     if path is None or not path.exists():
         return None
     if path.name.lower().endswith(OSM_SUFFIXES):
-        log.info(f"reading named features from {path}")
+        log.debug("reading named features from %s", path)  # progress chatter: -v shows it
         return features_from_file(path)
     try:
         return gpd.read_parquet(path)

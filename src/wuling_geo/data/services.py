@@ -13,13 +13,19 @@ numbers, unknown stops) are errors naming the file and line.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator
 
 from wuling_geo import settings
+from wuling_geo._util import tomlschema
 from wuling_geo._util.errors import InputError, UnknownPlaceError
+from wuling_geo._util.tomlschema import STRICT
 from wuling_geo.data import datum as _datum
 from wuling_geo.data.gazetteer import CONFIDENCES, normalise_name
 from wuling_geo.data.geocode.geocoder import Geocoder
@@ -27,10 +33,6 @@ from wuling_geo.data.geocode.geocoder import Geocoder
 MODES = ("rail", "air", "bus", "ferry")
 #: What an in-vehicle time is: a typical trip, the fastest run, or one named run.
 BASES = ("typical", "fastest", "one_run")
-_STOP_KEYS = {"id", "name", "place", "lon", "lat", "datum", "source", "confidence", "note"}
-_SERVICE_KEYS = {"id", "name", "mode", "from", "to", "both_ways", "in_vehicle_minutes",
-                 "in_vehicle_basis", "boarding_minutes", "frequency_per_day", "service_hours",
-                 "source", "confidence", "note"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -131,140 +133,161 @@ class ServiceTable:
         return out
 
 
-def _header_lines(text: str, table: str) -> list[int]:
-    return [i + 1 for i, line in enumerate(text.splitlines())
-            if line.strip().startswith(f"[[{table}]]")]
+# ---------------------------------------------------------------- the file's schema
+#
+# One pydantic model per table, strict (no coercion) and closed (an unknown key is an error
+# naming it). To add a field, add it to the model with a type and a default and carry it
+# into the dataclass in _stop or _service. Checks across entries (unknown or duplicate stops,
+# a half-given position, a basis without a time) follow the models.
 
 
-def _field_line(text: str, start: int, key: str) -> int:
-    lines = text.splitlines()
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for i in range(start, len(lines)):
-        if lines[i].strip().startswith("[["):
-            break
-        if pattern.match(lines[i]):
-            return i + 1
-    return start
-
-
-class _Reader:
-    def __init__(self, path: Path, text: str) -> None:
-        self.path, self.text = path, text
-
-    def fail(self, line: int, what: str, key: str, problem: str) -> InputError:
-        return InputError(f"{self.path}:{_field_line(self.text, line, key)}: {what}: "
-                          f"field '{key}' {problem}")
-
-    def text_field(self, raw: dict, line: int, what: str, key: str, default: str | None = None
-                   ) -> str:
-        if key not in raw:
-            if default is not None:
-                return default
-            raise self.fail(line, what, key, "is missing")
-        value = raw[key]
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(line, what, key, "must be non-empty text")
-        return value
-
-    def number(self, raw: dict, line: int, what: str, key: str, positive: bool = False
-               ) -> float | None:
-        if key not in raw:
-            return None
-        value = raw[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            raise self.fail(line, what, key, f"must be a number, not {value!r}")
-        if value < 0 or (positive and value == 0):
-            bound = "> 0" if positive else "≥ 0"
-            raise self.fail(line, what, key, f"must be {bound}, not {value}")
-        return float(value)
-
-
-def _stop(raw: dict, line: int, r: _Reader, geocoder: Geocoder) -> Stop:
-    sid = r.text_field(raw, line, "stop", "id")
-    what = f"stop {sid!r}"
-    unknown = sorted(set(raw) - _STOP_KEYS)
-    if unknown:
-        raise r.fail(line, what, unknown[0], f"is unknown (known: {', '.join(sorted(_STOP_KEYS))})")
-    if not _ID_RE.match(sid):
-        raise r.fail(line, what, "id", "must be lower-case letters, digits and '-'")
-    name = r.text_field(raw, line, what, "name", default=sid)
-    has_xy = [k for k in ("lon", "lat") if k in raw]
-    if "place" in raw and has_xy:
-        raise r.fail(line, what, "place", "and lon/lat are both given: keep one")
-    if "place" in raw:
-        query = r.text_field(raw, line, what, "place")
-        try:
-            res = geocoder.resolve_place(geocoder.gazetteer.find(query))
-        except UnknownPlaceError as exc:
-            raise r.fail(line, what, "place", f"names no gazetteer place ({exc})") from None
-        return Stop(sid, name, res.lon, res.lat, f"gazetteer {query} ({res.source})",
-                    res.input_datum, res.confidence if res.resolved else "")
-    if len(has_xy) == 1:
-        missing = "lat" if has_xy == ["lon"] else "lon"
-        raise r.fail(line, what, has_xy[0], f"is given without {missing}")
-    if not has_xy:
-        return Stop(sid, name, None, None, "no position")
-    lon, lat = raw["lon"], raw["lat"]
-    for key, value, lim in (("lon", lon, 180), ("lat", lat, 90)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not -lim <= value <= lim:
-            raise r.fail(line, what, key, f"must be degrees in [-{lim}, {lim}], not {value!r}")
-    try:
-        src = _datum.parse_datum(r.text_field(raw, line, what, "datum", default="wgs84"))
-    except ValueError as exc:
-        raise r.fail(line, what, "datum", str(exc)) from None
-    wlon, wlat = _datum.convert(float(lon), float(lat), src, "wgs84")
-    return Stop(sid, name, wlon, wlat, str(raw.get("source", "user-given lon,lat")), src,
-                _confidence(raw, line, r, what))
-
-
-def _confidence(raw: dict, line: int, r: _Reader, what: str) -> str:
-    value = r.text_field(raw, line, what, "confidence", default="")
-    if value and value not in CONFIDENCES:
-        raise r.fail(line, what, "confidence", f"{value!r} is not one of {', '.join(CONFIDENCES)}")
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be non-empty text")
     return value
 
 
-def _service(raw: dict, line: int, r: _Reader, stops: dict[str, Stop]) -> Service:
-    sid = r.text_field(raw, line, "service", "id")
-    what = f"service {sid!r}"
-    unknown = sorted(set(raw) - _SERVICE_KEYS)
-    if unknown:
-        raise r.fail(line, what, unknown[0],
-                     f"is unknown (known: {', '.join(sorted(_SERVICE_KEYS))})")
-    mode = r.text_field(raw, line, what, "mode")
-    if mode not in MODES:
-        raise r.fail(line, what, "mode", f"{mode!r} is not one of {', '.join(MODES)}")
-    ends = []
-    for key in ("from", "to"):
-        stop = r.text_field(raw, line, what, key)
+def _stop_id(value: str) -> str:
+    if not _ID_RE.match(value):
+        raise ValueError("must be lower-case letters, digits and '-'")
+    return value
+
+
+def _at_least_zero(value: float) -> float:
+    if value != value or value < 0:
+        raise ValueError(f"must be ≥ 0, not {value}")
+    return float(value)
+
+
+def _hours(value: float) -> float:
+    if value != value or value <= 0:
+        raise ValueError(f"must be > 0, not {value}")
+    if value > 24:
+        raise ValueError(f"must be at most 24, not {value:g}")
+    return float(value)
+
+
+def _degrees(limit: float):
+    def check(value: float) -> float:
+        if not -limit <= value <= limit:
+            raise ValueError(f"must be degrees in [-{limit:g}, {limit:g}], not {value!r}")
+        return float(value)
+    return AfterValidator(check)
+
+
+Text = Annotated[str, AfterValidator(_non_empty)]
+Minutes = Annotated[float, AfterValidator(_at_least_zero)]
+
+
+class StopModel(BaseModel):
+    """``[[stop]]``: a station or airport, by gazetteer place or by ``lon``/``lat``."""
+
+    model_config = STRICT
+    id: Annotated[str, AfterValidator(_stop_id)]
+    name: Text | None = None
+    place: Text | None = None
+    lon: Annotated[float, _degrees(180)] | None = None
+    lat: Annotated[float, _degrees(90)] | None = None
+    datum: Text = "wgs84"
+    source: str | None = None
+    confidence: Literal[CONFIDENCES] | None = None  # type: ignore[valid-type]
+    note: str = ""
+
+    @field_validator("datum")
+    @classmethod
+    def _datum(cls, value: str) -> str:
+        return _datum.parse_datum(value)  # DatumError is a ValueError: its message is kept
+
+
+class ServiceModel(BaseModel):
+    """``[[service]]``: a scheduled leg between two stops (minutes, runs per day)."""
+
+    model_config = STRICT
+    id: Text
+    name: str | None = None
+    mode: Literal[MODES]  # type: ignore[valid-type]
+    origin: Text = Field(alias="from")
+    destination: Text = Field(alias="to")
+    both_ways: bool = False
+    in_vehicle_minutes: Minutes | None = None
+    in_vehicle_basis: Literal[BASES] | None = None  # type: ignore[valid-type]  # None: typical
+    boarding_minutes: Minutes | None = None
+    frequency_per_day: Minutes | None = None
+    service_hours: Annotated[float, AfterValidator(_hours)] | None = None
+    source: str = ""
+    confidence: Literal[CONFIDENCES] | None = None  # type: ignore[valid-type]
+    note: str = ""
+
+
+_KEYS = {"origin": "from", "destination": "to"}
+
+
+def _fail(path: Path, line: int, what: str, key: str, problem: str) -> InputError:
+    return InputError(f"{path}:{line}: {what}: field '{key}' {problem}")
+
+
+def _validate(model: type[BaseModel], raw: object, loc: tuple[str, int], path: Path, text: str,
+              lines: dict) -> tuple[BaseModel, str]:
+    sid = raw.get("id") if isinstance(raw, dict) else None
+    what = f"{loc[0]} {sid!r}" if isinstance(sid, str) and sid.strip() else loc[0]
+    try:
+        return model.model_validate(raw), what
+    except ValidationError as exc:
+        at, where, problem = tomlschema.describe(exc, text, loc, lines.get(loc, 1))
+        if exc.errors()[0]["type"] == "extra_forbidden":
+            known = sorted(_KEYS.get(k, k) for k in tomlschema.known_fields(model, where))
+            problem = f"is unknown (known: {', '.join(known)})"
+        key = _KEYS.get(tomlschema.field_name(where), tomlschema.field_name(where)) or loc[0]
+        raise _fail(path, at, what, key, problem) from None
+
+
+def _stop(m: StopModel, what: str, line_of, path: Path, geocoder: Geocoder) -> Stop:
+    name = m.name if m.name is not None else m.id
+    has_xy = [k for k in ("lon", "lat") if getattr(m, k) is not None]
+    if m.place is not None and has_xy:
+        raise _fail(path, line_of("place"), what, "place", "and lon/lat are both given: keep one")
+    if m.place is not None:
+        try:
+            res = geocoder.resolve_place(geocoder.gazetteer.find(m.place))
+        except UnknownPlaceError as exc:
+            raise _fail(path, line_of("place"), what, "place",
+                        f"names no gazetteer place ({exc})") from None
+        return Stop(m.id, name, res.lon, res.lat, f"gazetteer {m.place} ({res.source})",
+                    res.input_datum, res.confidence if res.resolved else "")
+    if len(has_xy) == 1:
+        missing = "lat" if has_xy == ["lon"] else "lon"
+        raise _fail(path, line_of(has_xy[0]), what, has_xy[0], f"is given without {missing}")
+    if not has_xy:
+        return Stop(m.id, name, None, None, "no position")
+    wlon, wlat = _datum.convert(float(m.lon), float(m.lat), m.datum, "wgs84")
+    source = m.source if m.source is not None else "user-given lon,lat"
+    return Stop(m.id, name, wlon, wlat, source, m.datum, m.confidence or "")
+
+
+def _service(m: ServiceModel, what: str, line_of, path: Path, stops: dict[str, Stop],
+             line: int) -> Service:
+    for key, stop in (("from", m.origin), ("to", m.destination)):
         if stop not in stops:
-            raise r.fail(line, what, key, f"names unknown stop {stop!r} "
-                         f"(stops: {', '.join(stops) or 'none'})")
-        ends.append(stop)
-    if ends[0] == ends[1]:
-        raise r.fail(line, what, "to", "is the same stop as 'from'")
-    both = raw.get("both_ways", False)
-    if not isinstance(both, bool):
-        raise r.fail(line, what, "both_ways", "must be true or false")
-    in_vehicle = r.number(raw, line, what, "in_vehicle_minutes")
-    boarding = r.number(raw, line, what, "boarding_minutes")
-    frequency = r.number(raw, line, what, "frequency_per_day")
-    hours = r.number(raw, line, what, "service_hours", positive=True)
-    if hours is not None and hours > 24:
-        raise r.fail(line, what, "service_hours", f"must be at most 24, not {hours:g}")
-    basis = r.text_field(raw, line, what, "in_vehicle_basis", default="typical")
-    if basis not in BASES:
-        raise r.fail(line, what, "in_vehicle_basis", f"{basis!r} is not one of {', '.join(BASES)}")
-    if "in_vehicle_basis" in raw and in_vehicle is None:
-        raise r.fail(line, what, "in_vehicle_basis", "is given without in_vehicle_minutes")
-    if in_vehicle is not None and basis == "typical":  # a typical trip needs its other figures
-        for key, value in (("boarding_minutes", boarding), ("frequency_per_day", frequency)):
-            if value is None:
-                raise r.fail(line, what, key, "is missing (in_vehicle_minutes is given; "
-                             "write 0 if there is no allowance)")
-    return Service(sid, str(raw.get("name", sid)), mode, ends[0], ends[1], in_vehicle, boarding,
-                   frequency, hours, both, str(raw.get("source", "")), line, basis,
-                   _confidence(raw, line, r, what))
+            raise _fail(path, line_of(key), what, key, f"names unknown stop {stop!r} "
+                        f"(stops: {', '.join(stops) or 'none'})")
+    if m.origin == m.destination:
+        raise _fail(path, line_of("to"), what, "to", "is the same stop as 'from'")
+    if m.in_vehicle_basis is not None and m.in_vehicle_minutes is None:
+        raise _fail(path, line_of("in_vehicle_basis"), what, "in_vehicle_basis",
+                    "is given without in_vehicle_minutes")
+    basis = m.in_vehicle_basis or "typical"
+    if m.in_vehicle_minutes is not None and basis == "typical":  # a typical trip needs its other figures
+        for key in ("boarding_minutes", "frequency_per_day"):
+            if getattr(m, key) is None:
+                raise _fail(path, line_of(key), what, key, "is missing (in_vehicle_minutes is "
+                            "given; write 0 if there is no allowance)")
+    return Service(m.id, m.name if m.name is not None else m.id, m.mode, m.origin, m.destination,
+                   m.in_vehicle_minutes, m.boarding_minutes, m.frequency_per_day,
+                   m.service_hours, m.both_ways, m.source, line, basis, m.confidence or "")
+
+
+def _key_line(lines: dict, entry: tuple[str, int], key: str) -> int:
+    return tomlschema.line_of(lines, (*entry, key))
 
 
 def parse_services(text: str, path: Path | str = "<services>",
@@ -288,19 +311,23 @@ def parse_services(text: str, path: Path | str = "<services>",
     raw_stops, raw_services = data.get("stop", []), data.get("service", [])
     if not isinstance(raw_stops, list) or not isinstance(raw_services, list):
         raise InputError(f"{path}:1: write stops as [[stop]] and services as [[service]]")
-    r = _Reader(path, text)
+    lines = tomlschema.key_lines(text)
     geocoder = geocoder or Geocoder()
     stops: dict[str, Stop] = {}
-    for raw, line in zip(raw_stops, _header_lines(text, "stop"), strict=False):
-        stop = _stop(raw, line, r, geocoder)
+    for i, raw in enumerate(raw_stops):
+        model, what = _validate(StopModel, raw, ("stop", i), path, text, lines)
+        line_of = functools.partial(_key_line, lines, ("stop", i))
+        stop = _stop(model, what, line_of, path, geocoder)
         if stop.id in stops:
-            raise r.fail(line, f"stop {stop.id!r}", "id", "is a duplicate")
+            raise _fail(path, line_of("id"), what, "id", "is a duplicate")
         stops[stop.id] = stop
     services: list[Service] = []
-    for raw, line in zip(raw_services, _header_lines(text, "service"), strict=False):
-        service = _service(raw, line, r, stops)
+    for i, raw in enumerate(raw_services):
+        model, what = _validate(ServiceModel, raw, ("service", i), path, text, lines)
+        line_of = functools.partial(_key_line, lines, ("service", i))
+        service = _service(model, what, line_of, path, stops, lines.get(("service", i), 1))
         if any(s.id == service.id for s in services):
-            raise r.fail(line, f"service {service.id!r}", "id", "is a duplicate")
+            raise _fail(path, line_of("id"), what, "id", "is a duplicate")
         services.append(service)
     table = ServiceTable(stops, services, [], path)
     for s in services:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wuling_geo._util.errors import InputError, OutputError, WulingGeoError
-from wuling_geo._util.files import check_output, write_text_atomic
+from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo._util.progress import bar
 from wuling_geo.analysis.batch import BatchJob, ChunkError, merge_chunks, run_chunk
 from wuling_geo.present.exports.tables import check_table_path, read_part, write_part, write_table
@@ -123,9 +123,10 @@ class WorkFolder:
             self.folder.rmdir()
 
     def _write_manifest(self) -> None:
-        write_text_atomic(self.manifest, json.dumps(
-            {"format": FORMAT, "key": self.key, "n_chunks": self.n_chunks,
-             "done": sorted(self.done)}, indent=1))
+        record = {"format": FORMAT, "key": self.key, "n_chunks": self.n_chunks,
+                  "done": sorted(self.done)}
+        with atomic_path(self.manifest) as tmp:
+            tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
 @contextmanager

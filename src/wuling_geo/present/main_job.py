@@ -16,7 +16,8 @@ from wuling_geo import settings
 from wuling_geo._util.files import check_output
 from wuling_geo._util.logs import timed
 from wuling_geo.data.geocode.geocoder import Geocoder
-from wuling_geo.data.layers import LayerReport, write_layers
+from wuling_geo.data.layers import LayerReport, resolve_layers
+from wuling_geo.present.exports.layers import write_layers
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +72,15 @@ def _catchments_stage(report: BuildReport) -> None:
     """
     if report.network is None or report.layers is None:
         return
-    from wuling_geo.analysis.catchments.bands import standard_catchments, write_catchments
+    from wuling_geo.analysis.catchments.bands import standard_catchments
+    from wuling_geo.present.exports.catchments import write_catchments
 
     gdf, notes = standard_catchments(report.network, report.layers.resolutions)
     report.notes.extend(notes)
     if gdf is None:
         report.notes.append("catchments: no origin with a known position on the network")
         return
-    path = Path(report.out_dir) / "catchments.gpkg"
-    write_catchments(gdf, path)
+    path = write_catchments(gdf, Path(report.out_dir) / "catchments.gpkg")
     report.catchments = gdf
     report.outputs.append(path)
     report.notes.append(f"catchments: {gdf['origin_id'].nunique()} origin sets, {len(gdf)} bands "
@@ -158,7 +159,8 @@ def build(out_dir: str | Path = "out", network_dir: str | Path | None = None,
 
         report.network = load_network(report.network_dir)
     with timed(log, "layers"):
-        report.layers = write_layers(out_dir, geocoder)  # geocodes every place, once
+        report.layers = resolve_layers(geocoder)  # geocodes every place, once
+        report.layers.paths = write_layers(report.layers, out_dir)
     report.outputs.extend(report.layers.paths)
     with timed(log, "network stage"):
         if report.network is None:

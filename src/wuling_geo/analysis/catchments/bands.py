@@ -23,7 +23,6 @@ import pandas as pd
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
-from wuling_geo._util.files import atomic_path
 from wuling_geo._util.progress import bar
 from wuling_geo._util.threads import ordered_map, worker_count
 from wuling_geo.analysis.catchments.origins import Origin, as_origins, category_origins, snap_origins
@@ -42,8 +41,7 @@ from wuling_geo.network.model import RoadNetwork, Snap
 from wuling_geo.network.routing import DIRECTIONS, nearest_times, node_times, reverse_edges
 
 __all__ = ["COLUMNS", "MODES", "STANDARD_IDS", "Origin", "as_origins", "catchments",
-           "category_origins", "check_minutes", "snap_origins", "standard_catchments",
-           "write_catchments"]
+           "category_origins", "check_minutes", "snap_origins", "standard_catchments"]
 
 MODES = ("each", "nearest")
 COLUMNS = ("origin_id", "origin_name", "mode", "direction", "profile", "minutes", "n_origins",
@@ -251,33 +249,6 @@ class _Context:
         gdf = gpd.GeoDataFrame(rows, columns=[*COLUMNS, "geometry"], geometry="geometry",
                                crs=settings.storage_crs)
         return gdf
-
-
-def write_catchments(gdf: gpd.GeoDataFrame, path) -> None:
-    """Write catchments atomically to a GeoPackage (layer ``catchments``) or GeoJSON file.
-
-    The GeoPackage layer carries the data's attribution as metadata; every row carries it too.
-
-    Raises
-    ------
-    InputError
-        For another file type.
-    OutputError
-        For an output location that cannot be written.
-    """
-    from pathlib import Path
-
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in {".gpkg", ".geojson"}:
-        raise InputError(f"cannot write catchments to {target.name}: use a .gpkg or .geojson file")
-    attribution = "; ".join(sorted(set(gdf["attribution"]))) if len(gdf) else settings.osm_attribution
-    with atomic_path(target) as tmp:  # tmp ends in the real extension, as GDAL wants
-        if suffix == ".gpkg":
-            gdf.to_file(tmp, layer="catchments", driver="GPKG", engine="pyogrio",
-                        layer_metadata={"attribution": attribution}, geometry_type="Unknown")
-        else:
-            gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio")
 
 
 #: The origins of the standard set, by gazetteer id, besides every scenic area.

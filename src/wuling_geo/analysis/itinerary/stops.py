@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from wuling_geo import settings
+from wuling_geo._util import tomlschema
 from wuling_geo._util.errors import InputError, UnresolvedPlaceError
 from wuling_geo._util.timeparse import WEEKDAYS, parse_duration, parse_window
+from wuling_geo._util.tomlschema import STRICT
 from wuling_geo.data.gazetteer import CATEGORIES, GRADES, Place, normalise_name
 from wuling_geo.data.geocode.geocoder import Resolution
 
@@ -72,21 +76,42 @@ def _load_planning(path: str | None) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"planning defaults {where}: TOML syntax: {exc}") from None
-    table = data.get("dwell_minutes", {})
-    by_grade, by_category = table.get("by_grade", {}), table.get("by_category", {})
-    checks = [("coordinates", table.get("coordinates"))]
-    checks += [(f"by_grade.{k}", v) for k, v in by_grade.items()]
-    checks += [(f"by_category.{k}", v) for k, v in by_category.items()]
-    for key, value in checks:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InputError(f"planning defaults {where}: dwell_minutes.{key} must be a whole "
-                             "number of minutes ≥ 0")
-    unknown = (set(by_grade) - set(GRADES)) | (set(by_category) - set(CATEGORIES))
-    if unknown:
-        raise InputError(f"planning defaults {where}: unknown grade or category "
-                         f"{sorted(unknown)[0]!r} under dwell_minutes")
-    return {"coordinates": table["coordinates"], "by_grade": dict(by_grade),
-            "by_category": dict(by_category)}
+    try:
+        model = PlanningModel.model_validate(data)
+    except ValidationError as exc:
+        line, loc, problem = tomlschema.describe(exc, text)
+        if exc.errors()[0]["type"] == "extra_forbidden":
+            problem = f"is unknown (known: {', '.join(tomlschema.known_fields(PlanningModel, loc))})"
+        raise InputError(f"planning defaults {where}:{line}: {tomlschema.field_name(loc)} "
+                         f"{problem}") from None
+    dwell = model.dwell_minutes
+    return {"coordinates": dwell.coordinates, "by_grade": dict(dwell.by_grade),
+            "by_category": dict(dwell.by_category)}
+
+
+def _minutes(value: int) -> int:
+    if value < 0:
+        raise ValueError("must be a whole number of minutes ≥ 0")
+    return value
+
+
+Minutes = Annotated[int, AfterValidator(_minutes)]
+
+
+class DwellModel(BaseModel):
+    """``[dwell_minutes]``: default visit lengths (minutes) by grade, by category, for ``lon,lat``."""
+
+    model_config = STRICT
+    coordinates: Minutes
+    by_grade: dict[Literal[GRADES], Minutes] = {}  # type: ignore[valid-type]
+    by_category: dict[Literal[CATEGORIES], Minutes] = {}  # type: ignore[valid-type]
+
+
+class PlanningModel(BaseModel):
+    """The planning-defaults file. To add a setting, add a field here with a default."""
+
+    model_config = STRICT
+    dwell_minutes: DwellModel
 
 
 def planning_defaults() -> dict[str, Any]:

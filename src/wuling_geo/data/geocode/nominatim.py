@@ -20,7 +20,7 @@ import requests
 
 from wuling_geo import settings
 from wuling_geo._util.errors import OfflineError
-from wuling_geo._util.files import write_text_atomic
+from wuling_geo._util.files import atomic_path
 from wuling_geo._util.online import require_online
 from wuling_geo.data.geocode.provider import RateLimiter
 
@@ -84,5 +84,6 @@ def search(query: str, viewbox: tuple[float, float, float, float], limit: int = 
         raise OfflineError(f"Nominatim search for {query!r} failed ({exc}); {hint}") from None
     with contextlib.suppress(OSError):  # an unwritable cache costs a new request next time
         cached.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(cached, json.dumps(results, ensure_ascii=False))
+        with atomic_path(cached) as tmp:
+            tmp.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
     return results

@@ -43,7 +43,7 @@ from wuling_geo._util.errors import (
     ProviderKeyError,
     QuotaError,
 )
-from wuling_geo._util.files import write_text_atomic
+from wuling_geo._util.files import atomic_path
 from wuling_geo._util.online import require_online
 from wuling_geo.data import boundary
 from wuling_geo.data import datum as _datum
@@ -276,8 +276,9 @@ class OnlineProvider:
         date = _dt.date.today().isoformat()
         stored = answer if found else None
         cached.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(cached, redact(json.dumps({"date": date, "answer": stored},
-                                                    ensure_ascii=False), self._key))
+        with atomic_path(cached) as tmp:
+            tmp.write_text(redact(json.dumps({"date": date, "answer": stored}, ensure_ascii=False),
+                                  self._key), encoding="utf-8")
         return stored, date
 
     # ------------------------------------------------------------------ candidates

@@ -15,8 +15,11 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+
+from wuling_geo._util import tomlschema
 from wuling_geo._util.errors import InputError
 
 SETTINGS = ("car_rural", "car_urban", "truck_rural", "truck_urban")
@@ -89,104 +92,214 @@ def load_profile(path: str | Path | None = None) -> SpeedProfile:
         data = tomllib.loads(raw_bytes.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"speed profile {path} is not valid TOML ({exc})") from None
-    reader = _Reader(path)
-    classes = {name: reader.class_speeds(name, entry)
-               for name, entry in reader.table(data, "classes").items()}
-    if not classes:
-        reader.fail("classes", "lists no road class")
-    zones = {str(k).lower(): {"car": reader.kph(v, f"maxspeed_zones.{k}", "car"),
-                              "truck": reader.kph(v, f"maxspeed_zones.{k}", "truck")}
-             for k, v in reader.table(data, "maxspeed_zones").items()}
-    lanes = {k: {"urban": reader.kph(v, f"lanes_limits.{k}", "urban"),
-                 "rural": reader.kph(v, f"lanes_limits.{k}", "rural")}
-             for k, v in reader.table(data, "lanes_limits").items()}
-    for key in ("no_centre_line", "one_lane_each_way"):
-        if key not in lanes:
-            reader.fail(f"lanes_limits.{key}", "is missing")
-    curvature = reader.section(data, "curvature", ("straight_deg_per_km", "winding_deg_per_km",
-                                                   "min_length_m", "simplify_m"))
-    if curvature["winding_deg_per_km"] <= curvature["straight_deg_per_km"]:
-        reader.fail("curvature.winding_deg_per_km", "must exceed straight_deg_per_km")
-    grade = reader.section(data, "grade", ("sample_m", "rolling_resistance", "car_w_per_kg",
-                                           "truck_w_per_kg"))
-    urban = reader.section(data, "urban", ("city_radius_m", "town_radius_m"), flag=False)
-    landuse = reader.table(data["urban"], "landuse", "urban.")
-    reader.source(landuse, "urban.landuse")
-    urban["landuse"] = [str(v) for v in landuse.get("values", [])]
-    urban["landuse_min_km2"] = reader.number(landuse, "urban.landuse", "min_km2", positive=False)
-    ferry = reader.table(data, "ferry")
-    ferry_kph = reader.value(ferry, "ferry.kph")
-    return SpeedProfile(str(data.get("name", path.stem)), path,
-                        hashlib.sha256(raw_bytes).hexdigest(), classes, zones, lanes, curvature,
-                        grade, urban, ferry_kph)
+    try:
+        m = ProfileModel.model_validate(data)
+    except ValidationError as exc:
+        raise _error(path, raw_bytes.decode("utf-8"), exc) from None
+    classes = {name: ClassSpeeds({k: getattr(c, k).kph for k in SETTINGS},
+                                 {k: getattr(c, k).winding_kph for k in SETTINGS})
+               for name, c in m.classes.items()}
+    zones = {str(k).lower(): {"car": z.car, "truck": z.truck} for k, z in m.maxspeed_zones.items()}
+    lanes = {k: {"urban": v.urban, "rural": v.rural} for k, v in m.lanes_limits.items()}
+    curvature = {k: getattr(m.curvature, k).value for k in _CURVATURE} | {
+        "enabled": m.curvature.enabled}
+    grade = {k: getattr(m.grade, k).value for k in _GRADE} | {"enabled": m.grade.enabled}
+    urban = {"city_radius_m": m.urban.city_radius_m.value,
+             "town_radius_m": m.urban.town_radius_m.value,
+             "landuse": list(m.urban.landuse.values), "landuse_min_km2": m.urban.landuse.min_km2}
+    return SpeedProfile(m.name or path.stem, path, hashlib.sha256(raw_bytes).hexdigest(), classes,
+                        zones, lanes, curvature, grade, urban, m.ferry.kph.value)
 
 
-class _Reader:
-    """Validation helpers whose errors name the profile file and the offending key."""
+# ---------------------------------------------------------------- the file's schema
+#
+# One pydantic model per table, strict (no coercion); keys the models do not name are ignored
+# (a profile may carry notes). To add a setting, add it to its model with a type and a default
+# and carry it into SpeedProfile in load_profile.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
 
-    def fail(self, key: str, problem: str) -> NoReturn:
-        msg = (f"speed profile {self.path}: {key} {problem}; compare with the shipped "
-               f"{default_profile_path()}")
-        raise InputError(msg)
+def _positive(value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError("must be positive")
+    return float(value)
 
-    def table(self, data: dict, key: str, prefix: str = "") -> dict:
-        value = data.get(key)
-        if not isinstance(value, dict):
-            self.fail(prefix + key, "is missing or not a table")
+
+def _at_least_zero(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("must be positive")
+    return float(value)
+
+
+def _source(value: str) -> str:
+    if not value.strip():
+        raise ValueError("needs a 'source' string saying where its value comes from")
+    return value
+
+
+Kph = Annotated[float, AfterValidator(_positive)]
+Source = Annotated[str, AfterValidator(_source)]
+_LOOSE = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class _Sourced(BaseModel):
+    model_config = _LOOSE
+    source: Source
+
+
+class TruckSpeed(_Sourced):
+    """``{ kph = 60, source = "..." }``: a class speed for trucks."""
+
+    kph: Kph
+
+    @property
+    def winding_kph(self) -> float:
+        """Trucks are not slowed further on winding roads: their ``kph``."""
+        return self.kph
+
+
+class CarSpeed(_Sourced):
+    """``{ kph = 80, winding_kph = 60, source = "..." }``: a class speed for cars."""
+
+    kph: Kph
+    winding_kph: Kph
+
+    @field_validator("winding_kph")
+    @classmethod
+    def _not_above_kph(cls, value: float, info: ValidationInfo) -> float:
+        if "kph" in info.data and value > info.data["kph"]:
+            raise ValueError("must not exceed kph")
         return value
 
-    def source(self, entry: dict, key: str) -> None:
-        if not isinstance(entry.get("source"), str) or not entry["source"].strip():
-            self.fail(key, "needs a 'source' string saying where its value comes from")
 
-    def number(self, entry: dict, key: str, field: str, positive: bool = True) -> float:
-        value = entry.get(field)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.fail(f"{key}.{field}", "must be a number")
-        if value < 0 or (positive and value == 0):
-            self.fail(f"{key}.{field}", "must be positive")
-        return float(value)
+class ClassModel(BaseModel):
+    """``[classes.NAME]``: the speeds of one OSM highway class."""
 
-    def kph(self, entry: Any, key: str, field: str) -> float:
-        if not isinstance(entry, dict):
-            self.fail(key, "must be a table like { kph = 60, source = \"...\" }")
-        self.source(entry, key)
-        return self.number(entry, key, field)
+    model_config = _LOOSE
+    car_rural: CarSpeed
+    car_urban: CarSpeed
+    truck_rural: TruckSpeed
+    truck_urban: TruckSpeed
 
-    def value(self, section: dict, key: str) -> float:
-        entry = section.get(key.rsplit(".", 1)[-1])
-        if not isinstance(entry, dict):
-            self.fail(key, "must be a table like { value = 1, source = \"...\" }")
-        self.source(entry, key)
-        return self.number(entry, key, "value")
 
-    def section(self, data: dict, name: str, keys: tuple[str, ...], flag: bool = True) -> dict:
-        table = self.table(data, name)
-        out: dict[str, Any] = {k: self.value(table, f"{name}.{k}") for k in keys}
-        if flag:
-            enabled = table.get("enabled", True)
-            if not isinstance(enabled, bool):
-                self.fail(f"{name}.enabled", "must be true or false")
-            out["enabled"] = enabled
-        return out
+class ZoneModel(_Sourced):
+    """``"CN:urban" = { car = 50, truck = 50, source = "..." }``."""
 
-    def class_speeds(self, name: str, entry: Any) -> ClassSpeeds:
-        if not isinstance(entry, dict):
-            self.fail(f"classes.{name}", "is not a table")
-        kph, winding = {}, {}
-        for setting in SETTINGS:
-            key = f"classes.{name}.{setting}"
-            kph[setting] = self.kph(entry.get(setting), key, "kph")
-            if setting.startswith("car"):
-                winding[setting] = self.number(entry[setting], key, "winding_kph")
-                if winding[setting] > kph[setting]:
-                    self.fail(f"{key}.winding_kph", "must not exceed kph")
-            else:
-                winding[setting] = kph[setting]
-        return ClassSpeeds(kph, winding)
+    car: Kph
+    truck: Kph
+
+
+class LanesModel(_Sourced):
+    """``no_centre_line = { urban = 30, rural = 40, source = "..." }``."""
+
+    urban: Kph
+    rural: Kph
+
+
+class Value(_Sourced):
+    """``{ value = 60, source = "..." }``."""
+
+    value: Kph
+
+
+class CurvatureModel(BaseModel):
+    """``[curvature]``."""
+
+    model_config = _LOOSE
+    enabled: bool = True
+    straight_deg_per_km: Value
+    winding_deg_per_km: Value
+    min_length_m: Value
+    simplify_m: Value
+
+    @field_validator("winding_deg_per_km")
+    @classmethod
+    def _above_straight(cls, value: Value, info: ValidationInfo) -> Value:
+        straight = info.data.get("straight_deg_per_km")
+        if straight is not None and value.value <= straight.value:
+            raise ValueError("must exceed straight_deg_per_km")
+        return value
+
+
+class GradeModel(BaseModel):
+    """``[grade]``."""
+
+    model_config = _LOOSE
+    enabled: bool = True
+    sample_m: Value
+    rolling_resistance: Value
+    car_w_per_kg: Value
+    truck_w_per_kg: Value
+
+
+class LanduseModel(_Sourced):
+    """``landuse = { values = [...], min_km2 = 0.2, source = "..." }``."""
+
+    values: list[str] = []
+    min_km2: Annotated[float, AfterValidator(_at_least_zero)]
+
+
+class UrbanModel(BaseModel):
+    """``[urban]``."""
+
+    model_config = _LOOSE
+    city_radius_m: Value
+    town_radius_m: Value
+    landuse: LanduseModel
+
+
+class FerryModel(BaseModel):
+    """``[ferry]``."""
+
+    model_config = _LOOSE
+    kph: Value
+
+
+class ProfileModel(BaseModel):
+    """A speed profile file."""
+
+    model_config = _LOOSE
+    name: str | None = None
+    classes: dict[str, ClassModel]
+    maxspeed_zones: dict[str, ZoneModel]
+    lanes_limits: dict[str, LanesModel]
+    curvature: CurvatureModel
+    grade: GradeModel
+    urban: UrbanModel
+    ferry: FerryModel
+
+    @field_validator("classes")
+    @classmethod
+    def _some(cls, value: dict[str, ClassModel]) -> dict[str, ClassModel]:
+        if not value:
+            raise ValueError("lists no road class")
+        return value
+
+    @field_validator("lanes_limits")
+    @classmethod
+    def _both(cls, value: dict[str, LanesModel]) -> dict[str, LanesModel]:
+        for key in ("no_centre_line", "one_lane_each_way"):
+            if key not in value:
+                raise ValueError(f"has no {key}")
+        return value
+
+
+_CURVATURE = ("straight_deg_per_km", "winding_deg_per_km", "min_length_m", "simplify_m")
+_GRADE = ("sample_m", "rolling_resistance", "car_w_per_kg", "truck_w_per_kg")
+
+
+def _error(path: Path, text: str, exc: ValidationError) -> InputError:
+    """Return the first error of ``exc`` as one line naming the file, line and key."""
+    line, loc, problem = tomlschema.describe(exc, text)
+    kind = exc.errors()[0]["type"]
+    if loc and loc[-1] == "source" and kind in ("missing", "string_type"):
+        loc, problem = loc[:-1], "needs a 'source' string saying where its value comes from"
+    elif kind == "missing":
+        problem = "is missing"
+    elif kind in ("model_type", "dict_type"):
+        problem = "is missing or not a table"
+    key = ".".join(str(p) for p in loc) or "profile"
+    return InputError(f"speed profile {path}:{line}: {key} {problem}; compare with the shipped "
+                      f"{default_profile_path()}")
 
 
 def parse_maxspeed(value: object, zones: dict[str, dict[str, float]] | None = None,

@@ -13,6 +13,9 @@ from wuling_geo._util.files import atomic_path
 def write_gpkg(path: str | Path, layers: dict[str, gpd.GeoDataFrame], attribution: str) -> Path:
     """Write ``layers`` (name → frame) to ``path``; the file appears whole or not at all.
 
+    The file is built under a temporary name beside ``path`` (ending in ``.gpkg``, as GDAL
+    wants) and renamed into place.
+
     Raises
     ------
     InputError

@@ -20,6 +20,7 @@ import gpxpy.gpx
 from wuling_geo._util.files import atomic_dir, check_output
 from wuling_geo._util.timeparse import WEEKDAYS, format_clock, format_duration
 from wuling_geo.analysis.itinerary.result import Call, DayPlan, Itinerary
+from wuling_geo.present.exports.tables import csv_cell
 
 #: File names written by :func:`write_itinerary` (the map only when the renderer is present).
 FILES = ("itinerary.gpx", "itinerary.csv", "itinerary.md", "itinerary.html",
@@ -135,7 +136,8 @@ def to_csv(itin: Itinerary) -> str:
             writer.writerow([
                 day.day, day.date.isoformat() if day.date else "",
                 WEEKDAYS[day.weekday] if day.weekday is not None else "",
-                order, call.kind, call.name, call.label, call.place_id or "",
+                order, call.kind, csv_cell(call.name), csv_cell(call.label),
+                csv_cell(call.place_id or ""),
                 f"{call.lon:.6f}", f"{call.lat:.6f}", _clock(call.arrive), _clock(call.start),
                 _clock(call.leave), round(call.dwell_s / 60) if call.kind == "visit" else "",
                 round(call.wait_s / 60) if call.kind == "visit" else "",

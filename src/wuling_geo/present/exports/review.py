@@ -22,6 +22,7 @@ from pathlib import Path
 
 from wuling_geo._util.files import Owner, atomic_dir
 from wuling_geo.data.curation import REVIEW_FILE, Review
+from wuling_geo.present.exports.tables import csv_cell
 
 FILES = ("candidates.csv", "candidates.geojson", "review.html", REVIEW_FILE)
 COLUMNS = ["accept", "place_id", "name_zh", "name_en", "verdict", "n", "source", "label", "lon",
@@ -29,13 +30,6 @@ COLUMNS = ["accept", "place_id", "name_zh", "name_en", "verdict", "n", "source",
            "nearest_other", "nearest_other_m", "ident", "method", "query", "date"]
 REVIEW_OWNER = Owner("gazetteer review folder", lambda p: (p / REVIEW_FILE).is_file(),
                      frozenset(FILES))
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """Return a CSV cell a spreadsheet shows as text: a formula-like start gets a ``'``."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _pairs(pairs) -> str:

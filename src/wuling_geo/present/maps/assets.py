@@ -11,6 +11,7 @@ The page then loads nothing but map tiles.
 from __future__ import annotations
 
 import base64
+import logging
 import mimetypes
 import re
 import shutil
@@ -20,6 +21,8 @@ from pathlib import Path
 from wuling_geo import settings
 from wuling_geo._util.errors import WulingGeoError
 from wuling_geo._util.files import atomic_dir
+
+log = logging.getLogger(__name__)
 
 #: npm packages and versions: the versions folium 0.20 links from its CDNs, so online and
 #: offline maps run the same code.
@@ -114,6 +117,7 @@ def install_assets(folder: Path | None = None) -> Path:
 
 
 def _npm_install(prefix: Path) -> None:
+    log.debug("running: %s", " ".join(install_command(prefix)))
     done = subprocess.run(install_command(prefix), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]

@@ -25,7 +25,7 @@ import shapely
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError, OutputError
-from wuling_geo._util.files import check_output, write_text_atomic
+from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo.present.maps.i18n import LANGS, check_lang, text
 
 BASEMAPS = ("osm", "amap", "none")
@@ -329,7 +329,8 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
     page = prepare_map(layers=layers, catchments=catchments, routes=routes, surface=surface,
                        network=network, railways=railways, basemap=basemap, lang=lang, title=title)
     page_html = _map_build.render_page(page, basemap, offline)
-    write_text_atomic(out, page_html)
+    with atomic_path(out) as tmp:
+        tmp.write_text(page_html, encoding="utf-8")
     report = MapReport(out, out.stat().st_size, basemap, lang, offline,
                        layers=[o.name for o in page.overlays],
                        features={o.key: o.size for o in page.overlays},
@@ -430,7 +431,8 @@ footer{{color:#666;font-size:.85em;margin-top:24px}}
 </body>
 </html>
 """
-    write_text_atomic(target, page_html)
+    with atomic_path(target) as tmp:
+        tmp.write_text(page_html, encoding="utf-8")
     return target
 
 
