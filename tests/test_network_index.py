@@ -15,6 +15,7 @@ import shapely
 from pyproj import Transformer
 
 from wuling_geo import settings as wg_settings
+from wuling_geo._util.errors import NetworkError
 from wuling_geo._util.geo import utm_crs
 from wuling_geo.analysis.catchments.bands import catchments
 from wuling_geo.analysis.catchments.road_reach import road_groups
@@ -229,3 +230,17 @@ def test_derived_data_has_one_owner_and_the_frames_are_fixed():
     assert all(isinstance(getattr(RoadNetwork, key, None), cached_property) for key in added), added
     with pytest.raises(AttributeError, match="new RoadNetwork"):
         net.edges = net.edges.copy()
+
+
+def test_changed_tables_are_caught():
+    net = lane_and_bypass()
+    a, b = snap_at(net, 500, 0), snap_at(net, 2500, 0)
+    assert routing.fastest_path(net, a, b, "truck").meters == pytest.approx(1000 + BYPASS_M, abs=1)
+    # Times changed in place (unsupported, but never answered from stale data): the
+    # fastest edge per pair is rebuilt from the times it is asked with.
+    lane = (net.edges["u"] == 2) & (net.edges["v"] == 3) & (net.edges["length"] < 1001)
+    net.edges.loc[lane, "travel_time_truck"] = 1.0
+    assert routing.fastest_path(net, a, b, "truck").meters == pytest.approx(2000.0, abs=1)
+    net.edges.loc[len(net.edges)] = net.edges.iloc[0]  # a row added in place
+    with pytest.raises(NetworkError, match="new RoadNetwork"):
+        net.index  # noqa: B018
