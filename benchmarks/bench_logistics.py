@@ -142,7 +142,7 @@ def main() -> None:
     print(f"SYNTHETIC road-like network (not Qianjiang roads): {n:,} nodes, {len(net.edges):,} "
           f"directed edges, built in {t_build:.1f} s; profile car; best of runs shown")
     # Ours: the CSR arrays, reverse-edge index and edge STRtree (cached on the network).
-    t_prep, _ = timed(lambda: (net.csr("car"), net._edge_tree, routing.reverse_edges(net)))
+    t_prep, _ = timed(lambda: (net.csr("car"), net.index.tree, routing.reverse_edges(net)))
 
     t_ig, ig = timed(lambda: IGraphSide(net))
     try:

@@ -85,14 +85,17 @@ def nx_reference(net, origins, targets, profile="car"):
 
     o_nodes = [attach("o", i, s) for i, s in enumerate(origins)]
     t_nodes = [attach("t", j, s) for j, s in enumerate(targets)]
-    for on, oe, of, _ in o_nodes:  # same road, in driving order: straight along it
+    for on, oe, of, oback in o_nodes:  # same road: straight along it, either way if two-way
         for tn, te, tf, tback in t_nodes:
-            if oe == te and tf >= of:
-                g.add_edge(on, tn, time=(tf - of) * edges[time_col][te],
-                           length=(tf - of) * edges["length"][te])
-            elif tback is not None and oe == tback and (1 - tf) >= of:
-                g.add_edge(on, tn, time=((1 - tf) - of) * edges[time_col][oe],
-                           length=((1 - tf) - of) * edges["length"][oe])
+            at = tf if oe == te else (1 - tf) if tback is not None and oe == tback else None
+            if at is None:
+                continue
+            if at >= of:  # ahead: along the origin's edge
+                g.add_edge(on, tn, time=(at - of) * edges[time_col][oe],
+                           length=(at - of) * edges["length"][oe])
+            elif oback is not None:  # behind, on a two-way road: back along its twin
+                g.add_edge(on, tn, time=(of - at) * edges[time_col][oback],
+                           length=(of - at) * edges["length"][oback])
     seconds = np.full((len(origins), len(targets)), np.inf)
     meters = np.full_like(seconds, np.inf)
     for i, (on, *_) in enumerate(o_nodes):

@@ -3,7 +3,8 @@
 One Dijkstra search per origin (on scipy's compiled code, origins in chunks) gives the
 times to every node and the shortest-path tree; the road distance along that tree is
 summed by pointer jumping (:func:`wuling_geo.network.routing.tree_lengths`). Destinations are
-read off the per-node results with the snapped-point rule of :mod:`wuling_geo.network.routing`.
+read off the per-node results with the point rule of the network's index
+(:class:`wuling_geo.network.index.NetworkIndex`), as in :mod:`wuling_geo.network.routing`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from wuling_geo._util.errors import InputError
 from wuling_geo._util.progress import bar
 from wuling_geo.data.places import as_sites
 from wuling_geo.network import routing
+from wuling_geo.network.index import link_cost
 from wuling_geo.network.model import RoadNetwork
-from wuling_geo.network.snapping import PointSnaps, to_snaps
+from wuling_geo.network.snapping import PointSnaps
 from wuling_geo.network.validation import snap_places
 
 COLUMNS = ("origin_id", "origin_name", "destination_id", "destination_name", "minutes", "km",
@@ -28,20 +30,6 @@ CHUNK = 32
 #: Road metres are summed over the whole tree when more than 1/WALK_FACTOR of the nodes are
 #: destination ends, else by walking up from those ends.
 WALK_FACTOR = 64
-
-
-def _pair_edges(network: RoadNetwork, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return sorted keys ``u * n + v`` and, for each, the fastest edge u→v.
-
-    This is the edge :meth:`RoadNetwork.csr` keeps for a pair of nodes (same ordering).
-    """
-    n = len(network.nodes)
-    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
-    order = np.lexsort((times, v, u))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
-    chosen = order[first]
-    return u[chosen] * n + v[chosen], chosen
 
 
 def _step_meters(network: RoadNetwork, parent: np.ndarray, child: np.ndarray,
@@ -58,7 +46,7 @@ def _step_meters(network: RoadNetwork, parent: np.ndarray, child: np.ndarray,
     e, f = origins.edge[i], origins.fraction[i]
     forward = child[~real] == network.edge_v[e]
     # Backwards over the twin; on a one-way road only the zero link of a junction snap.
-    twin = routing.reverse_edges(network)[e]
+    twin = network.index.twin[e]
     back = np.where(twin >= 0, lengths[np.maximum(twin, 0)], lengths[e])
     out[~real] = np.where(forward, (1 - f) * lengths[e], f * back)
     return out
@@ -103,16 +91,18 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     """
     times = network.travel_time(profile)
     lengths = network.edges["length"].to_numpy(dtype=float)
-    twin = routing.reverse_edges(network)
+    index = network.index
     n, k, m = len(network.nodes), len(origins), len(targets)
-    graph = routing.search_graph(network, to_snaps(network, origins), profile, "from")
-    pairs = _pair_edges(network, times)
+    graph = routing.search_graph(network, index.to_snaps(origins), profile, "from")
+    pairs = index.pair_edges(profile)
     te, tf = targets.edge, targets.fraction
-    tu, tv, ttw = network.edge_u[te], network.edge_v[te], twin[te]
-    has_twin = ttw >= 0
-    t_back = times[np.maximum(ttw, 0)]  # only used where the twin exists
-    l_back = lengths[np.maximum(ttw, 0)]
-    needed = np.unique(np.concatenate([tu, tv]))
+    # Targets are entered through the start of their edge, over the twin from its end, or
+    # are the junction itself (the index's point rule).
+    node, via, share = index.links(te, tf, leave=False)
+    cost_s = link_cost(via, share, node, times)
+    cost_m = link_cost(via, share, node, lengths)
+    at = np.maximum(node, 0)
+    needed = np.unique(node[node >= 0])
     seconds = np.full((k, m), np.inf)
     meters = np.full((k, m), np.inf)
     with bar("origins", total=k, unit="origin") as progress:
@@ -122,21 +112,14 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
                                           return_predecessors=True)
             dist_m = np.zeros_like(dist)
             dist_m[:, needed] = _tree_meters(network, pred, origins, lengths, pairs, needed)
-            # Through the target edge's start node, or (two-way road) through its end node.
-            # A target at a junction is that junction, even on a one-way road.
-            at_v = np.where(tf >= 1 - routing._AT_NODE, 0.0, np.inf)
-            back = np.where(has_twin, dist[:, tv] + (1 - tf) * t_back, np.inf)
-            opt = np.stack([dist[:, tu] + tf * times[te], back, dist[:, tv] + at_v])
-            opt_m = np.stack([dist_m[:, tu] + tf * lengths[te],
-                              dist_m[:, tv] + (1 - tf) * l_back, dist_m[:, tv] + at_v])
-            # An origin on the target's own road, behind it in driving order.
-            oe, of = origins.edge[idx][:, None], origins.fraction[idx][:, None]
-            same = (oe == te) & (tf >= of)
-            rev = (oe == ttw) & has_twin & ((1 - tf) >= of)
-            d_same = np.where(same, (tf - of) * times[te], np.inf)
-            d_rev = np.where(rev, ((1 - tf) - of) * t_back, np.inf)
-            direct = np.minimum(d_same, d_rev)
-            direct_m = np.where(d_same <= d_rev, (tf - of) * lengths[te], ((1 - tf) - of) * l_back)
+            opt = np.stack([dist[:, at[row]] + cost_s[row] for row in range(3)])
+            opt_m = np.stack([dist_m[:, at[row]] + cost_m[row] for row in range(3)])
+            # An origin on the target's own road drives along it.
+            d_via, d_start, d_end = index.direct(origins.edge[idx][:, None],
+                                                 origins.fraction[idx][:, None], te, tf)
+            span, d_at = d_end - d_start, np.maximum(d_via, 0)
+            direct = np.where(d_via >= 0, span * times[d_at], np.inf)
+            direct_m = np.where(d_via >= 0, span * lengths[d_at], np.inf)
             opt = np.concatenate([opt, direct[None]])
             opt_m = np.concatenate([opt_m, direct_m[None]])
             choice = np.argmin(opt, axis=0)

@@ -9,6 +9,12 @@ Node table (index ``node``, int64 OSM or synthetic ids): ``x``, ``y`` (lon, lat)
 Edge table (RangeIndex): ``u``, ``v``, ``key``, ``length`` (m), ``highway``, ``name``,
 ``oneway``, ``speed_kph_<profile>`` and ``travel_time_<profile>`` (s) per profile,
 ``geometry`` (LineString from u to v, WGS-84).
+
+A network is immutable once analysed: everything derived from it (metric geometry, spatial
+index, twins, fastest edge per junction pair, snapping) lives in its
+:class:`~wuling_geo.network.index.NetworkIndex` (``network.index``), keyed on the network's
+identity. Its tables must not be changed after that — new speeds make a new network
+(``RoadNetwork(nodes, edges.assign(...), meta)``); replacing them raises.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -36,7 +42,13 @@ from wuling_geo._util.geo import utm_crs
 from wuling_geo.network.storage import CACHE_FORMAT, META, OWNER, read_meta, sha256_file
 from wuling_geo.network.storage import verify as verify_checksums
 
+if TYPE_CHECKING:
+    from wuling_geo.network.index import NetworkIndex
+
 PROFILES = ("car", "truck")
+_TABLES = ("nodes", "edges")
+#: Cached properties derived from the tables (set once computed).
+_DERIVED = ("_index", "node_ids", "node_position", "edge_u", "edge_v", "crs_metric", "graph")
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,34 @@ class RoadNetwork:
     def __post_init__(self) -> None:
         if self.edges.crs is None:
             self.edges = self.edges.set_crs(settings.storage_crs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _TABLES and any(key in self.__dict__ for key in _DERIVED):
+            msg = (f"a RoadNetwork's {name} cannot be replaced once it has been analysed: "
+                   "build a new RoadNetwork from the new tables")
+            raise AttributeError(msg)
+        super().__setattr__(name, value)
+
+    @cached_property
+    def _index(self) -> NetworkIndex:
+        from wuling_geo.network.index import NetworkIndex
+
+        return NetworkIndex(self)
+
+    @property
+    def index(self) -> NetworkIndex:
+        """Everything derived from this network, computed once (see :mod:`wuling_geo.network.index`).
+
+        Raises
+        ------
+        NetworkError
+            If rows were added to or removed from the tables after the index was built.
+        """
+        index = self._index
+        if index.n_nodes != len(self.nodes) or index.n_edges != len(self.edges):
+            raise NetworkError("the network's tables changed after it was analysed: build a "
+                               "new RoadNetwork from the new tables")
+        return index
 
     # ------------------------------------------------------------ basic facts
     @property
@@ -153,29 +193,9 @@ class RoadNetwork:
         w = np.maximum(w[first], 1e-9)
         return sp.csr_matrix((w, (u[first], v[first])), shape=(n, n))
 
-    @cached_property
-    def _edges_metric(self) -> np.ndarray:
-        return self.edges.geometry.to_crs(self.crs_metric).values
-
-    @cached_property
-    def _edge_tree(self) -> shapely.STRtree:
-        return shapely.STRtree(self._edges_metric)
-
     def snap(self, lon: float, lat: float) -> Snap:
         """Return the nearest point on the network to a WGS-84 point."""
-        if len(self.edges) == 0:
-            raise NetworkError("the network has no edges")
-        pt = gpd.GeoSeries([shapely.Point(lon, lat)], crs=settings.storage_crs)
-        pt_m = pt.to_crs(self.crs_metric).values[0]
-        edge = int(self._edge_tree.nearest(pt_m))
-        line = self._edges_metric[edge]
-        along = line.project(pt_m)
-        fraction = along / line.length if line.length > 0 else 0.0
-        snapped_m = line.interpolate(along)
-        snapped = gpd.GeoSeries([snapped_m], crs=self.crs_metric).to_crs(settings.storage_crs)
-        row = self.edges.iloc[edge]
-        return Snap(edge, int(row["u"]), int(row["v"]), float(fraction),
-                    float(pt_m.distance(snapped_m)), snapped.values[0])
+        return self.index.snap(lon, lat)
 
     # ------------------------------------------------------------ networkx view
     @cached_property

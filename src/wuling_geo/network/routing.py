@@ -18,40 +18,19 @@ from scipy.sparse import csgraph
 from shapely.ops import substring
 
 from wuling_geo._util.errors import InputError
+from wuling_geo.network.index import AT_NODE, link_cost
 from wuling_geo.network.model import RoadNetwork, Snap
 
 DIRECTIONS = ("from", "to")
-_AT_NODE = 1e-9  # a snap this close to an edge's end is at the junction
 
 
 def reverse_edges(network: RoadNetwork) -> np.ndarray:
     """Return, for each edge u→v, the index of its twin v→u (-1 if the road is one-way).
 
-    The twin is the same road driven the other way: an edge v→u of the same length (to
-    within 0.5 m), never the edge itself. A parallel road between the same junctions, or a
-    one-way loop, has no twin.
+    The network index's one twin rule (:attr:`wuling_geo.network.index.NetworkIndex.twin`):
+    the same road driven the other way, never the edge itself.
     """
-    cached = network.__dict__.get("_reverse_edges")
-    if cached is not None:
-        return cached
-    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
-    lengths = network.edges["length"].to_numpy(dtype=float)
-    n = max(len(network.nodes), 1)
-    fwd, back = u * n + v, v * n + u
-    order = np.argsort(fwd, kind="stable")
-    keys = fwd[order]
-    first = np.searchsorted(keys, back, "left")
-    stop = np.searchsorted(keys, back, "right")
-    twin = np.full(len(u), -1, dtype=np.int64)
-    me = np.arange(len(u))
-    for offset in range(int((stop - first).max(initial=0))):  # parallel edges: a few at most
-        at = first + offset
-        cand = order[np.minimum(at, len(order) - 1)]
-        ok = ((at < stop) & (twin < 0) & (cand != me)
-              & np.isclose(lengths[cand], lengths, rtol=0, atol=0.5))
-        twin[ok] = cand[ok]
-    network.__dict__["_reverse_edges"] = twin
-    return twin
+    return network.index.twin
 
 
 def _edge_times(network: RoadNetwork, profile: str) -> np.ndarray:
@@ -63,22 +42,12 @@ def _links(network: RoadNetwork, snap: Snap, profile: str, direction: str
     """Return (node position, seconds) joining a snapped point to the graph.
 
     For ``direction="from"`` these are times from the point to the nodes; for ``"to"``,
-    from the nodes to the point.
+    from the nodes to the point (the index's point rule,
+    :meth:`~wuling_geo.network.index.NetworkIndex.links`).
     """
-    times = _edge_times(network, profile)
-    twin = reverse_edges(network)[snap.edge]
-    u, v = int(network.edge_u[snap.edge]), int(network.edge_v[snap.edge])
-    t, f = times[snap.edge], snap.fraction
-    links = [(v, (1 - f) * t)] if direction == "from" else [(u, f * t)]
-    if twin >= 0:
-        tr = times[twin]
-        links.append((u, f * tr) if direction == "from" else (v, (1 - f) * tr))
-    # A point exactly at a junction is that junction, even on a one-way road.
-    if f <= _AT_NODE:
-        links.append((u, 0.0))
-    elif f >= 1 - _AT_NODE:
-        links.append((v, 0.0))
-    return links
+    node, via, share = network.index.links([snap.edge], [snap.fraction], direction == "from")
+    cost = link_cost(via, share, node, _edge_times(network, profile))
+    return [(int(a), float(c)) for a, c in zip(node[:, 0], cost[:, 0], strict=True) if a >= 0]
 
 
 def search_graph(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
@@ -164,26 +133,24 @@ def times_to_points(network: RoadNetwork, node_dist: np.ndarray, origins: list[S
                     targets: list[Snap], profile: str = "car") -> np.ndarray:
     """Return origin→target times (s) from per-node times ``node_dist`` (origins × nodes).
 
-    A target part-way along an edge is reached through either end of its edge; an origin
-    and target on the same edge, in driving order, use the edge directly.
+    A target part-way along an edge is entered through either end of its edge; an origin
+    on the target's own road drives along it directly (the index's point rule).
     """
     times = _edge_times(network, profile)
-    twin = reverse_edges(network)
+    index = network.index
+    t_edge = np.array([t.edge for t in targets], dtype=np.int64)
+    t_frac = np.array([t.fraction for t in targets], dtype=float)
+    node, via, share = index.links(t_edge, t_frac, leave=False)
+    cost = link_cost(via, share, node, times)
     out = np.full((len(origins), len(targets)), np.inf)
-    for j, t in enumerate(targets):
-        u, v = int(network.edge_u[t.edge]), int(network.edge_v[t.edge])
-        best = node_dist[:, u] + t.fraction * times[t.edge]
-        if twin[t.edge] >= 0:
-            best = np.minimum(best, node_dist[:, v] + (1 - t.fraction) * times[twin[t.edge]])
-        elif t.fraction >= 1 - _AT_NODE:
-            best = np.minimum(best, node_dist[:, v])
-        for i, o in enumerate(origins):
-            if o.edge == t.edge and t.fraction >= o.fraction:
-                best[i] = min(best[i], (t.fraction - o.fraction) * times[t.edge])
-            elif twin[t.edge] >= 0 and o.edge == twin[t.edge] and (1 - t.fraction) >= o.fraction:
-                best[i] = min(best[i], ((1 - t.fraction) - o.fraction) * times[o.edge])
-        out[:, j] = best
-    return out
+    for row in range(3):  # through each end of the target's edge, or its junction
+        reach = node_dist[:, np.maximum(node[row], 0)] + cost[row]
+        out = np.minimum(out, reach)
+    o_edge = np.array([o.edge for o in origins], dtype=np.int64)[:, None]
+    o_frac = np.array([o.fraction for o in origins], dtype=float)[:, None]
+    d_via, start, end = index.direct(o_edge, o_frac, t_edge[None], t_frac[None])
+    direct = np.where(d_via >= 0, (end - start) * times[np.maximum(d_via, 0)], np.inf)
+    return np.minimum(out, direct)
 
 
 def travel_time_matrix(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
@@ -203,18 +170,6 @@ class Path:
     nodes: tuple[int, ...]
 
 
-def _edge_between(network: RoadNetwork, a: int, b: int, times: np.ndarray) -> int:
-    index = network.__dict__.get("_pair_index")
-    if index is None:
-        index = {}
-        for e, (x, y) in enumerate(zip(network.edge_u, network.edge_v, strict=True)):
-            key = (int(x), int(y))
-            if key not in index or times[e] < times[index[key]]:
-                index[key] = e
-        network.__dict__["_pair_index"] = index
-    return index[(a, b)]
-
-
 def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str = "car",
                  limit: float | None = None) -> Path:
     """Return the fastest path from ``origin`` to ``target`` with its road geometry.
@@ -230,23 +185,23 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
     times = _edge_times(network, profile)
     lengths = network.edges["length"].to_numpy(dtype=float)
     geoms = network.edges.geometry.values
-    twin = reverse_edges(network)
+    index = network.index
+    twin = index.twin
     n = len(network.nodes)
-    # Same edge, in driving order: no search needed.
-    if origin.edge == target.edge and target.fraction >= origin.fraction:
-        e = origin.edge
-        geom = substring(geoms[e], origin.fraction, target.fraction, normalized=True)
-        span = target.fraction - origin.fraction
+    # On the target's own road (ahead, or behind on a two-way road): no search needed.
+    d_via, start, end = index.direct(origin.edge, origin.fraction, target.edge, target.fraction)
+    if d_via >= 0:
+        e, span = int(d_via), float(end - start)
+        geom = substring(geoms[e], float(start), float(end), normalized=True)
         return Path(span * times[e], span * lengths[e], geom, ())
     graph = search_graph(network, [origin], profile, "from")
     dist, pred = csgraph.dijkstra(graph, directed=True, indices=n, return_predecessors=True,
                                   limit=np.inf if limit is None else float(limit))
-    u, v = int(network.edge_u[target.edge]), int(network.edge_v[target.edge])
-    options = [(dist[u] + target.fraction * times[target.edge], u, target.edge, False)]
-    if twin[target.edge] >= 0:
-        options.append((dist[v] + (1 - target.fraction) * times[twin[target.edge]], v,
-                        int(twin[target.edge]), True))
-    best, end_node, last_edge, reverse = min(options, key=lambda o: o[0])
+    node, via, share = index.links([target.edge], [target.fraction], leave=False)
+    cost = link_cost(via, share, node, times)[:, 0]
+    options = [(dist[a] + c, int(a), int(e), float(f)) for a, e, f, c in
+               zip(node[:, 0], via[:, 0], share[:, 0], cost, strict=True) if a >= 0]
+    best, end_node, last_edge, frac = min(options, key=lambda o: o[0])
     if not np.isfinite(best):
         raise InputError("the destination cannot be reached by road from the origin "
                          "(different parts of the network, or one-way roads)")
@@ -262,17 +217,17 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
     if first == int(network.edge_v[origin.edge]):
         parts.append(substring(geoms[origin.edge], origin.fraction, 1, normalized=True))
         meters += (1 - origin.fraction) * lengths[origin.edge]
-    elif back >= 0 and origin.fraction > _AT_NODE:
+    elif back >= 0 and origin.fraction > AT_NODE:
         parts.append(substring(geoms[back], 1 - origin.fraction, 1, normalized=True))
         meters += origin.fraction * lengths[back]
     # else: the origin is the junction itself (zero-length first link)
     for a, b in itertools.pairwise(chain[1:]):
-        e = _edge_between(network, a, b, times)
+        e = index.edge_between(a, b, profile)
         parts.append(geoms[e])
         meters += lengths[e]
-    frac = (1 - target.fraction) if reverse else target.fraction
-    parts.append(substring(geoms[last_edge], 0, frac, normalized=True))
-    meters += frac * lengths[last_edge]
+    if last_edge >= 0:  # the last partial edge (none when the target is the junction itself)
+        parts.append(substring(geoms[last_edge], 0, frac, normalized=True))
+        meters += frac * lengths[last_edge]
     coords: list[tuple[float, float]] = []
     for part in parts:
         pts = list(part.coords) if not part.is_empty else []

@@ -38,7 +38,7 @@ from wuling_geo.analysis.catchments.stats import (
 )
 from wuling_geo.data.geocode.geocoder import Resolution
 from wuling_geo.network.model import RoadNetwork, Snap
-from wuling_geo.network.routing import DIRECTIONS, nearest_times, node_times, reverse_edges
+from wuling_geo.network.routing import DIRECTIONS, nearest_times, node_times
 
 __all__ = ["COLUMNS", "MODES", "STANDARD_IDS", "Origin", "as_origins", "catchments",
            "category_origins", "check_minutes", "snap_origins", "standard_catchments"]
@@ -160,8 +160,7 @@ def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray
     assembled there too); with fewer, the bands of a set are spread over the threads and
     assembled here, in order.
     """
-    groups = road_groups(network)
-    reverse_edges(network)  # caches the threads share, filled first
+    groups = road_groups(network)  # the index's twins and groups, filled before the threads
     cells.own_rings("storage")
     cells.own_geometry("storage")
 

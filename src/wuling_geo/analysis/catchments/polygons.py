@@ -333,15 +333,16 @@ class CellIndex:
 
 def cell_index(network, groups: RoadGroups, access_m: float, quad_segs: int,
                tolerance: float = 0.0) -> CellIndex:
-    """Return (and cache on the network) the :class:`CellIndex` for these settings.
+    """Return (and keep in the network's index) the :class:`CellIndex` for these settings.
 
     For a network saved to disk (one with checksums in its ``meta``) the index is also
     kept in ``<cache_dir>/cells`` (:mod:`.cell_store`) and read from there next time.
     """
-    cache = network.__dict__.setdefault("_cell_index", {})
     key = (float(access_m), int(quad_segs), float(tolerance))
-    if key in cache:
-        return cache[key]
+    return network.index.memo(("cell_index", *key), lambda: _cell_index(network, groups, key))
+
+
+def _cell_index(network, groups: RoadGroups, key: tuple[float, int, float]) -> CellIndex:
     stored = cells_path(groups, *key) if network.meta.get("checksums") else None
     fields = load_cells(stored) if stored else None
     index = CellIndex(crs=network.crs_metric, **fields) if fields else None
@@ -350,7 +351,6 @@ def cell_index(network, groups: RoadGroups, access_m: float, quad_segs: int,
         if stored and len(index.cells):
             with contextlib.suppress(OSError):  # a read-only cache costs a rebuild next time
                 save_cells(index, stored)
-    cache[key] = index
     return index
 
 

@@ -19,95 +19,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from wuling_geo.network.index import RoadGroups
 from wuling_geo.network.model import RoadNetwork, Snap
-from wuling_geo.network.routing import reverse_edges
+
+__all__ = ["Reach", "RoadGroups", "origin_pieces", "reach", "road_groups", "substrings"]
 
 _EPS = 1e-9
 
 
-@dataclass(frozen=True)
-class RoadGroups:
-    """The network's roads as undirected groups of directed edges.
-
-    ``ref``/``twin`` are each group's reference edge and its mutual reverse twin (-1 for a
-    one-way road); ``of_edge`` and ``flipped`` give every directed edge's group and whether
-    it runs against the reference; ``geometry`` is the reference geometry in the network's
-    metric CRS and ``length`` its length in metres.
-    """
-
-    ref: np.ndarray
-    twin: np.ndarray
-    of_edge: np.ndarray
-    flipped: np.ndarray
-    geometry: np.ndarray
-    length: np.ndarray
-    start: np.ndarray  # node position of the reference edge's start
-    end: np.ndarray  # node position of the reference edge's end
-    n_nodes: int
-
-    def __len__(self) -> int:
-        return len(self.ref)
-
-
 def road_groups(network: RoadNetwork) -> RoadGroups:
-    """Return (and cache on the network) its roads as :class:`RoadGroups`."""
-    cached = network.__dict__.get("_road_groups")
-    if cached is not None:
-        return cached
-    metric = network._edges_metric  # computed once per network for snapping; reused
-    twin = _twins(network.edge_u, network.edge_v, metric)
-    m = len(twin)
-    idx = np.arange(m)
-    mutual = twin >= 0
-    is_ref = ~mutual | (idx < twin)
-    ref = idx[is_ref]
-    of_edge = np.empty(m, dtype=np.int64)
-    of_edge[ref] = np.arange(len(ref))
-    group_twin = np.where(mutual[ref], twin[ref], -1)
-    has = group_twin >= 0
-    of_edge[group_twin[has]] = np.nonzero(has)[0]
-    flipped = ~is_ref
-    geometry = metric[ref]
-    groups = RoadGroups(ref, group_twin, of_edge, flipped, geometry,
-                        network.edges["length"].to_numpy(dtype=float)[ref],
-                        network.edge_u[ref], network.edge_v[ref], len(network.nodes))
-    network.__dict__["_road_groups"] = groups
-    return groups
-
-
-def _twins(u: np.ndarray, v: np.ndarray, metric: np.ndarray) -> np.ndarray:
-    """Return each edge's twin — the edge v→u along the same geometry reversed — or -1.
-
-    Two edges between the same nodes along different roads (round a block, say) are not
-    twins; neither are parallel edges, whichever of them a u→v / v→u lookup finds first.
-    """
-    m = len(u)
-    twin = np.full(m, -1, dtype=np.int64)
-    lo, hi = np.minimum(u, v), np.maximum(u, v)
-    size = np.round(shapely.length(metric), 2)
-    forward = u < v
-    order = np.lexsort((~forward, size, hi, lo))
-    key = np.column_stack([lo, hi, size])[order]
-    same = np.all(key[1:] == key[:-1], axis=1)
-    starts = np.nonzero(np.r_[True, ~same])[0]
-    length = np.diff(np.r_[starts, m])
-    # The common case, a run of two: one edge each way.
-    pair = starts[length == 2]
-    a, b = order[pair], order[pair + 1]
-    ok = forward[a] & ~forward[b] & (u[b] != v[b])
-    ok[ok] = shapely.equals_exact(metric[a[ok]], shapely.reverse(metric[b[ok]]), tolerance=0.01)
-    twin[a[ok]], twin[b[ok]] = b[ok], a[ok]
-    long = length > 2  # parallel roads of equal length: rare
-    for start, size_of_run in zip(starts[long], length[long], strict=True):
-        run = order[start:start + size_of_run]
-        back = [e for e in run if not forward[e] and u[e] != v[e]]
-        for e in (e for e in run if forward[e]):
-            for f in back:
-                if twin[f] < 0 and shapely.equals_exact(metric[e], shapely.reverse(metric[f]),
-                                                        tolerance=0.01):
-                    twin[e], twin[f] = f, e
-                    break
-    return twin
+    """Return the network's roads as :class:`~wuling_geo.network.index.RoadGroups` (from its index)."""
+    return network.index.groups
 
 
 def substrings(lines: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -147,11 +69,11 @@ def origin_pieces(network: RoadNetwork, groups: RoadGroups, snaps: list[Snap],
     These are the stretches of the origin's own edge (and its reverse twin) that are not
     reached through a node: the node times only cover travel beyond the edge's ends.
     """
-    twin = reverse_edges(network)
+    twin = network.index.twin
     pieces = []
     for i, snap in enumerate(snaps):
         runs = [(snap.edge, snap.fraction)]
-        if twin[snap.edge] >= 0 and twin[snap.edge] != snap.edge:  # not a loop's own self
+        if twin[snap.edge] >= 0:
             runs.append((int(twin[snap.edge]), 1.0 - snap.fraction))
         for edge, at in runs:
             span = limit / max(times[edge], _EPS)

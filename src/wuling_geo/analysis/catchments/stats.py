@@ -36,16 +36,6 @@ def metric_points(network: RoadNetwork, points: list[shapely.Point]) -> np.ndarr
     return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
 
 
-def _node_xy(network: RoadNetwork) -> np.ndarray:
-    cached = network.__dict__.get("_node_xy_metric")
-    if cached is None:
-        tr = Transformer.from_crs(settings.storage_crs, network.crs_metric, always_xy=True)
-        cached = np.column_stack(tr.transform(network.nodes["x"].to_numpy(float),
-                                              network.nodes["y"].to_numpy(float)))
-        network.__dict__["_node_xy_metric"] = cached
-    return cached
-
-
 def farthest_point(network: RoadNetwork, r: Reach, node_time: np.ndarray, which: np.ndarray,
                    members: list[int], origins_xy: np.ndarray) -> tuple[float, float, float]:
     """Return (lon, lat, minutes) of the reached road point farthest in a straight line from its origin.
@@ -61,7 +51,7 @@ def farthest_point(network: RoadNetwork, r: Reach, node_time: np.ndarray, which:
     member_pos = np.asarray(members)
     cut_origin = np.where(src >= 0, which[np.maximum(src, 0)],
                           np.searchsorted(member_pos, -(src + 1)))
-    xy = np.concatenate([_node_xy(network)[nodes], cut_xy.reshape(-1, 2)])
+    xy = np.concatenate([network.index.node_xy[nodes], cut_xy.reshape(-1, 2)])
     origin = np.concatenate([which[nodes], cut_origin]).astype(np.int64)
     minutes = np.concatenate([node_time[nodes], np.full(len(g), r.limit)]) / 60.0
     if len(xy) == 0:
