@@ -15,7 +15,7 @@ from pyproj import Transformer
 
 from tests.synthetic import grid_network
 from wuling_geo import settings
-from wuling_geo._util.errors import InputError, NetworkError, UnresolvedPlaceError
+from wuling_geo._util.errors import InputError, NetworkError, UnknownPlaceError, UnresolvedPlaceError
 from wuling_geo._util.geo import utm_crs
 from wuling_geo.analysis.catchments.bands import catchments
 from wuling_geo.cli import run
@@ -162,7 +162,9 @@ def test_api_errors(grid):
     with pytest.raises(InputError, match="no origins"):
         catchments(grid, [])
     with pytest.raises(InputError, match="cannot use"):
-        catchments(grid, ["黔江站"])
+        catchments(grid, [("黔江站",)])
+    with pytest.raises(UnknownPlaceError):  # names are resolved now (tests/test_places.py)
+        catchments(grid, ["no such place anywhere"])
     with pytest.raises(InputError, match=r"origin far-away \(108\.90000,29\.80000\) lies"):
         catchments(grid, {"far-away": (108.9, 29.8)})
     unresolved = Geocoder().resolve("小南海景区")

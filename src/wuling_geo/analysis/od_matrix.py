@@ -18,6 +18,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo._util.progress import bar
+from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.places import as_sites
 from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
@@ -150,7 +151,8 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     return seconds, meters
 
 
-def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car") -> pd.DataFrame:
+def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
+              geocoder: Geocoder | None = None) -> pd.DataFrame:
     """Return the fastest road time and its road distance for every origin–destination pair.
 
     Points are snapped to their nearest road; times run between the snapped points.
@@ -160,10 +162,13 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car")
     network
         The road network.
     origins, destinations
-        Places: see :func:`wuling_geo.data.places.as_sites` (resolutions, ``(id, name, lon,
-        lat)`` tuples, ``(lon, lat)`` pairs, a point GeoDataFrame).
+        Places: gazetteer names, ids or aliases, ``"lon,lat"``, geocoder resolutions,
+        ``(id, name, lon, lat)`` tuples, ``(lon, lat)`` pairs, a point GeoDataFrame … (see
+        :func:`wuling_geo.data.places.as_sites`).
     profile
         ``"car"`` or ``"truck"``.
+    geocoder
+        Resolves place names (default: the shipped gazetteer).
 
     Returns
     -------
@@ -181,7 +186,8 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car")
     NetworkError
         If the network lacks the profile's travel times.
     """
-    o_sites, d_sites = as_sites(origins), as_sites(destinations)
+    o_sites = as_sites(origins, geocoder, "origin")
+    d_sites = as_sites(destinations, geocoder, "destination")
     if not o_sites or not d_sites:
         raise InputError("an OD matrix needs at least one origin and one destination")
     network.travel_time(profile)  # fail early on a missing profile

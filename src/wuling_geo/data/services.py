@@ -35,8 +35,8 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
-class Stop:
-    """A station or airport; ``lon``/``lat`` are WGS-84, ``None`` when unresolved.
+class ServiceStop:
+    """A station or airport a service calls at; ``lon``/``lat`` are WGS-84, ``None`` when unresolved.
 
     ``input_datum`` is the datum its coordinates were given in; ``confidence`` as stated.
     """
@@ -91,7 +91,7 @@ class Service:
 class ServiceTable:
     """Stops and services read from a file; ``notes`` say what was skipped and why."""
 
-    stops: dict[str, Stop]
+    stops: dict[str, ServiceStop]
     services: list[Service]
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
@@ -113,7 +113,7 @@ class ServiceTable:
                         "(or place = a gazetteer id)")
         return None
 
-    def find(self, query: str) -> Stop | None:
+    def find(self, query: str) -> ServiceStop | None:
         """Return the stop whose id or name is ``query`` (folded), or ``None``."""
         key = normalise_name(query)
         for stop in self.stops.values():
@@ -179,7 +179,7 @@ class _Reader:
         return float(value)
 
 
-def _stop(raw: dict, line: int, r: _Reader, geocoder: Geocoder) -> Stop:
+def _stop(raw: dict, line: int, r: _Reader, geocoder: Geocoder) -> ServiceStop:
     sid = r.text_field(raw, line, "stop", "id")
     what = f"stop {sid!r}"
     unknown = sorted(set(raw) - _STOP_KEYS)
@@ -197,13 +197,13 @@ def _stop(raw: dict, line: int, r: _Reader, geocoder: Geocoder) -> Stop:
             res = geocoder.resolve_place(geocoder.gazetteer.find(query))
         except UnknownPlaceError as exc:
             raise r.fail(line, what, "place", f"names no gazetteer place ({exc})") from None
-        return Stop(sid, name, res.lon, res.lat, f"gazetteer {query} ({res.source})",
+        return ServiceStop(sid, name, res.lon, res.lat, f"gazetteer {query} ({res.source})",
                     res.input_datum, res.confidence if res.resolved else "")
     if len(has_xy) == 1:
         missing = "lat" if has_xy == ["lon"] else "lon"
         raise r.fail(line, what, has_xy[0], f"is given without {missing}")
     if not has_xy:
-        return Stop(sid, name, None, None, "no position")
+        return ServiceStop(sid, name, None, None, "no position")
     lon, lat = raw["lon"], raw["lat"]
     for key, value, lim in (("lon", lon, 180), ("lat", lat, 90)):
         if isinstance(value, bool) or not isinstance(value, int | float) or not -lim <= value <= lim:
@@ -213,7 +213,7 @@ def _stop(raw: dict, line: int, r: _Reader, geocoder: Geocoder) -> Stop:
     except ValueError as exc:
         raise r.fail(line, what, "datum", str(exc)) from None
     wlon, wlat = _datum.convert(float(lon), float(lat), src, "wgs84")
-    return Stop(sid, name, wlon, wlat, str(raw.get("source", "user-given lon,lat")), src,
+    return ServiceStop(sid, name, wlon, wlat, str(raw.get("source", "user-given lon,lat")), src,
                 _confidence(raw, line, r, what))
 
 
@@ -224,7 +224,7 @@ def _confidence(raw: dict, line: int, r: _Reader, what: str) -> str:
     return value
 
 
-def _service(raw: dict, line: int, r: _Reader, stops: dict[str, Stop]) -> Service:
+def _service(raw: dict, line: int, r: _Reader, stops: dict[str, ServiceStop]) -> Service:
     sid = r.text_field(raw, line, "service", "id")
     what = f"service {sid!r}"
     unknown = sorted(set(raw) - _SERVICE_KEYS)
@@ -290,7 +290,7 @@ def parse_services(text: str, path: Path | str = "<services>",
         raise InputError(f"{path}:1: write stops as [[stop]] and services as [[service]]")
     r = _Reader(path, text)
     geocoder = geocoder or Geocoder()
-    stops: dict[str, Stop] = {}
+    stops: dict[str, ServiceStop] = {}
     for raw, line in zip(raw_stops, _header_lines(text, "stop"), strict=False):
         stop = _stop(raw, line, r, geocoder)
         if stop.id in stops:

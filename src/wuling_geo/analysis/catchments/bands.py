@@ -37,7 +37,8 @@ from wuling_geo.analysis.catchments.stats import (
     farthest_point,
     metric_points,
 )
-from wuling_geo.data.geocode.geocoder import Resolution
+from wuling_geo.data.geocode.geocoder import Geocoder, Resolution
+from wuling_geo.data.places import Site
 from wuling_geo.network.model import RoadNetwork, Snap
 from wuling_geo.network.routing import DIRECTIONS, nearest_times, node_times, reverse_edges
 
@@ -73,8 +74,8 @@ def check_minutes(minutes: Iterable[float]) -> list[float]:
 def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (15, 30, 45, 60),
                mode: str = "each", direction: str = "from", profile: str = "car",
                access_m: float | None = None, simplify_m: float | None = None,
-               stats: bool = True, layers: Any = None, group: str | None = None
-               ) -> gpd.GeoDataFrame:
+               stats: bool = True, layers: Any = None, group: str | None = None,
+               geocoder: Geocoder | None = None) -> gpd.GeoDataFrame:
     """Return travel-time catchments: one row per origin (or group) and band, EPSG:4326.
 
     Parameters
@@ -82,7 +83,9 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     network
         The road network (any place; only the CLI checks origins against the district).
     origins
-        Places to start from (or go to): see :func:`as_origins`.
+        Places to start from (or go to): gazetteer names, ids or aliases, ``"lon,lat"``,
+        geocoder resolutions, ``(lon, lat)``, points … (see
+        :func:`wuling_geo.data.places.as_sites`).
     minutes
         The bands, in minutes (above 0, at most :data:`settings.catchment_max_minutes`).
     mode
@@ -105,6 +108,8 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         :func:`wuling_geo.data.layers.layer_frames`) or a list of resolutions.
     group
         Name of the origin set in ``nearest`` mode (default: the origins' shared category).
+    geocoder
+        Resolves place names (default: the shipped gazetteer).
 
     Returns
     -------
@@ -128,7 +133,7 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     if not (np.isfinite(access) and np.isfinite(tolerance) and access > 0 and tolerance >= 0):
         raise InputError("the access distance must be above 0 m and the simplification at least 0 m")
     times = network.travel_time(profile)  # checked: finite, not negative
-    points = as_origins(origins)
+    points = as_origins(origins, geocoder)
     if not points:
         raise InputError("no origins given: name at least one place or lon,lat")
     snaps = snap_origins(network, points)
@@ -208,7 +213,7 @@ class _Context:
     tolerance: float
     stats: bool
     layers: Any
-    points: list[Origin]
+    points: list[Site]
     snaps: list[Snap]
 
     def rows(self, mode, members, bands, polygons, reaches, d, which, group) -> list[dict]:
@@ -216,13 +221,13 @@ class _Context:
         origins_xy = metric_points(self.network, [self.snaps[i].point for i in members])
         if mode == "nearest":
             origin_id = group or self._group_name(members)
-            names = [self.points[i].name for i in members]
+            names = [self.points[i].label for i in members]
             shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
             origin_name = f"nearest of {len(names)}: {shown}"
             lon = lat = float("nan")
         else:
             p = self.points[members[0]]
-            origin_id, origin_name, lon, lat = p.id, p.name, p.lon, p.lat
+            origin_id, origin_name, lon, lat = p.id, p.label, p.lon, p.lat
         metric = metric_bands(self.network, polygons)
         out = []
         for band, poly, poly_ll, r in zip(bands, metric, polygons, reaches, strict=True):
