@@ -116,7 +116,7 @@ def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[s
         chosen = [geocoder.locate(text, datum) for text in origins]
     network = load_network(resolve_network_dir(network_dir))
     gdf = catchments(network, chosen, bands, mode=mode, direction=direction, profile=profile,
-                     access_m=access_m, simplify_m=simplify_m, layers=layer_frames(resolutions),
+                     buffer_m=access_m, simplify_m=simplify_m, layers=layer_frames(resolutions),
                      group=category)
     if as_json:
         echo_json(json.loads(gdf.drop(columns="geometry").to_json(orient="records",

@@ -12,6 +12,7 @@ statistics (:mod:`.stats`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from wuling_geo._util.threads import ordered_map, worker_count
 from wuling_geo.analysis.catchments.origins import Origin, as_origins, category_origins, snap_origins
 from wuling_geo.analysis.catchments.polygon_assembly import nested_polygons
 from wuling_geo.analysis.catchments.polygons import cell_index
-from wuling_geo.analysis.catchments.road_reach import Reach, origin_pieces, reach, road_groups
+from wuling_geo.analysis.catchments.road_reach import RoadReach, origin_pieces, reach, road_groups
 from wuling_geo.analysis.catchments.stats import (
     BandStats,
     as_layer_frames,
@@ -49,7 +50,7 @@ __all__ = ["COLUMNS", "MODES", "STANDARD_IDS", "Origin", "as_origins", "catchmen
 MODES = ("each", "nearest")
 COLUMNS = ("origin_id", "origin_name", "mode", "direction", "profile", "minutes", "n_origins",
            "origin_lon", "origin_lat", "snap_m", "area_km2", "share_of_district", "road_km",
-           "features_inside", "farthest_lon", "farthest_lat", "farthest_min", "access_m",
+           "features_inside", "farthest_lon", "farthest_lat", "farthest_min", "buffer_m",
            "attribution")
 
 
@@ -73,9 +74,10 @@ def check_minutes(minutes: Iterable[float]) -> list[float]:
 
 def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (15, 30, 45, 60),
                mode: str = "each", direction: str = "from", profile: str = "car",
-               access_m: float | None = None, simplify_m: float | None = None,
+               buffer_m: float | None = None, simplify_m: float | None = None,
                stats: bool = True, layers: Any = None, group: str | None = None,
-               geocoder: Geocoder | None = None) -> gpd.GeoDataFrame:
+               geocoder: Geocoder | None = None, access_m: float | None = None
+               ) -> gpd.GeoDataFrame:
     """Return travel-time catchments: one row per origin (or group) and band, EPSG:4326.
 
     Parameters
@@ -95,9 +97,9 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         ``"from"`` the origins, or ``"to"`` them (one-way roads taken the other way).
     profile
         Vehicle profile with travel times in the network (``car`` or ``truck``).
-    access_m
-        Access distance (m) the reached road is buffered by
-        (default :data:`settings.catchment_access_m`).
+    buffer_m
+        Distance (m) the reached road is buffered by: land this close to a reached road
+        counts as reached (default :data:`settings.catchment_access_m`; CLI ``--access``).
     simplify_m
         Simplification tolerance (m), 0 for none (default :data:`settings.catchment_simplify_m`).
     stats
@@ -110,6 +112,8 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         Name of the origin set in ``nearest`` mode (default: the origins' shared category).
     geocoder
         Resolves place names (default: the shipped gazetteer).
+    access_m
+        Deprecated spelling of ``buffer_m``.
 
     Returns
     -------
@@ -128,10 +132,14 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         raise InputError(f"unknown mode {mode!r}: use 'each' or 'nearest'")
     if direction not in DIRECTIONS:
         raise InputError(f"unknown direction {direction!r}: use 'from' or 'to'")
-    access = settings.catchment_access_m if access_m is None else float(access_m)
+    if access_m is not None:
+        warnings.warn("catchments(access_m=...) is deprecated: use buffer_m=", DeprecationWarning,
+                      stacklevel=2)
+        buffer_m = access_m if buffer_m is None else buffer_m
+    access = settings.catchment_access_m if buffer_m is None else float(buffer_m)
     tolerance = settings.catchment_simplify_m if simplify_m is None else float(simplify_m)
     if not (np.isfinite(access) and np.isfinite(tolerance) and access > 0 and tolerance >= 0):
-        raise InputError("the access distance must be above 0 m and the simplification at least 0 m")
+        raise InputError("the buffer distance must be above 0 m and the simplification at least 0 m")
     times = network.travel_time(profile)  # checked: finite, not negative
     points = as_origins(origins, geocoder)
     if not points:
@@ -160,7 +168,7 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
 
 
 def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray, direction: str,
-               sets: list, bands: list[float]) -> Iterator[tuple[list[Reach], list]]:
+               sets: list, bands: list[float]) -> Iterator[tuple[list[RoadReach], list]]:
     """Yield the reached road and the nested polygons (WGS-84) of each origin set's bands.
 
     With at least as many sets as threads, each thread takes whole sets (their polygons
@@ -172,7 +180,7 @@ def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray
     cells.own_rings("storage")
     cells.own_geometry("storage")
 
-    def band(k: int, minutes: float) -> Reach:
+    def band(k: int, minutes: float) -> RoadReach:
         members, d, _ = sets[k]
         seconds = minutes * 60.0
         pieces = origin_pieces(network, groups, [snaps[i] for i in members], times, seconds,
@@ -180,11 +188,11 @@ def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray
         return reach(network, groups, d, seconds, direction, times,
                      [(g, s, e, members[o]) for g, s, e, o in pieces])
 
-    def whole(k: int) -> tuple[list[Reach], list]:
+    def whole(k: int) -> tuple[list[RoadReach], list]:
         reaches = [band(k, b) for b in bands]
         return reaches, nested_polygons(cells, [cells.frontier(r) for r in reaches])
 
-    def one(item: tuple[int, float]) -> tuple[Reach, tuple]:
+    def one(item: tuple[int, float]) -> tuple[RoadReach, tuple]:
         r = band(*item)
         return r, cells.frontier(r)
 
@@ -241,7 +249,7 @@ class _Context:
                 "area_km2": st.area_km2, "share_of_district": st.share_of_district,
                 "road_km": st.road_km, "features_inside": st.features_inside,
                 "farthest_lon": farthest[0], "farthest_lat": farthest[1],
-                "farthest_min": farthest[2], "access_m": self.access,
+                "farthest_min": farthest[2], "buffer_m": self.access,
                 "attribution": self.network.meta.get("attribution") or settings.osm_attribution,
                 "geometry": poly_ll,
             })

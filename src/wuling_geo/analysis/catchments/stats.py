@@ -14,7 +14,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from wuling_geo import settings
-from wuling_geo.analysis.catchments.road_reach import Reach
+from wuling_geo.analysis.catchments.road_reach import RoadReach
 from wuling_geo.data import boundary
 from wuling_geo.network.model import RoadNetwork
 
@@ -46,7 +46,7 @@ def _node_xy(network: RoadNetwork) -> np.ndarray:
     return cached
 
 
-def farthest_point(network: RoadNetwork, r: Reach, node_time: np.ndarray, which: np.ndarray,
+def farthest_point(network: RoadNetwork, r: RoadReach, node_time: np.ndarray, which: np.ndarray,
                    members: list[int], origins_xy: np.ndarray) -> tuple[float, float, float]:
     """Return (lon, lat, minutes) of the reached road point farthest in a straight line from its origin.
 
@@ -148,7 +148,7 @@ def features_inside(polygon_ll: shapely.Geometry, layers: dict[str, gpd.GeoDataF
 
 
 def band_stats(network: RoadNetwork, polygon_m: shapely.Geometry, polygon_ll: shapely.Geometry,
-               r: Reach, stats: bool, layers: Any) -> BandStats:
+               r: RoadReach, stats: bool, layers: Any) -> BandStats:
     """Return the :class:`BandStats` of one band."""
     area = round(float(polygon_m.area) / 1e6, 6)
     road = round(r.road_m() / 1000, 3)

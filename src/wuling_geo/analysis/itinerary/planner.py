@@ -49,7 +49,7 @@ from wuling_geo.analysis.itinerary.explain import (
     never_visitable,
     no_room,
 )
-from wuling_geo.analysis.itinerary.model import UNREACHABLE, Problem, check_routes, repair, solve_ortools
+from wuling_geo.analysis.itinerary.model import NO_ROAD_S, Problem, check_routes, repair, solve_ortools
 from wuling_geo.analysis.itinerary.result import Call, DayPlan, Dropped, Itinerary, Leg, legs_frame
 from wuling_geo.analysis.itinerary.stops import Stop, StopLike, apply_dwell, make_stop, same_place
 from wuling_geo.data.gazetteer import normalise_name
@@ -127,8 +127,8 @@ def _drop_off_network(network: RoadNetwork, todo: list[Stop]) -> tuple[list[Stop
 
 def _matrix(network: RoadNetwork, snaps: list, profile: str) -> np.ndarray:
     seconds = routing.travel_time_matrix(network, snaps, snaps, profile)
-    out = np.where(np.isfinite(seconds), np.rint(np.nan_to_num(seconds, posinf=0)), UNREACHABLE)
-    out = np.minimum(out, UNREACHABLE).astype(np.int64)
+    out = np.where(np.isfinite(seconds), np.rint(np.nan_to_num(seconds, posinf=0)), NO_ROAD_S)
+    out = np.minimum(out, NO_ROAD_S).astype(np.int64)
     np.fill_diagonal(out, 0)
     return out
 
@@ -137,10 +137,10 @@ def _check_reachable(travel: np.ndarray, stops: list[Stop], bases: list[int],
                      names: list[str]) -> None:
     for s, stop in enumerate(stops):
         for b in bases:
-            if travel[b, s] >= UNREACHABLE:
+            if travel[b, s] >= NO_ROAD_S:
                 raise NetworkError(f"{stop.name} cannot be reached by road from {names[b]} "
                                    "(a separate part of the network, or one-way roads)")
-            if travel[s, b] >= UNREACHABLE:
+            if travel[s, b] >= NO_ROAD_S:
                 raise NetworkError(f"there is no road from {stop.name} back to {names[b]} "
                                    "(a separate part of the network, or one-way roads)")
 

@@ -32,7 +32,7 @@ from wuling_geo.present.maps.i18n import category_label, text
 
 #: Upper edges (minutes) of the accessibility-surface classes; the last class is open-ended.
 SURFACE_BINS = (15, 30, 45, 60, 90, 120)
-UNREACHABLE = "#9e9e9e"
+UNREACHABLE_COLOUR = "#9e9e9e"
 ROAD_CLASSES = ("motorway", "trunk", "primary")
 
 CATCHMENT_COLUMNS = ("minutes", "geometry")
@@ -193,7 +193,7 @@ def surface_bins(lang: str) -> list[tuple[str, str]]:
         labels.append(f"{low}–{high} {text('min', lang)}")
         low = high
     labels.append(f"> {low} {text('min', lang)}")
-    return [*zip(labels, colours, strict=True), (text("unreachable", lang), UNREACHABLE)]
+    return [*zip(labels, colours, strict=True), (text("unreachable", lang), UNREACHABLE_COLOUR)]
 
 
 def surface_overlay(frame, shaper: Shaper, lang: str) -> Overlay:
