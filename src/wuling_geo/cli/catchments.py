@@ -16,6 +16,7 @@ from wuling_geo.analysis.catchments.bands import (
     check_minutes,
     write_catchments,
 )
+from wuling_geo.analysis.catchments.stats import inside_counts
 from wuling_geo.cli._options import (
     Finite,
     datum_option,
@@ -38,11 +39,9 @@ ACCESS_MAX_M = 2000.0
 SIMPLIFY_MAX_M = 500.0
 
 
-def _inside_summary(text: str | None) -> str:
-    if not text:
-        return ""
+def _inside_summary(value) -> str:
     parts = []
-    for layer, entry in json.loads(text).items():
+    for layer, entry in inside_counts(value).items():
         if entry["count"]:
             grades = " ".join(f"{g}×{n}" for g, n in entry.get("by_grade", {}).items())
             parts.append(f"{layer} {entry['count']}" + (f" ({grades})" if grades else ""))

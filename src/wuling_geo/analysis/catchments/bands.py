@@ -36,6 +36,7 @@ from wuling_geo.analysis.catchments.stats import (
     as_layer_frames,
     band_stats,
     farthest_point,
+    inside_as_text,
     metric_points,
 )
 from wuling_geo.data.geocode.geocoder import Geocoder, Resolution
@@ -119,6 +120,9 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     -------
     geopandas.GeoDataFrame
         Columns :data:`COLUMNS` and ``geometry`` ((Multi)Polygon); bands nested.
+        ``features_inside`` holds one record (``layer``, ``id``, ``name``, ``grade``) per
+        feature inside the band (``None`` without ``stats``);
+        :func:`~wuling_geo.analysis.catchments.stats.features_table` makes a long table of them.
 
     Raises
     ------
@@ -285,6 +289,7 @@ def write_catchments(gdf: gpd.GeoDataFrame, path) -> None:
     if suffix not in {".gpkg", ".geojson"}:
         raise InputError(f"cannot write catchments to {target.name}: use a .gpkg or .geojson file")
     attribution = "; ".join(sorted(set(gdf["attribution"]))) if len(gdf) else settings.osm_attribution
+    gdf = inside_as_text(gdf)  # files hold no lists: the records as JSON text
     with atomic_path(target) as tmp:  # tmp ends in the real extension, as GDAL wants
         if suffix == ".gpkg":
             gdf.to_file(tmp, layer="catchments", driver="GPKG", engine="pyogrio",
