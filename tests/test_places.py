@@ -126,3 +126,54 @@ def test_plan_itinerary_takes_names(net, geocoder):
     trip = wg.plan_itinerary(net, start="黔江站", visits=["JIQ"], geocoder=geocoder)
     assert [c.place_id for c in trip.visits] == ["wulingshan-airport"]
     assert trip.days[0].calls[0].name == "黔江站"
+
+
+# ---------------------------------------------------------------- one vocabulary
+
+def test_returned_types_are_exported():
+    import dataclasses
+    import typing
+
+    import pandas as pd
+
+    names = {**vars(wg), "gpd": gpd, "pd": pd, "np": np, "shapely": shapely}
+    missing = set()
+    for name in wg.__all__:
+        obj = getattr(wg, name)
+        if not callable(obj) or isinstance(obj, type):
+            continue
+        ret = typing.get_type_hints(obj, localns=names).get("return")
+        todo = [ret]
+        while todo:
+            t = todo.pop()
+            todo += list(typing.get_args(t))
+            if isinstance(t, type) and t.__module__.startswith("wuling_geo"):
+                if t.__name__ not in wg.__all__:
+                    missing.add(t.__name__)
+                if dataclasses.is_dataclass(t):  # what a result holds is public too
+                    hints = typing.get_type_hints(t, localns=names)
+                    todo += [hints.get(f.name) for f in dataclasses.fields(t)]
+    assert not missing, f"returned by public functions but not exported: {sorted(missing)}"
+
+
+def test_one_name_for_one_thing():
+    from wuling_geo.analysis.catchments import road_reach
+    from wuling_geo.analysis.itinerary import model
+    from wuling_geo.data import services
+    from wuling_geo.present.maps import overlays
+
+    assert not hasattr(road_reach, "Reach") and wg.Reach.__module__.endswith("multimodal")
+    assert not hasattr(services, "Stop") and wg.ServiceStop is services.ServiceStop
+    assert not hasattr(model, "Call") and wg.Call.__module__.endswith("itinerary.result")
+    assert not hasattr(model, "UNREACHABLE") and not hasattr(overlays, "UNREACHABLE")
+    assert isinstance(model.NO_ROAD_S, int) and overlays.UNREACHABLE_COLOUR.startswith("#")
+
+
+def test_deprecated_spellings_still_work(net):
+    with pytest.warns(DeprecationWarning, match="speed_file"):
+        options = wg.ImportOptions(profile_file="speeds.toml")
+    assert options.speed_file == "speeds.toml"
+    with pytest.warns(DeprecationWarning, match="buffer_m"):
+        old = wg.catchments(net, [(108.76, 29.43)], (2,), stats=False, access_m=150)
+    new = wg.catchments(net, [(108.76, 29.43)], (2,), stats=False, buffer_m=150)
+    assert old.geometry.iloc[0].equals(new.geometry.iloc[0]) and new["buffer_m"].iloc[0] == 150

@@ -27,7 +27,7 @@ from wuling_geo._util.errors import (
 # data
 from wuling_geo.data.boundary import boundaries, district  # isort: skip
 from wuling_geo.data.datum import convert, convert_geometry  # isort: skip
-from wuling_geo.data.gazetteer import Gazetteer, Place, load_gazetteer  # isort: skip
+from wuling_geo.data.gazetteer import Fact, Gazetteer, Place, Position, Visit, load_gazetteer  # isort: skip
 from wuling_geo.data.geocode.geocoder import Geocoder, Resolution, geocode  # isort: skip
 from wuling_geo.data.layers import LayerReport, write_layers  # isort: skip
 from wuling_geo.data.places import Site, as_sites  # isort: skip
@@ -38,7 +38,7 @@ from wuling_geo.network.build.importer import ImportOptions, ImportResult, Layer
 from wuling_geo.network.model import RoadNetwork, load_network, save_network  # isort: skip
 from wuling_geo.network.sources.osm_file import ImportFlags  # isort: skip
 from wuling_geo.network.sources.overpass import fetch_network  # isort: skip
-from wuling_geo.network.speed.profile import SpeedProfile  # isort: skip
+from wuling_geo.network.speed.profile import ClassSpeeds, SpeedProfile  # isort: skip
 from wuling_geo.network.speed.profile import load_profile as load_speed_profile  # isort: skip
 from wuling_geo.network.summary import summarize as summarize_network  # isort: skip
 
@@ -61,10 +61,12 @@ __version__ = _metadata.version("wuling-geo")
 __all__ = [
     "BuildReport",
     "Call",
+    "ClassSpeeds",
     "DatumError",
     "DayPlan",
     "Dropped",
     "FacilitySearch",
+    "Fact",
     "Gazetteer",
     "GazetteerError",
     "Geocoder",
@@ -83,6 +85,7 @@ __all__ = [
     "OfflineError",
     "OutsideDistrictError",
     "Place",
+    "Position",
     "Reach",
     "Resolution",
     "RoadNetwork",
@@ -93,6 +96,7 @@ __all__ = [
     "SpeedProfile",
     "UnknownPlaceError",
     "UnresolvedPlaceError",
+    "Visit",
     "WulingGeoError",
     "access_summary",
     "accessibility_surface",

@@ -147,6 +147,20 @@ def accessibility_surface(network: RoadNetwork, facilities, cell_m: float = 500.
     InputError
         For a cell size that would make more than
         :data:`~wuling_geo.settings.accessibility_max_cells` cells, or no facilities.
+
+    Examples
+    --------
+    On a SYNTHETIC grid, 1 km hexagons over a small box, one facility:
+
+    >>> import shapely
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))
+    >>> box = shapely.box(108.74, 29.42, 108.78, 29.45)
+    >>> surface = wg.accessibility_surface(net, [("a", "SYNTHETIC A", 108.74, 29.42)], cell_m=1000,
+    ...                                    area=box)
+    >>> len(surface), list(surface["facility_id"].dropna().unique())
+    (25, ['a'])
     """
     area = boundary.district() if area is None else area
     check_cell_size(area, cell_m)  # before any search: fail fast

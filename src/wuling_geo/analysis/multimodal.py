@@ -133,6 +133,17 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     Reach
         Bands with the columns of :data:`wuling_geo.analysis.catchments.bands.COLUMNS` (``mode``
         ``"multimodal"``), nested, drawn like catchments.
+
+    Examples
+    --------
+    Road only (no services) on a SYNTHETIC grid:
+
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))
+    >>> result = wg.reach(net, ("a", "SYNTHETIC A", 108.74, 29.42), minutes=(3,))
+    >>> list(result.bands["origin_id"]), list(result.bands["minutes"])
+    (['a'], [3.0])
     """
     limits = check_minutes(minutes)
     given = as_site(origin, geocoder, "start")

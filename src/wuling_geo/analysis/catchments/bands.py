@@ -130,6 +130,18 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         Bad bands, mode, direction or origins, or an origin too far from any road.
     NetworkError
         A network without (valid) travel times for ``profile``.
+
+    Examples
+    --------
+    On a SYNTHETIC grid of 1 km blocks at 36 km/h (100 s a block); an origin may be a
+    gazetteer name (``"黔江站"``), ``"lon,lat"``, ``(lon, lat)`` or ``(id, name, lon, lat)``:
+
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))
+    >>> bands = wg.catchments(net, [("a", "SYNTHETIC A", 108.74, 29.42)], minutes=(2, 4))
+    >>> bands[["origin_id", "minutes", "road_km"]].to_dict("records")
+    [{'origin_id': 'a', 'minutes': 2.0, 'road_km': 2.8}, {'origin_id': 'a', 'minutes': 4.0, 'road_km': 8.4}]
     """
     bands = check_minutes(minutes)
     if mode not in MODES:
