@@ -24,7 +24,7 @@ def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "workers", None)  # 'wuling-geo --workers N' sets it
     saved = {k: getattr(ox.settings, k) for k in (
         "overpass_url", "nominatim_url", "overpass_rate_limit", "use_cache", "requests_timeout",
-        "cache_folder", "doh_url_template", "http_user_agent")}
+        "cache_folder", "doh_url_template", "http_user_agent", "useful_tags_way", "useful_tags_node")}
     yield
     for key, value in saved.items():
         setattr(ox.settings, key, value)

@@ -15,13 +15,15 @@ from pyproj import Transformer
 
 from tests.synthetic import grid_network
 from wuling_geo import settings
-from wuling_geo._util.errors import InputError, NetworkError, UnresolvedPlaceError
+from wuling_geo._util.errors import InputError, NetworkError, UnknownPlaceError, UnresolvedPlaceError
 from wuling_geo._util.geo import utm_crs
 from wuling_geo.analysis.catchments.bands import catchments
+from wuling_geo.analysis.catchments.stats import features_table, inside_counts, inside_records
 from wuling_geo.cli import run
 from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.layers import LayerReport
 from wuling_geo.network.model import save_network
+from wuling_geo.present.exports.catchments import write_catchments
 from wuling_geo.present.main_job import BuildReport, _catchments_stage
 
 # 11 × 15 km SYNTHETIC grid covering 黔江站 (108.7861, 29.4459) and the airport
@@ -77,7 +79,7 @@ def test_geojson_json_and_nearest_category(capsys, net_dir, tmp_path):
     assert gpd.read_file(out).iloc[0]["origin_id"] == "transport"
 
 
-def test_features_inside_name_the_places(grid):
+def test_features_inside_name_the_places(grid, tmp_path):
     crs = utm_crs(*GRID["origin"])
     to_m = Transformer.from_crs(4326, crs, always_xy=True)
     to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
@@ -92,9 +94,17 @@ def test_features_inside_name_the_places(grid):
         {"id": ["a", "b", "c"], "name_zh": ["甲", "乙", "丙"], "grade": ["4A", "5A", "4A"]},
         geometry=gpd.points_from_xy(*zip(*where, strict=True)), crs=4326)}
     gdf = catchments(grid, [at(0, 0)], (1, 60), layers=layers)  # 10 m/s: 600 m in a minute
-    near, far = (json.loads(s)["scenic"] for s in gdf["features_inside"])
-    assert near == {"count": 1, "names": ["甲"], "ids": ["a"], "by_grade": {"4A": 1}}
-    assert far["count"] == 2 and far["names"] == ["甲", "乙"] and far["by_grade"] == {"4A": 1, "5A": 1}
+    near, far = gdf["features_inside"]  # structured records, not JSON text
+    assert near == [{"layer": "scenic", "id": "a", "name": "甲", "grade": "4A"}]
+    assert [(r["id"], r["name"], r["grade"]) for r in far] == [("a", "甲", "4A"), ("b", "乙", "5A")]
+    assert inside_counts(far) == {"scenic": {"count": 2, "by_grade": {"4A": 1, "5A": 1}}}
+    table = features_table(gdf)
+    assert list(table["minutes"]) == [1, 60, 60] and list(table["id"]) == ["a", "a", "b"]
+    # Files hold the records as JSON text; reading them back gives the same records.
+    out = tmp_path / "inside.gpkg"
+    write_catchments(gdf, out)
+    back = gpd.read_file(out, layer="catchments")
+    assert [inside_records(v) for v in back["features_inside"]] == list(gdf["features_inside"])
     assert 0 < gdf["share_of_district"].iloc[0] < gdf["share_of_district"].iloc[1] < 1
 
 
@@ -162,7 +172,9 @@ def test_api_errors(grid):
     with pytest.raises(InputError, match="no origins"):
         catchments(grid, [])
     with pytest.raises(InputError, match="cannot use"):
-        catchments(grid, ["黔江站"])
+        catchments(grid, [("黔江站",)])
+    with pytest.raises(UnknownPlaceError):  # names are resolved now (tests/test_places.py)
+        catchments(grid, ["no such place anywhere"])
     with pytest.raises(InputError, match=r"origin far-away \(108\.90000,29\.80000\) lies"):
         catchments(grid, {"far-away": (108.9, 29.8)})
     unresolved = Geocoder().resolve("小南海景区")

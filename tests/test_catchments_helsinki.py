@@ -78,7 +78,7 @@ def test_agrees_with_networkx(helsinki, direction):
     checked_in = checked_out = 0
     for node in ids:
         lon, lat = graph.nodes[node]["x"], graph.nodes[node]["y"]
-        bands = catchments(net, [(lon, lat)], (0.5, 1, 2), direction=direction, access_m=A,
+        bands = catchments(net, [(lon, lat)], (0.5, 1, 2), direction=direction, buffer_m=A,
                            simplify_m=0, stats=False)
         assert bands["snap_m"].max() < 1e-3
         g = graph.reverse(copy=False) if direction == "to" else graph

@@ -69,7 +69,7 @@ def networks(draw, symmetric: bool = False):
 
 
 def run(net, origins, minutes, **kw):
-    return catchments(net, origins, minutes, access_m=A, simplify_m=kw.pop("simplify_m", 0),
+    return catchments(net, origins, minutes, buffer_m=A, simplify_m=kw.pop("simplify_m", 0),
                       stats=False, **kw)
 
 

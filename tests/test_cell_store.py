@@ -49,8 +49,8 @@ def test_a_saved_networks_cells_are_read_back_not_rebuilt(saved, monkeypatch):
 
 def test_each_setting_has_its_own_file_and_in_memory_networks_none(saved):
     net = load_network(saved)
-    catchments(net, _origins(net), (5,), access_m=150)
-    catchments(net, _origins(net), (5,), access_m=250)
+    catchments(net, _origins(net), (5,), buffer_m=150)
+    catchments(net, _origins(net), (5,), buffer_m=250)
     assert len(_files()) == 2
     catchments(road_network(800, seed=1), [("a", 108.78, 29.45)], (5,))  # never saved
     assert len(_files()) == 2

@@ -100,12 +100,12 @@ def test_changed_profile_rebuilds(tmp_path):
     prof = tmp_path / "fast.toml"
     prof.write_text(default_profile_path().read_text(encoding="utf-8"), encoding="utf-8")
     out = tmp_path / "net"
-    base = import_network(src, out, ImportOptions(area=AREA, profile_file=prof))
+    base = import_network(src, out, ImportOptions(area=AREA, speed_file=prof))
     assert base.network.edges["speed_kph_car"].max() == 80
     prof.write_text(prof.read_text(encoding="utf-8").replace(
         'car_rural = { kph = 80, winding_kph = 60', 'car_rural = { kph = 90, winding_kph = 60'),
         encoding="utf-8")
-    faster = import_network(src, out, ImportOptions(area=AREA, profile_file=prof))
+    faster = import_network(src, out, ImportOptions(area=AREA, speed_file=prof))
     assert not faster.reused and faster.network.edges["speed_kph_car"].max() == 90
 
 

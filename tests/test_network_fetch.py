@@ -163,8 +163,8 @@ def test_fetch_leaves_osmnx_settings_and_the_umask_alone(tmp_path, overpass, mon
         raise AssertionError("os.umask called: a process-wide side effect")
 
     monkeypatch.setattr("os.umask", no_umask)
-    ox.settings.http_user_agent = "the caller's agent"
-    ox.settings.useful_tags_way = ["highway", "name"]
+    monkeypatch.setattr(ox.settings, "http_user_agent", "the caller's agent")
+    monkeypatch.setattr(ox.settings, "useful_tags_way", ["highway", "name"])
     before = _osmnx_settings()
     fetch_network(tmp_path / "net", ImportOptions(buffer_km=5))
     status = Path("/proc/self/status")

@@ -22,6 +22,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo.analysis.hexgrid import check_cell_size, hex_grid
 from wuling_geo.data import boundary
+from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.places import Site, as_sites
 from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
@@ -39,7 +40,8 @@ class FacilitySearch:
     network
         The road network.
     facilities
-        The facilities (see :func:`wuling_geo.data.places.as_sites`).
+        The facilities: gazetteer names, ids, ``"lon,lat"``, resolutions, points … (see
+        :func:`wuling_geo.data.places.as_sites`).
     profile
         ``"car"`` or ``"truck"``.
     direction
@@ -47,12 +49,15 @@ class FacilitySearch:
         the nearest facility to the point.
     access_speed_kph
         Speed of the straight leg from a point to its road (default: the setting).
+    geocoder
+        Resolves facility names (default: the shipped gazetteer).
     """
 
     def __init__(self, network: RoadNetwork, facilities, profile: str = "car",
-                 direction: str = "to", access_speed_kph: float | None = None) -> None:
+                 direction: str = "to", access_speed_kph: float | None = None,
+                 geocoder: Geocoder | None = None) -> None:
         self.network = network
-        self.facilities: list[Site] = as_sites(facilities)
+        self.facilities: list[Site] = as_sites(facilities, geocoder, "facility")
         if not self.facilities:
             raise InputError("no facilities given: name at least one place or a category")
         speed = settings.access_speed_kph if access_speed_kph is None else access_speed_kph
@@ -100,7 +105,8 @@ class FacilitySearch:
 def accessibility_surface(network: RoadNetwork, facilities, cell_m: float = 500.0,
                           profile: str = "car", area: BaseGeometry | None = None,
                           access_speed_kph: float | None = None, direction: str = "to",
-                          search: FacilitySearch | None = None) -> gpd.GeoDataFrame:
+                          search: FacilitySearch | None = None,
+                          geocoder: Geocoder | None = None) -> gpd.GeoDataFrame:
     """Return a hexagon grid over the district holding each cell's time to the nearest facility.
 
     Parameters
@@ -108,7 +114,8 @@ def accessibility_surface(network: RoadNetwork, facilities, cell_m: float = 500.
     network
         The road network.
     facilities
-        The facilities of one category (see :func:`wuling_geo.data.places.as_sites`).
+        The facilities, e.g. those of one category: gazetteer names, ids, ``"lon,lat"``,
+        resolutions, points … (see :func:`wuling_geo.data.places.as_sites`).
     cell_m
         Hexagon width across flats, metres (0.2165 km² cells at 500 m).
     profile
@@ -122,6 +129,8 @@ def accessibility_surface(network: RoadNetwork, facilities, cell_m: float = 500.
     search
         A :class:`FacilitySearch` to reuse (then ``facilities``, ``profile``, ``direction``
         and ``access_speed_kph`` are taken from it).
+    geocoder
+        Resolves facility names (default: the shipped gazetteer).
 
     Returns
     -------
@@ -136,11 +145,26 @@ def accessibility_surface(network: RoadNetwork, facilities, cell_m: float = 500.
     InputError
         For a cell size that would make more than
         :data:`~wuling_geo.settings.accessibility_max_cells` cells, or no facilities.
+
+    Examples
+    --------
+    On a SYNTHETIC grid, 1 km hexagons over a small box, one facility:
+
+    >>> import shapely
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))
+    >>> box = shapely.box(108.74, 29.42, 108.78, 29.45)
+    >>> surface = wg.accessibility_surface(net, [("a", "SYNTHETIC A", 108.74, 29.42)], cell_m=1000,
+    ...                                    area=box)
+    >>> len(surface), list(surface["facility_id"].dropna().unique())
+    (25, ['a'])
     """
     area = boundary.district() if area is None else area
     check_cell_size(area, cell_m)  # before any search: fail fast
     if search is None:
-        search = FacilitySearch(network, facilities, profile, direction, access_speed_kph)
+        search = FacilitySearch(network, facilities, profile, direction, access_speed_kph,
+                                geocoder)
     cells = hex_grid(area, cell_m)
     times = search.times(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     out = pd.concat([cells.drop(columns="geometry"), times], axis=1)

@@ -37,8 +37,16 @@ from wuling_geo import settings
 from wuling_geo._util.errors import OffNetworkError
 from wuling_geo.analysis.catchments.arrival_bands import bands_from_node_times
 from wuling_geo.analysis.catchments.bands import check_minutes
-from wuling_geo.data.places import Site, as_sites
-from wuling_geo.data.services import MODES, Service, ServiceTable, Stop, load_services, parse_services
+from wuling_geo.data.geocode.geocoder import Geocoder
+from wuling_geo.data.places import Site, as_site
+from wuling_geo.data.services import (
+    MODES,
+    Service,
+    ServiceStop,
+    ServiceTable,
+    load_services,
+    parse_services,
+)
 from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import snap_points, to_snaps
@@ -96,7 +104,7 @@ def _ground_times(network: RoadNetwork, points: list[Site], profile: str, walk_m
 
 def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
           minutes: Sequence[float] = (60, 90, 120), profile: str = "car",
-          layers=None) -> Reach:
+          layers=None, geocoder: Geocoder | None = None) -> Reach:
     """Return where a traveller starting at ``origin`` can be within ``minutes``.
 
     Parameters
@@ -104,8 +112,9 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     network
         The road network (travel after the last scheduled leg is by road).
     origin
-        The start: a :class:`~wuling_geo.data.places.Site`, geocoder resolution or
-        ``(lon, lat)``; it may lie outside the district.
+        The start: a gazetteer name, id or alias, ``"lon,lat"``, a
+        :class:`~wuling_geo.data.places.Site`, geocoder resolution or ``(lon, lat)`` (see
+        :func:`wuling_geo.data.places.as_sites`); it may lie outside the district.
     services
         Scheduled legs (:func:`load_services`); ``None`` for road only.
     minutes
@@ -114,15 +123,28 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
         Road profile, ``"car"`` or ``"truck"``.
     layers
         Features to list inside each band, as for :func:`wuling_geo.analysis.catchments.bands.catchments`.
+    geocoder
+        Resolves a place name (default: the shipped gazetteer).
 
     Returns
     -------
     Reach
         Bands with the columns of :data:`wuling_geo.analysis.catchments.bands.COLUMNS` (``mode``
         ``"multimodal"``), nested, drawn like catchments.
+
+    Examples
+    --------
+    Road only (no services) on a SYNTHETIC grid:
+
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))
+    >>> result = wg.reach(net, ("a", "SYNTHETIC A", 108.74, 29.42), minutes=(3,))
+    >>> list(result.bands["origin_id"]), list(result.bands["minutes"])
+    (['a'], [3.0])
     """
     limits = check_minutes(minutes)
-    given = as_sites([origin])[0]
+    given = as_site(origin, geocoder, "start")
     # The shared place check: any distance is accepted (the start may lie off the network),
     # but not coordinates that are invalid or whose lat and lon look swapped.
     _, off = find_off_network(network, [given.name], [given.lon], [given.lat], None, "start")
@@ -134,7 +156,7 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     notes = list(table.notes)
     legs = table.legs()
     used = sorted({stop for _, a, b in legs for stop in (a, b)})
-    stops: list[Stop] = [table.stops[s] for s in used]
+    stops: list[ServiceStop] = [table.stops[s] for s in used]
     points = [start] + [Site(s.id, s.name, float(s.lon), float(s.lat)) for s in stops]
     walk_mps = settings.access_speed_kph / 3.6
     far_mps = settings.offnetwork_speed_kph / 3.6
@@ -201,5 +223,5 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     return Reach(node_seconds, pd.DataFrame(rows), bands, notes)
 
 
-__all__ = ["MODES", "Reach", "Service", "ServiceTable", "Stop", "load_services",
+__all__ = ["MODES", "Reach", "Service", "ServiceStop", "ServiceTable", "load_services",
            "parse_services", "reach"]

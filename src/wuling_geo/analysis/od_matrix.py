@@ -16,6 +16,7 @@ from scipy.sparse import csgraph
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.progress import bar
+from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.places import as_sites
 from wuling_geo.network import routing
 from wuling_geo.network.index import link_cost
@@ -130,7 +131,8 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     return seconds, meters
 
 
-def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car") -> pd.DataFrame:
+def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
+              geocoder: Geocoder | None = None) -> pd.DataFrame:
     """Return the fastest road time and its road distance for every origin–destination pair.
 
     Points are snapped to their nearest road; times run between the snapped points.
@@ -140,10 +142,13 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car")
     network
         The road network.
     origins, destinations
-        Places: see :func:`wuling_geo.data.places.as_sites` (resolutions, ``(id, name, lon,
-        lat)`` tuples, ``(lon, lat)`` pairs, a point GeoDataFrame).
+        Places: gazetteer names, ids or aliases, ``"lon,lat"``, geocoder resolutions,
+        ``(id, name, lon, lat)`` tuples, ``(lon, lat)`` pairs, a point GeoDataFrame … (see
+        :func:`wuling_geo.data.places.as_sites`).
     profile
         ``"car"`` or ``"truck"``.
+    geocoder
+        Resolves place names (default: the shipped gazetteer).
 
     Returns
     -------
@@ -160,8 +165,21 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car")
         If there are no origins or no destinations.
     NetworkError
         If the network lacks the profile's travel times.
+
+    Examples
+    --------
+    On a SYNTHETIC grid of 1 km blocks at 36 km/h, two blocks apart:
+
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))
+    >>> a, b = [tuple(net.nodes.loc[n, ["x", "y"]]) for n in (1, 3)]
+    >>> m = wg.od_matrix(net, [("a", "SYNTHETIC A", *a)], [("b", "SYNTHETIC B", *b)])
+    >>> m[["origin_id", "destination_id", "minutes", "km"]].round(2).to_dict("records")
+    [{'origin_id': 'a', 'destination_id': 'b', 'minutes': 3.33, 'km': 2.0}]
     """
-    o_sites, d_sites = as_sites(origins), as_sites(destinations)
+    o_sites = as_sites(origins, geocoder, "origin")
+    d_sites = as_sites(destinations, geocoder, "destination")
     if not o_sites or not d_sites:
         raise InputError("an OD matrix needs at least one origin and one destination")
     network.travel_time(profile)  # fail early on a missing profile

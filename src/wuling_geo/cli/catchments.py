@@ -17,6 +17,7 @@ from wuling_geo.analysis.catchments.bands import (
     category_origins,
     check_minutes,
 )
+from wuling_geo.analysis.catchments.stats import inside_counts
 from wuling_geo.cli._options import (
     Finite,
     datum_option,
@@ -42,11 +43,9 @@ ACCESS_MAX_M = 2000.0
 SIMPLIFY_MAX_M = 500.0
 
 
-def _inside_summary(text: str | None) -> str:
-    if not text:
-        return ""
+def _inside_summary(value) -> str:
     parts = []
-    for layer, entry in json.loads(text).items():
+    for layer, entry in inside_counts(value).items():
         if entry["count"]:
             grades = " ".join(f"{g}×{n}" for g, n in entry.get("by_grade", {}).items())
             parts.append(f"{layer} {entry['count']}" + (f" ({grades})" if grades else ""))
@@ -122,7 +121,7 @@ def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[s
         network = load_network(resolve_network_dir(network_dir))
     with timed(log, f"catchments of {len(chosen)} origins"):
         gdf = catchments(network, chosen, bands, mode=mode, direction=direction,
-                         profile=profile, access_m=access_m, simplify_m=simplify_m,
+                         profile=profile, buffer_m=access_m, simplify_m=simplify_m,
                          layers=layer_frames(resolutions), group=category)
     if as_json:
         echo_json(json.loads(gdf.drop(columns="geometry").to_json(orient="records",

@@ -58,7 +58,7 @@ def _speed_options(func):
 def _options(area, buffer_km, profile_file, dem, no_curvature, no_grade, consolidate_m,
              keep_ferries, keep_private, keep_construction, layer=None) -> ImportOptions:
     return ImportOptions(
-        area=area, buffer_km=buffer_km, profile_file=profile_file, dem=dem,
+        area=area, buffer_km=buffer_km, speed_file=profile_file, dem=dem,
         flags=ImportFlags(keep_ferries, keep_private, keep_construction),
         curvature=False if no_curvature else None, grade=False if no_grade else None,
         consolidate_m=consolidate_m, layer=layer or LayerFields())

@@ -37,8 +37,8 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
-class Stop:
-    """A station or airport; ``lon``/``lat`` are WGS-84, ``None`` when unresolved.
+class ServiceStop:
+    """A station or airport a service calls at; ``lon``/``lat`` are WGS-84, ``None`` when unresolved.
 
     ``input_datum`` is the datum its coordinates were given in; ``confidence`` as stated.
     """
@@ -93,7 +93,7 @@ class Service:
 class ServiceTable:
     """Stops and services read from a file; ``notes`` say what was skipped and why."""
 
-    stops: dict[str, Stop]
+    stops: dict[str, ServiceStop]
     services: list[Service]
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
@@ -115,7 +115,7 @@ class ServiceTable:
                         "(or place = a gazetteer id)")
         return None
 
-    def find(self, query: str) -> Stop | None:
+    def find(self, query: str) -> ServiceStop | None:
         """Return the stop whose id or name is ``query`` (folded), or ``None``."""
         key = normalise_name(query)
         for stop in self.stops.values():
@@ -241,7 +241,7 @@ def _validate(model: type[BaseModel], raw: object, loc: tuple[str, int], path: P
         raise _fail(path, at, what, key, problem) from None
 
 
-def _stop(m: StopModel, what: str, line_of, path: Path, geocoder: Geocoder) -> Stop:
+def _stop(m: StopModel, what: str, line_of, path: Path, geocoder: Geocoder) -> ServiceStop:
     name = m.name if m.name is not None else m.id
     has_xy = [k for k in ("lon", "lat") if getattr(m, k) is not None]
     if m.place is not None and has_xy:
@@ -252,19 +252,19 @@ def _stop(m: StopModel, what: str, line_of, path: Path, geocoder: Geocoder) -> S
         except UnknownPlaceError as exc:
             raise _fail(path, line_of("place"), what, "place",
                         f"names no gazetteer place ({exc})") from None
-        return Stop(m.id, name, res.lon, res.lat, f"gazetteer {m.place} ({res.source})",
+        return ServiceStop(m.id, name, res.lon, res.lat, f"gazetteer {m.place} ({res.source})",
                     res.input_datum, res.confidence if res.resolved else "")
     if len(has_xy) == 1:
         missing = "lat" if has_xy == ["lon"] else "lon"
         raise _fail(path, line_of(has_xy[0]), what, has_xy[0], f"is given without {missing}")
     if not has_xy:
-        return Stop(m.id, name, None, None, "no position")
+        return ServiceStop(m.id, name, None, None, "no position")
     wlon, wlat = _datum.convert(float(m.lon), float(m.lat), m.datum, "wgs84")
     source = m.source if m.source is not None else "user-given lon,lat"
-    return Stop(m.id, name, wlon, wlat, source, m.datum, m.confidence or "")
+    return ServiceStop(m.id, name, wlon, wlat, source, m.datum, m.confidence or "")
 
 
-def _service(m: ServiceModel, what: str, line_of, path: Path, stops: dict[str, Stop],
+def _service(m: ServiceModel, what: str, line_of, path: Path, stops: dict[str, ServiceStop],
              line: int) -> Service:
     for key, stop in (("from", m.origin), ("to", m.destination)):
         if stop not in stops:
@@ -313,7 +313,7 @@ def parse_services(text: str, path: Path | str = "<services>",
         raise InputError(f"{path}:1: write stops as [[stop]] and services as [[service]]")
     lines = tomlschema.key_lines(text)
     geocoder = geocoder or Geocoder()
-    stops: dict[str, Stop] = {}
+    stops: dict[str, ServiceStop] = {}
     for i, raw in enumerate(raw_stops):
         model, what = _validate(StopModel, raw, ("stop", i), path, text, lines)
         line_of = functools.partial(_key_line, lines, ("stop", i))

@@ -293,6 +293,16 @@ def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwo
     NetworkError
         If the folder is missing, incomplete, corrupt (a checksum fails) or unreadable; the
         message says how to build a new one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> folder = wg.save_network(grid_network(3, 3), tempfile.mkdtemp() + "/network")  # SYNTHETIC
+    >>> net = wg.load_network(folder)
+    >>> len(net.nodes), len(net.edges), net.meta["synthetic"]
+    (9, 24, True)
     """
     folder = Path(path)
     if not (folder / "edges.parquet").exists():

@@ -33,6 +33,14 @@ def summarize(network: RoadNetwork) -> dict[str, Any]:
         ``nodes``, ``edges``, ``road_km`` (total and by class), per profile the length-weighted
         speed quantiles and km of road per speed band, ``components`` (strong and weak) and
         the provenance (``source``, ``created``, ``attribution``, ``area``, ``profile``).
+
+    Examples
+    --------
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> info = wg.summarize_network(grid_network(6, 6, spacing_m=1000))  # SYNTHETIC
+    >>> info["nodes"], info["edges"], info["road_km"], info["components"]
+    (36, 120, 60.0, {'strong': 1, 'weak': 1})
     """
     edges = network.edges
     by_class = road_km(network)

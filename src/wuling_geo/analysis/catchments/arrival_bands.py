@@ -84,7 +84,7 @@ def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray, starts
             "snap_m": np.nan, "area_km2": stats.area_km2,
             "share_of_district": stats.share_of_district, "road_km": stats.road_km,
             "features_inside": stats.features_inside, "farthest_lon": np.nan,
-            "farthest_lat": np.nan, "farthest_min": np.nan, "access_m": access,
+            "farthest_lat": np.nan, "farthest_min": np.nan, "buffer_m": access,
             "attribution": attribution, "geometry": poly_ll,
         })
     return gpd.GeoDataFrame(rows, columns=[*COLUMNS, "geometry"], geometry="geometry",

@@ -12,6 +12,7 @@ statistics (:mod:`.stats`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from wuling_geo._util.threads import ordered_map, worker_count
 from wuling_geo.analysis.catchments.origins import Origin, as_origins, category_origins, snap_origins
 from wuling_geo.analysis.catchments.polygon_assembly import nested_polygons
 from wuling_geo.analysis.catchments.polygons import cell_index
-from wuling_geo.analysis.catchments.road_reach import Reach, origin_pieces, reach, road_groups
+from wuling_geo.analysis.catchments.road_reach import RoadReach, origin_pieces, reach, road_groups
 from wuling_geo.analysis.catchments.stats import (
     BandStats,
     as_layer_frames,
@@ -36,7 +37,8 @@ from wuling_geo.analysis.catchments.stats import (
     farthest_point,
     metric_points,
 )
-from wuling_geo.data.geocode.geocoder import Resolution
+from wuling_geo.data.geocode.geocoder import Geocoder, Resolution
+from wuling_geo.data.places import Site
 from wuling_geo.network.model import RoadNetwork, Snap
 from wuling_geo.network.routing import DIRECTIONS, nearest_times, node_times
 
@@ -46,7 +48,7 @@ __all__ = ["COLUMNS", "MODES", "STANDARD_IDS", "Origin", "as_origins", "catchmen
 MODES = ("each", "nearest")
 COLUMNS = ("origin_id", "origin_name", "mode", "direction", "profile", "minutes", "n_origins",
            "origin_lon", "origin_lat", "snap_m", "area_km2", "share_of_district", "road_km",
-           "features_inside", "farthest_lon", "farthest_lat", "farthest_min", "access_m",
+           "features_inside", "farthest_lon", "farthest_lat", "farthest_min", "buffer_m",
            "attribution")
 
 
@@ -70,8 +72,9 @@ def check_minutes(minutes: Iterable[float]) -> list[float]:
 
 def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (15, 30, 45, 60),
                mode: str = "each", direction: str = "from", profile: str = "car",
-               access_m: float | None = None, simplify_m: float | None = None,
-               stats: bool = True, layers: Any = None, group: str | None = None
+               buffer_m: float | None = None, simplify_m: float | None = None,
+               stats: bool = True, layers: Any = None, group: str | None = None,
+               geocoder: Geocoder | None = None, access_m: float | None = None
                ) -> gpd.GeoDataFrame:
     """Return travel-time catchments: one row per origin (or group) and band, EPSG:4326.
 
@@ -80,7 +83,9 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     network
         The road network (any place; only the CLI checks origins against the district).
     origins
-        Places to start from (or go to): see :func:`as_origins`.
+        Places to start from (or go to): gazetteer names, ids or aliases, ``"lon,lat"``,
+        geocoder resolutions, ``(lon, lat)``, points … (see
+        :func:`wuling_geo.data.places.as_sites`).
     minutes
         The bands, in minutes (above 0, at most :data:`settings.catchment_max_minutes`).
     mode
@@ -90,9 +95,9 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         ``"from"`` the origins, or ``"to"`` them (one-way roads taken the other way).
     profile
         Vehicle profile with travel times in the network (``car`` or ``truck``).
-    access_m
-        Access distance (m) the reached road is buffered by
-        (default :data:`settings.catchment_access_m`).
+    buffer_m
+        Distance (m) the reached road is buffered by: land this close to a reached road
+        counts as reached (default :data:`settings.catchment_access_m`; CLI ``--access``).
     simplify_m
         Simplification tolerance (m), 0 for none (default :data:`settings.catchment_simplify_m`).
     stats
@@ -103,11 +108,18 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         :func:`wuling_geo.data.layers.layer_frames`) or a list of resolutions.
     group
         Name of the origin set in ``nearest`` mode (default: the origins' shared category).
+    geocoder
+        Resolves place names (default: the shipped gazetteer).
+    access_m
+        Deprecated spelling of ``buffer_m``.
 
     Returns
     -------
     geopandas.GeoDataFrame
         Columns :data:`COLUMNS` and ``geometry`` ((Multi)Polygon); bands nested.
+        ``features_inside`` holds one record (``layer``, ``id``, ``name``, ``grade``) per
+        feature inside the band (``None`` without ``stats``);
+        :func:`~wuling_geo.analysis.catchments.stats.features_table` makes a long table of them.
 
     Raises
     ------
@@ -115,18 +127,34 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         Bad bands, mode, direction or origins, or an origin too far from any road.
     NetworkError
         A network without (valid) travel times for ``profile``.
+
+    Examples
+    --------
+    On a SYNTHETIC grid of 1 km blocks at 36 km/h (100 s a block); an origin may be a
+    gazetteer name (``"黔江站"``), ``"lon,lat"``, ``(lon, lat)`` or ``(id, name, lon, lat)``:
+
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))
+    >>> bands = wg.catchments(net, [("a", "SYNTHETIC A", 108.74, 29.42)], minutes=(2, 4))
+    >>> bands[["origin_id", "minutes", "road_km"]].to_dict("records")
+    [{'origin_id': 'a', 'minutes': 2.0, 'road_km': 2.8}, {'origin_id': 'a', 'minutes': 4.0, 'road_km': 8.4}]
     """
     bands = check_minutes(minutes)
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}: use 'each' or 'nearest'")
     if direction not in DIRECTIONS:
         raise InputError(f"unknown direction {direction!r}: use 'from' or 'to'")
-    access = settings.catchment_access_m if access_m is None else float(access_m)
+    if access_m is not None:
+        warnings.warn("catchments(access_m=...) is deprecated: use buffer_m=", DeprecationWarning,
+                      stacklevel=2)
+        buffer_m = access_m if buffer_m is None else buffer_m
+    access = settings.catchment_access_m if buffer_m is None else float(buffer_m)
     tolerance = settings.catchment_simplify_m if simplify_m is None else float(simplify_m)
     if not (np.isfinite(access) and np.isfinite(tolerance) and access > 0 and tolerance >= 0):
-        raise InputError("the access distance must be above 0 m and the simplification at least 0 m")
+        raise InputError("the buffer distance must be above 0 m and the simplification at least 0 m")
     times = network.travel_time(profile)  # checked: finite, not negative
-    points = as_origins(origins)
+    points = as_origins(origins, geocoder)
     if not points:
         raise InputError("no origins given: name at least one place or lon,lat")
     snaps = snap_origins(network, points)
@@ -153,7 +181,7 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
 
 
 def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray, direction: str,
-               sets: list, bands: list[float]) -> Iterator[tuple[list[Reach], list]]:
+               sets: list, bands: list[float]) -> Iterator[tuple[list[RoadReach], list]]:
     """Yield the reached road and the nested polygons (WGS-84) of each origin set's bands.
 
     With at least as many sets as threads, each thread takes whole sets (their polygons
@@ -164,7 +192,7 @@ def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray
     cells.own_rings("storage")
     cells.own_geometry("storage")
 
-    def band(k: int, minutes: float) -> Reach:
+    def band(k: int, minutes: float) -> RoadReach:
         members, d, _ = sets[k]
         seconds = minutes * 60.0
         pieces = origin_pieces(network, groups, [snaps[i] for i in members], times, seconds,
@@ -172,11 +200,11 @@ def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray
         return reach(network, groups, d, seconds, direction, times,
                      [(g, s, e, members[o]) for g, s, e, o in pieces])
 
-    def whole(k: int) -> tuple[list[Reach], list]:
+    def whole(k: int) -> tuple[list[RoadReach], list]:
         reaches = [band(k, b) for b in bands]
         return reaches, nested_polygons(cells, [cells.frontier(r) for r in reaches])
 
-    def one(item: tuple[int, float]) -> tuple[Reach, tuple]:
+    def one(item: tuple[int, float]) -> tuple[RoadReach, tuple]:
         r = band(*item)
         return r, cells.frontier(r)
 
@@ -205,7 +233,7 @@ class _Context:
     tolerance: float
     stats: bool
     layers: Any
-    points: list[Origin]
+    points: list[Site]
     snaps: list[Snap]
 
     def rows(self, mode, members, bands, polygons, reaches, d, which, group) -> list[dict]:
@@ -213,13 +241,13 @@ class _Context:
         origins_xy = metric_points(self.network, [self.snaps[i].point for i in members])
         if mode == "nearest":
             origin_id = group or self._group_name(members)
-            names = [self.points[i].name for i in members]
+            names = [self.points[i].label for i in members]
             shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
             origin_name = f"nearest of {len(names)}: {shown}"
             lon = lat = float("nan")
         else:
             p = self.points[members[0]]
-            origin_id, origin_name, lon, lat = p.id, p.name, p.lon, p.lat
+            origin_id, origin_name, lon, lat = p.id, p.label, p.lon, p.lat
         metric = metric_bands(self.network, polygons)
         out = []
         for band, poly, poly_ll, r in zip(bands, metric, polygons, reaches, strict=True):
@@ -233,7 +261,7 @@ class _Context:
                 "area_km2": st.area_km2, "share_of_district": st.share_of_district,
                 "road_km": st.road_km, "features_inside": st.features_inside,
                 "farthest_lon": farthest[0], "farthest_lat": farthest[1],
-                "farthest_min": farthest[2], "access_m": self.access,
+                "farthest_min": farthest[2], "buffer_m": self.access,
                 "attribution": self.network.meta.get("attribution") or settings.osm_attribution,
                 "geometry": poly_ll,
             })

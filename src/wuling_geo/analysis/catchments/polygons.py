@@ -48,7 +48,7 @@ from shapely.errors import GEOSException
 from wuling_geo import settings
 from wuling_geo.analysis.catchments.cell_store import cells_path, load_cells, save_cells
 from wuling_geo.analysis.catchments.polygon_assembly import Rings, nested_polygons
-from wuling_geo.analysis.catchments.road_reach import Reach, RoadGroups
+from wuling_geo.analysis.catchments.road_reach import RoadGroups, RoadReach
 
 _TOUCH_M = 5e-3  # a piece whose mid-point lies within this of a cell bounds it or lies in it
 _GRID_M = 1e-3  # snap-rounding grid for linework floating-point noding cannot node
@@ -294,7 +294,7 @@ class CellIndex:
         return out  # the frame cell is never full
 
     # ------------------------------------------------------------------ per band
-    def frontier(self, reach: Reach) -> tuple[np.ndarray, shapely.Geometry]:
+    def frontier(self, reach: RoadReach) -> tuple[np.ndarray, shapely.Geometry]:
         """Return the full cells of a band and its buffered frontier ``F`` (metric, simplified)."""
         if not reach.touched.any():
             return np.zeros(len(self.cells), dtype=bool), shapely.Polygon()
@@ -303,7 +303,7 @@ class CellIndex:
         frontier = buffer_union(segments, start, end, self.access_m, self.quad_segs)
         return cell_full, _simplified(frontier, self.tolerance)
 
-    def polygon(self, reach: Reach) -> shapely.Geometry:
+    def polygon(self, reach: RoadReach) -> shapely.Geometry:
         """Return ``buffer(reached road, access_m)`` as one (Multi)Polygon in metric CRS.
 
         With the index's ``tolerance`` the polygon comes simplified (no point moves farther
@@ -312,7 +312,7 @@ class CellIndex:
         """
         return nested_polygons(self, [self.frontier(reach)], crs="metric")[0]
 
-    def _classify(self, reach: Reach) -> tuple[np.ndarray, np.ndarray]:
+    def _classify(self, reach: RoadReach) -> tuple[np.ndarray, np.ndarray]:
         """Return the full cells and the roads to buffer this band (see the module doc)."""
         full = reach.full
         piece_full = np.bincount(self.pg_piece, weights=full[self.pg_group],
@@ -354,7 +354,7 @@ def _cell_index(network, groups: RoadGroups, key: tuple[float, int, float]) -> C
     return index
 
 
-def reference_polygon(reach: Reach, access_m: float, quad_segs: int) -> shapely.Geometry:
+def reference_polygon(reach: RoadReach, access_m: float, quad_segs: int) -> shapely.Geometry:
     """Return the plain union of the buffered reached road (slow; the tests' reference)."""
     touched = np.nonzero(reach.touched)[0]
     return shapely.union_all(shapely.buffer(reach.segments(touched), access_m, quad_segs=quad_segs))

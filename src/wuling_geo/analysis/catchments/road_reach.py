@@ -22,7 +22,7 @@ import shapely
 from wuling_geo.network.index import RoadGroups
 from wuling_geo.network.model import RoadNetwork, Snap
 
-__all__ = ["Reach", "RoadGroups", "origin_pieces", "reach", "road_groups", "substrings"]
+__all__ = ["RoadGroups", "RoadReach", "origin_pieces", "reach", "road_groups", "substrings"]
 
 _EPS = 1e-9
 
@@ -86,8 +86,11 @@ def origin_pieces(network: RoadNetwork, groups: RoadGroups, snaps: list[Snap],
 
 
 @dataclass
-class Reach:
-    """The reached part of every road for one limit (see the module docstring)."""
+class RoadReach:
+    """The reached part of every road for one limit (see the module docstring).
+
+    Not :class:`wuling_geo.analysis.multimodal.Reach`, the public result of ``reach``.
+    """
 
     groups: RoadGroups
     head: np.ndarray
@@ -191,7 +194,7 @@ def _inside(x: float, merged: list[tuple[float, float]]) -> bool:
 
 def reach(network: RoadNetwork, groups: RoadGroups, node_time: np.ndarray, limit: float,
           direction: str, times: np.ndarray, pieces: list[tuple[int, float, float, int]]
-          ) -> Reach:
+          ) -> RoadReach:
     """Return the reached part of every road within ``limit`` seconds.
 
     Parameters
@@ -221,4 +224,4 @@ def reach(network: RoadNetwork, groups: RoadGroups, node_time: np.ndarray, limit
     extra: dict[int, list[tuple[float, float, int]]] = {}
     for g, s, e, origin in pieces:
         extra.setdefault(g, []).append((s, e, origin))
-    return Reach(groups, head, tail, float(limit), extra)
+    return RoadReach(groups, head, tail, float(limit), extra)

@@ -14,7 +14,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from wuling_geo import settings
-from wuling_geo.analysis.catchments.road_reach import Reach
+from wuling_geo.analysis.catchments.road_reach import RoadReach
 from wuling_geo.data import boundary
 from wuling_geo.network.model import RoadNetwork
 
@@ -26,7 +26,7 @@ class BandStats:
     area_km2: float
     share_of_district: float | None
     road_km: float
-    features_inside: str | None
+    features_inside: list[dict[str, str | None]] | None
 
 
 def metric_points(network: RoadNetwork, points: list[shapely.Point]) -> np.ndarray:
@@ -36,7 +36,7 @@ def metric_points(network: RoadNetwork, points: list[shapely.Point]) -> np.ndarr
     return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
 
 
-def farthest_point(network: RoadNetwork, r: Reach, node_time: np.ndarray, which: np.ndarray,
+def farthest_point(network: RoadNetwork, r: RoadReach, node_time: np.ndarray, which: np.ndarray,
                    members: list[int], origins_xy: np.ndarray) -> tuple[float, float, float]:
     """Return (lon, lat, minutes) of the reached road point farthest in a straight line from its origin.
 
@@ -109,12 +109,19 @@ def as_layer_frames(layers: Any) -> dict[str, gpd.GeoDataFrame]:
     return layer_frames(list(layers))
 
 
-def features_inside(polygon_ll: shapely.Geometry, layers: dict[str, gpd.GeoDataFrame]) -> str:
-    """Return JSON: per layer, how many features lie in the polygon, their names and ids.
+#: The fields of one record of ``features_inside``.
+INSIDE_FIELDS = ("layer", "id", "name", "grade")
 
-    A scenic layer also gets counts by grade (5A, 4A). The district boundary layer is skipped.
+
+def features_inside(polygon_ll: shapely.Geometry, layers: dict[str, gpd.GeoDataFrame]
+                    ) -> list[dict[str, str | None]]:
+    """Return the features inside a polygon: one record per feature, layer by layer.
+
+    Each record has :data:`INSIDE_FIELDS`: ``layer``, ``id``, ``name`` (``name_zh``, else
+    ``name``, else the id) and ``grade`` (``None`` when the layer has none). The district
+    boundary layer is skipped. :func:`inside_counts` summarises them per layer.
     """
-    out: dict[str, dict] = {}
+    out: list[dict[str, str | None]] = []
     shapely.prepare(polygon_ll)
     for name, frame in layers.items():
         if name == "boundary" or frame is None or len(frame) == 0:
@@ -125,20 +132,89 @@ def features_inside(polygon_ll: shapely.Geometry, layers: dict[str, gpd.GeoDataF
         inside[present] = shapely.intersects(polygon_ll, geoms[present])
         hit = frame.loc[inside]
         label = next((c for c in ("name_zh", "name", "id") if c in hit), None)
-        entry: dict[str, Any] = {"count": int(inside.sum()),
-                                 "names": [str(v) for v in hit[label]] if label else []}
-        if "id" in hit:
-            entry["ids"] = [str(v) for v in hit["id"]]
-        if "grade" in hit:
-            grades = hit["grade"][hit["grade"].isin(["5A", "4A"])].value_counts()
-            if len(grades):
-                entry["by_grade"] = {str(k): int(v) for k, v in grades.items()}
-        out[name] = entry
-    return json.dumps(out, ensure_ascii=False)
+        for _, row in hit.iterrows():
+            grade = row["grade"] if "grade" in hit else None
+            out.append({"layer": str(name),
+                        "id": _text(row["id"]) if "id" in hit else None,
+                        "name": _text(row[label]) if label else None,
+                        "grade": _text(grade)})
+    return out
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def inside_records(value: Any) -> list[dict[str, Any]]:
+    """Return the ``features_inside`` of a band as records, however it was stored.
+
+    In memory the column holds the records of :func:`features_inside`; a file written by
+    :func:`~wuling_geo.analysis.catchments.bands.write_catchments` holds them as JSON text
+    (:func:`inside_as_text`). Older files held ``{layer: {"count", "names", "ids"}}``; those
+    are read as records too. ``None`` (no statistics) gives no records.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError:
+            return []
+    if isinstance(value, dict):  # the older layout: per layer, names (and ids) or a list
+        records = []
+        for layer, entry in value.items():
+            names = entry.get("names", []) if isinstance(entry, dict) else entry
+            ids = entry.get("ids", []) if isinstance(entry, dict) else []
+            for i, name in enumerate(names if isinstance(names, list) else []):
+                records.append({"layer": str(layer), "id": ids[i] if i < len(ids) else None,
+                                "name": name, "grade": None})
+        return records
+    records = []
+    for item in list(value):
+        if isinstance(item, dict):
+            records.append({k: item.get(k) for k in INSIDE_FIELDS})
+        else:
+            records.append({"layer": None, "id": None, "name": str(item), "grade": None})
+    return records
+
+
+def inside_counts(value: Any) -> dict[str, dict[str, Any]]:
+    """Return, per layer, ``count`` and (5A/4A) ``by_grade`` of a band's ``features_inside``."""
+    out: dict[str, dict[str, Any]] = {}
+    for rec in inside_records(value):
+        entry = out.setdefault(rec["layer"] or "", {"count": 0, "by_grade": {}})
+        entry["count"] += 1
+        if rec.get("grade") in ("5A", "4A"):
+            entry["by_grade"][rec["grade"]] = entry["by_grade"].get(rec["grade"], 0) + 1
+    return out
+
+
+def features_table(bands: pd.DataFrame) -> pd.DataFrame:
+    """Return the features inside every band as a long table, one row per band and feature.
+
+    Columns: ``origin_id``, ``origin_name``, ``mode``, ``minutes`` (of the band) and
+    :data:`INSIDE_FIELDS`. Bands computed without statistics contribute no rows.
+    """
+    keys = ("origin_id", "origin_name", "mode", "minutes")
+    rows = [{**{k: row.get(k) for k in keys}, **rec}
+            for _, row in bands.iterrows() for rec in inside_records(row.get("features_inside"))]
+    return pd.DataFrame(rows, columns=[*keys, *INSIDE_FIELDS])
+
+
+def inside_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with ``features_inside`` as JSON text, for files that hold no lists."""
+    if "features_inside" not in frame:
+        return frame
+    out = frame.copy()
+    out["features_inside"] = [None if v is None or (isinstance(v, float) and np.isnan(v))
+                              else v if isinstance(v, str)
+                              else json.dumps(list(v), ensure_ascii=False)
+                              for v in frame["features_inside"]]
+    return out
 
 
 def band_stats(network: RoadNetwork, polygon_m: shapely.Geometry, polygon_ll: shapely.Geometry,
-               r: Reach, stats: bool, layers: Any) -> BandStats:
+               r: RoadReach, stats: bool, layers: Any) -> BandStats:
     """Return the :class:`BandStats` of one band."""
     area = round(float(polygon_m.area) / 1e6, 6)
     road = round(r.road_m() / 1000, 3)

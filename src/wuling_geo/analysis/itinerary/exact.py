@@ -12,7 +12,7 @@ optimal — not a heuristic answer. The work grows as ``2^n``: use it for small 
 
 from __future__ import annotations
 
-from wuling_geo.analysis.itinerary.model import UNREACHABLE, Problem, earliest_start, objective
+from wuling_geo.analysis.itinerary.model import NO_ROAD_S, Problem, earliest_start, objective
 
 # A label: (clock, drive today, drive in total, routes so far as a tuple of tuples).
 _Label = tuple[int, int, int, tuple[tuple[int, ...], ...]]
@@ -61,7 +61,7 @@ def solve_exact(problem: Problem) -> tuple[tuple[int, ...], ...] | None:
                         if mask >> stop & 1 or day not in problem.open_days[stop]:
                             continue
                         leg = int(travel[loc, stop])
-                        if leg >= UNREACHABLE:
+                        if leg >= NO_ROAD_S:
                             continue
                         today = dtoday + leg
                         if track_today and today > limit:
@@ -81,7 +81,7 @@ def solve_exact(problem: Problem) -> tuple[tuple[int, ...], ...] | None:
         for (mask, place), labels in fronts.items():
             loc = problem.day_start[day] if place < 0 else place
             leg = int(travel[loc, home])
-            if leg >= UNREACHABLE:
+            if leg >= NO_ROAD_S:
                 continue
             for t, dtoday, tot, routes in labels:
                 if t + leg > w1 or (track_today and dtoday + leg > limit):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from wuling_geo._util.timeparse import format_clock as clock
 from wuling_geo._util.timeparse import format_duration as dur
 from wuling_geo.analysis.itinerary.model import (
-    UNREACHABLE,
+    NO_ROAD_S,
     Problem,
     Violation,
     best_insertion,
@@ -139,7 +139,7 @@ def no_room(problem: Problem, routes: tuple[tuple[int, ...], ...], stop: int) ->
     if not ins.broken:
         return f"{name} was not placed by the solver although it fits {where}"
     v = max(ins.broken, key=lambda b: b.excess)
-    if v.kind == "unreachable" or v.excess >= UNREACHABLE:
+    if v.kind == "unreachable" or v.excess >= NO_ROAD_S:
         return f"{name} cannot be reached by road from the other stops"
     if v.kind == "opening" and v.stop == stop:
         text = _late(problem, stop, v)

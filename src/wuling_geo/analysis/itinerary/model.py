@@ -21,14 +21,14 @@ from typing import Literal, overload
 import numpy as np
 
 #: Travel time standing for "no road": larger than any day, so never feasible.
-UNREACHABLE = 10_000_000
+NO_ROAD_S = 10_000_000
 
 
 @dataclass(frozen=True)
 class Problem:
     """An itinerary problem (times in whole seconds, clock times in seconds after midnight)."""
 
-    travel: np.ndarray  # (L, L) int64 seconds between locations; UNREACHABLE for no road
+    travel: np.ndarray  # (L, L) int64 seconds between locations; NO_ROAD_S for no road
     dwell: tuple[int, ...]  # per stop
     opening: tuple[tuple[tuple[int, int], ...], ...]  # per stop: (open, close); () = always
     open_days: tuple[frozenset[int], ...]  # per stop: trip days (0-based) it is open
@@ -67,8 +67,11 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Call:
-    """One stop on a day's schedule: arrival, visit start and departure (clock seconds)."""
+class ScheduledVisit:
+    """One stop on a day's schedule in the solver: arrival, visit start and departure (clock seconds).
+
+    The public call of a plan is :class:`wuling_geo.analysis.itinerary.result.Call`.
+    """
 
     stop: int
     arrive: int
@@ -83,7 +86,7 @@ class DaySchedule:
 
     day: int
     depart: int
-    calls: tuple[Call, ...]
+    calls: tuple[ScheduledVisit, ...]
     arrive_end: int
     drive_home: int
     drive: int
@@ -126,14 +129,14 @@ def simulate(problem: Problem, day: int, route: tuple[int, ...] | list[int],
     travel = problem.travel
     w0, w1 = problem.windows[day]
     t, loc, drive = w0, problem.day_start[day], 0
-    calls: list[Call] = []
+    calls: list[ScheduledVisit] = []
     broken: list[Violation] = []
     for stop in route:
         if day not in problem.open_days[stop]:
             broken.append(Violation("closed", 0, day, stop))
         leg = int(travel[loc, stop])
-        if leg >= UNREACHABLE:
-            broken.append(Violation("unreachable", UNREACHABLE, day, stop))
+        if leg >= NO_ROAD_S:
+            broken.append(Violation("unreachable", NO_ROAD_S, day, stop))
             if not soft:
                 return None, broken
         arrive = t + leg
@@ -146,11 +149,11 @@ def simulate(problem: Problem, day: int, route: tuple[int, ...] | list[int],
             start = arrive
         if broken and not soft:
             return None, broken
-        calls.append(Call(stop, arrive, start, start + problem.dwell[stop], leg))
+        calls.append(ScheduledVisit(stop, arrive, start, start + problem.dwell[stop], leg))
         t, loc = start + problem.dwell[stop], stop
     home = int(travel[loc, problem.day_end[day]])
-    if home >= UNREACHABLE:
-        broken.append(Violation("unreachable", UNREACHABLE, day, None))
+    if home >= NO_ROAD_S:
+        broken.append(Violation("unreachable", NO_ROAD_S, day, None))
     drive += home
     arrive_end = t + home
     if arrive_end > w1:
@@ -166,7 +169,7 @@ def simulate(problem: Problem, day: int, route: tuple[int, ...] | list[int],
         shift = calls[0].start - calls[0].arrive
         depart += shift
         first = calls[0]
-        calls[0] = Call(first.stop, first.arrive + shift, first.start, first.leave, first.drive_in)
+        calls[0] = ScheduledVisit(first.stop, first.arrive + shift, first.start, first.leave, first.drive_in)
     return DaySchedule(day, depart, tuple(calls), arrive_end, home, drive), broken
 
 
@@ -205,7 +208,7 @@ def check_routes(problem: Problem, routes: tuple[tuple[int, ...], ...]) -> list[
 
 def _penalties(problem: Problem) -> tuple[int, int]:
     """Return (optional-stop penalty, must-visit penalty) that make the objective lexicographic."""
-    finite = np.where(problem.travel >= UNREACHABLE, 0, problem.travel)
+    finite = np.where(problem.travel >= NO_ROAD_S, 0, problem.travel)
     bound = int(finite.max(axis=1).sum()) * max(1, problem.days) + 1  # > any total drive
     n_optional = sum(1 for m in problem.must if not m)
     return bound, (n_optional + 1) * bound
@@ -248,7 +251,7 @@ def solve_ortools(problem: Problem, time_limit_s: float) -> tuple[tuple[int, ...
     for day, (w0, w1) in enumerate(problem.windows):
         time.CumulVar(routing.Start(day)).SetRange(w0, w1)
         time.CumulVar(routing.End(day)).SetRange(w0, w1)
-    cap = problem.max_drive if problem.max_drive is not None else UNREACHABLE
+    cap = problem.max_drive if problem.max_drive is not None else NO_ROAD_S
     routing.AddDimensionWithVehicleCapacity(drive_cb, 0, [cap] * days, True, "drive")
 
     optional_penalty, must_penalty = _penalties(problem)

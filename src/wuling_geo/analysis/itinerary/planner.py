@@ -22,6 +22,7 @@ Infeasible requests raise :class:`InfeasibleError` naming the rule and the short
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -48,10 +49,11 @@ from wuling_geo.analysis.itinerary.explain import (
     never_visitable,
     no_room,
 )
-from wuling_geo.analysis.itinerary.model import UNREACHABLE, Problem, check_routes, repair, solve_ortools
+from wuling_geo.analysis.itinerary.model import NO_ROAD_S, Problem, check_routes, repair, solve_ortools
 from wuling_geo.analysis.itinerary.result import Call, DayPlan, Dropped, Itinerary, Leg, legs_frame
 from wuling_geo.analysis.itinerary.stops import Stop, StopLike, apply_dwell, make_stop, same_place
 from wuling_geo.data.gazetteer import normalise_name
+from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import to_snaps
@@ -102,8 +104,7 @@ def _select_must(visits: list[Stop], must: Iterable[str] | None) -> list[Stop]:
     for key, text in wanted.items():
         if not any(key in s.keys for s in visits):
             raise InputError(f"must-visit {text!r} is not among the stops to visit")
-    return [Stop(s.name, s.label, s.lon, s.lat, s.place, s.query, s.dwell_s, s.opening,
-                 s.closed_days, bool(s.keys & wanted.keys())) for s in visits]
+    return [dataclasses.replace(s, must=bool(s.keys & wanted.keys())) for s in visits]
 
 
 def _snap_all(network: RoadNetwork, places: list[Stop]) -> list:
@@ -126,8 +127,8 @@ def _drop_off_network(network: RoadNetwork, todo: list[Stop]) -> tuple[list[Stop
 
 def _matrix(network: RoadNetwork, snaps: list, profile: str) -> np.ndarray:
     seconds = routing.travel_time_matrix(network, snaps, snaps, profile)
-    out = np.where(np.isfinite(seconds), np.rint(np.nan_to_num(seconds, posinf=0)), UNREACHABLE)
-    out = np.minimum(out, UNREACHABLE).astype(np.int64)
+    out = np.where(np.isfinite(seconds), np.rint(np.nan_to_num(seconds, posinf=0)), NO_ROAD_S)
+    out = np.minimum(out, NO_ROAD_S).astype(np.int64)
     np.fill_diagonal(out, 0)
     return out
 
@@ -136,10 +137,10 @@ def _check_reachable(travel: np.ndarray, stops: list[Stop], bases: list[int],
                      names: list[str]) -> None:
     for s, stop in enumerate(stops):
         for b in bases:
-            if travel[b, s] >= UNREACHABLE:
+            if travel[b, s] >= NO_ROAD_S:
                 raise NetworkError(f"{stop.name} cannot be reached by road from {names[b]} "
                                    "(a separate part of the network, or one-way roads)")
-            if travel[s, b] >= UNREACHABLE:
+            if travel[s, b] >= NO_ROAD_S:
                 raise NetworkError(f"there is no road from {stop.name} back to {names[b]} "
                                    "(a separate part of the network, or one-way roads)")
 
@@ -154,8 +155,8 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
                    optional: Sequence[StopLike] | None = None,
                    dwell: Mapping[str, Any] | None = None, profile: str = "car",
                    start_time: str | None = None, start_weekday: str | int | None = None,
-                   end_time: str | None = None, start_date: str | _dt.date | None = None
-                   ) -> Itinerary:
+                   end_time: str | None = None, start_date: str | _dt.date | None = None,
+                   geocoder: Geocoder | None = None) -> Itinerary:
     """Plan the best multi-stop, multi-day trip.
 
     Parameters
@@ -163,8 +164,9 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
     network
         The road network (travel times for ``profile``).
     start
-        Where day 1 begins: a :class:`~wuling_geo.data.geocode.geocoder.Resolution`, ``(lon, lat)``
-        (WGS-84) or a gazetteer name/id.
+        Where day 1 begins: a gazetteer name, id or alias, ``"lon,lat"`` (in the district), a
+        :class:`~wuling_geo.data.geocode.geocoder.Resolution`, ``(lon, lat)`` (WGS-84) … (see
+        :func:`wuling_geo.data.places.as_sites`).
     visits
         Stops to visit (must-visit unless ``must`` selects some of them).
     end
@@ -190,6 +192,8 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
         Departure on day 1 and latest arrival on the last day (override the window).
     start_weekday, start_date
         Weekday (``"mon"``) or date of day 1, so closing days apply and days are dated.
+    geocoder
+        Resolves place names (default: the shipped gazetteer).
 
     Returns
     -------
@@ -203,21 +207,38 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
         A stop off the network, or unreachable by road.
     InfeasibleError
         No plan meets the constraints; the message says which one and by how much.
+
+    Examples
+    --------
+    Two blocks (200 s) each way on a SYNTHETIC grid, half an hour at the stop:
+
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))
+    >>> a, b = [tuple(net.nodes.loc[n, ["x", "y"]]) for n in (1, 3)]
+    >>> trip = wg.plan_itinerary(net, start=a, visits=[("b", "SYNTHETIC B", *b)],
+    ...                          dwell={"SYNTHETIC B": 30})
+    >>> [c.name for c in trip.visits], trip.drive_s, trip.optimal
+    (['SYNTHETIC B'], 400, True)
     """
     days = _check_days(days)
     windows = _windows(days, day_window, start_time, end_time)
     max_drive = (parse_duration(max_drive_per_day, "maximum driving per day")
                  if max_drive_per_day is not None else None)
     weekday0, date0 = _first_weekday(start_weekday, start_date)
-    start_stop = make_stop(start, "start")
-    end_stop = make_stop(end, "end") if end is not None else start_stop
-    night_stop = make_stop(overnight, "overnight base") if overnight is not None else start_stop
+    start_stop = make_stop(start, "start", geocoder=geocoder)
+    end_stop = make_stop(end, "end", geocoder=geocoder) if end is not None else start_stop
+    night_stop = (make_stop(overnight, "overnight base", geocoder=geocoder)
+                  if overnight is not None else start_stop)
     notes = []
     if overnight is not None and days == 1:
         notes.append("a one-day trip has no overnight base: --overnight ignored")
-    todo = [make_stop(v, "stop to visit") for v in visits]
+    if isinstance(visits, str):
+        visits = [visits]
+    todo = [make_stop(v, "stop to visit", geocoder=geocoder) for v in visits]
     todo = _select_must(todo, must)
-    todo += [make_stop(v, "optional stop", must=False) for v in (optional or ())]
+    todo += [make_stop(v, "optional stop", must=False, geocoder=geocoder)
+             for v in (optional or ())]
     if not todo:
         raise InputError("no stops to visit: name at least one with --visit or --optional")
     for i, a in enumerate(todo):

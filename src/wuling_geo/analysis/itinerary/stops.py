@@ -7,6 +7,7 @@ not facts; see that file), opening hours and closing days from the gazetteer's
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import tomllib
 from collections.abc import Mapping
@@ -20,26 +21,26 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 
 from wuling_geo import settings
 from wuling_geo._util import tomlschema
-from wuling_geo._util.errors import InputError, UnresolvedPlaceError
+from wuling_geo._util.errors import InputError
 from wuling_geo._util.timeparse import WEEKDAYS, parse_duration, parse_window
 from wuling_geo._util.tomlschema import STRICT
 from wuling_geo.data.gazetteer import CATEGORIES, GRADES, Place, normalise_name
-from wuling_geo.data.geocode.geocoder import Resolution
+from wuling_geo.data.geocode.geocoder import Geocoder
+from wuling_geo.data.places import PlaceLike, Site, as_site
 
-#: What a stop may be given as: a geocoder answer, ``(lon, lat)`` in WGS-84, or a name/id.
-StopLike = Resolution | tuple[float, float] | str
+#: What a stop may be given as: a gazetteer name/id, ``"lon,lat"``, a geocoder answer,
+#: ``(lon, lat)`` in WGS-84, … (anything :func:`wuling_geo.data.places.as_site` takes).
+StopLike = PlaceLike
 
 
 @dataclass(frozen=True)
-class Stop:
-    """A place the itinerary starts, ends, sleeps or calls at (WGS-84)."""
+class Stop(Site):
+    """A place the itinerary starts, ends, sleeps or calls at: a :class:`Site` plus its schedule.
 
-    name: str
-    label: str
-    lon: float
-    lat: float
-    place: Place | None = None
-    query: str = ""
+    ``dwell_s`` is the visit length (s), ``opening`` the opening windows (clock seconds),
+    ``closed_days`` the weekdays (0 = Monday) it is closed, ``must`` whether it must be visited.
+    """
+
     dwell_s: int = 0
     opening: tuple[tuple[int, int], ...] = ()
     closed_days: tuple[int, ...] = ()
@@ -134,33 +135,20 @@ def default_dwell_minutes(place: Place | None) -> int:
 
 # ---------------------------------------------------------------- building stops
 
-def _resolve(item: StopLike, what: str) -> Resolution:
-    if isinstance(item, Resolution):
-        res = item
-    elif isinstance(item, str):
-        from wuling_geo.data.geocode.geocoder import Geocoder
+def make_stop(item: StopLike, what: str = "stop", must: bool = True,
+              geocoder: Geocoder | None = None) -> Stop:
+    """Return a :class:`Stop` with default dwell time and the gazetteer's opening hours.
 
-        return Geocoder().locate(item)
-    elif isinstance(item, tuple | list) and len(item) == 2:
-        lon, lat = float(item[0]), float(item[1])
-        return Resolution(f"{lon},{lat}", None, lon, lat, "coordinates", "user input", "as given")
-    else:
-        raise InputError(f"{what} {item!r} is not a place: give a Resolution, (lon, lat) or a name")
-    if not res.resolved:
-        label = res.place.label if res.place else res.query
-        raise UnresolvedPlaceError(f"{label} has no known position ({res.source}): import OSM data "
-                                   "with 'wuling-geo network import FILE' or give lon,lat")
-    return res
-
-
-def make_stop(item: StopLike, what: str = "stop", must: bool = True) -> Stop:
-    """Return a :class:`Stop` with default dwell time and the gazetteer's opening hours."""
-    res = _resolve(item, what)
-    place = res.place
+    The place is coerced like every analysis's places (:func:`wuling_geo.data.places.as_site`);
+    a ``"lon,lat"`` text must lie in the district.
+    """
+    site = as_site(item, geocoder, what, require_in_district=True)
+    fields = {f.name: getattr(site, f.name) for f in dataclasses.fields(Site)}
+    if not site.query and _is_pair(item):
+        fields["query"] = f"{float(item[0])},{float(item[1])}"
+    place = site.place
     if place is None:
-        name = f"{res.lon:.5f},{res.lat:.5f}"
-        return Stop(name, name, float(res.lon), float(res.lat), None, res.query,
-                    default_dwell_minutes(None) * 60, must=must)
+        return Stop(**fields, dwell_s=default_dwell_minutes(None) * 60, must=must)
     opening = tuple(sorted(parse_window(h, f"opening hours of {place.name_zh}")
                            for h in place.visit.opening_hours))
     for (_, hi), (lo, _) in itertools.pairwise(opening):
@@ -168,8 +156,13 @@ def make_stop(item: StopLike, what: str = "stop", must: bool = True) -> Stop:
             raise InputError(f"opening hours of {place.name_zh} overlap "
                              f"({', '.join(place.visit.opening_hours)}): fix the gazetteer")
     closed = tuple(sorted({WEEKDAYS.index(d) for d in place.visit.closed_days}))
-    return Stop(place.name_zh, place.label, float(res.lon), float(res.lat), place, res.query,
-                default_dwell_minutes(place) * 60, opening, closed, must)
+    return Stop(**fields, dwell_s=default_dwell_minutes(place) * 60, opening=opening,
+                closed_days=closed, must=must)
+
+
+def _is_pair(item: Any) -> bool:
+    return (isinstance(item, tuple | list) and len(item) == 2
+            and not any(isinstance(v, str) for v in item))
 
 
 def apply_dwell(stops: list[Stop], dwell: Mapping[str, Any] | None) -> list[Stop]:
@@ -192,9 +185,7 @@ def apply_dwell(stops: list[Stop], dwell: Mapping[str, Any] | None) -> list[Stop
                              f"(stops: {names})")
         seconds = parse_duration(value, f"dwell time for {key}")
         for i in hits:
-            s = out[i]
-            out[i] = Stop(s.name, s.label, s.lon, s.lat, s.place, s.query, seconds, s.opening,
-                          s.closed_days, s.must)
+            out[i] = dataclasses.replace(out[i], dwell_s=seconds)
     return out
 
 

@@ -470,7 +470,33 @@ class Geocoder:
 
 def geocode(query: str, datum: str = "wgs84", *, features=None, online: bool = False
             ) -> Resolution:
-    """Resolve one name, id or ``"lon,lat"`` (see :meth:`Geocoder.resolve`)."""
+    """Resolve one name, id or ``"lon,lat"`` (see :meth:`Geocoder.resolve`).
+
+    Parameters
+    ----------
+    query
+        A gazetteer name, alias or id, or ``"lon,lat"``.
+    datum
+        Datum of ``"lon,lat"``: ``wgs84``, ``gcj02`` or ``bd09``.
+    features
+        OSM features to match (see :class:`Geocoder`).
+    online
+        Whether to ask Nominatim for places the offline steps leave unresolved.
+
+    Returns
+    -------
+    Resolution
+        WGS-84 ``lon``/``lat`` (``None`` when unresolved) with method, source and confidence.
+
+    Examples
+    --------
+    >>> import wuling_geo as wg
+    >>> res = wg.geocode("黔江站")  # the shipped gazetteer, offline
+    >>> res.place.id, res.method, res.resolved
+    ('qianjiang-station', 'gazetteer', True)
+    >>> wg.geocode("108.77,29.53").method
+    'coordinates'
+    """
     return Geocoder(features=features, online=online).resolve(query, datum)
 
 

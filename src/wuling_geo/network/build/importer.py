@@ -10,7 +10,8 @@ named features are stored in the network folder, beside the roads.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+import warnings
+from dataclasses import InitVar, asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,17 +49,30 @@ class LayerFields:
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """Everything that shapes an imported network (all of it is part of the fingerprint)."""
+    """Everything that shapes an imported network (all of it is part of the fingerprint).
+
+    ``speed_file`` is the speed-profile TOML (CLI ``--profile-file``; default: the shipped
+    China profile). "Profile" alone means the vehicle (``car``, ``truck``) everywhere else;
+    ``profile_file=`` is a deprecated spelling of ``speed_file=``.
+    """
 
     area: str | None = None
     buffer_km: float | None = None
-    profile_file: str | Path | None = None
+    speed_file: str | Path | None = None
     dem: str | Path | None = None
     flags: ImportFlags = field(default_factory=ImportFlags)
     curvature: bool | None = None
     grade: bool | None = None
     consolidate_m: float | None = None
     layer: LayerFields = field(default_factory=LayerFields)
+    profile_file: InitVar[str | Path | None] = None
+
+    def __post_init__(self, profile_file: str | Path | None) -> None:
+        if profile_file is not None:
+            warnings.warn("ImportOptions(profile_file=...) is deprecated: use speed_file=",
+                          DeprecationWarning, stacklevel=3)
+            if self.speed_file is None:
+                object.__setattr__(self, "speed_file", profile_file)
 
 
 @dataclass
@@ -136,7 +150,7 @@ def import_network(source: str | Path, out: str | Path | None = None,
     if kind == "osm" and options.layer.datum.lower() not in ("wgs84", "wgs-84"):
         raise InputError("OSM files are WGS-84: drop --datum (it applies to road layers)")
     check_consolidate_m(options.consolidate_m)
-    profile = load_profile(options.profile_file)
+    profile = load_profile(options.speed_file)
     area = parse_area(options.area, options.buffer_km) if kind == "osm" or options.area else None
     dem = Path(options.dem) if options.dem else None
     if dem is not None and not dem.is_file():

@@ -321,7 +321,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     check_consolidate_m(options.consolidate_m)
     check_output(folder, folder=True, owner=OWNER)
     check_cache()
-    profile = load_profile(options.profile_file)
+    profile = load_profile(options.speed_file)
     area = parse_area(options.area, options.buffer_km)
     dem = Path(options.dem) if options.dem else None
     require_online(ox.settings.overpass_url, "Overpass", OFFLINE_HINT)

@@ -9,6 +9,7 @@ import geopandas as gpd
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import atomic_path
+from wuling_geo.analysis.catchments.stats import inside_as_text
 from wuling_geo.analysis.multimodal import Reach
 from wuling_geo.present.exports.gpkg import write_gpkg
 
@@ -42,6 +43,7 @@ def write_catchments(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     if suffix not in {".gpkg", ".geojson"}:
         raise InputError(f"cannot write catchments to {target.name}: use a .gpkg or .geojson file")
     attribution = "; ".join(sorted(set(gdf["attribution"]))) if len(gdf) else settings.osm_attribution
+    gdf = inside_as_text(gdf)  # files hold no lists: the features inside as JSON text
     with atomic_path(target) as tmp:  # tmp ends in the real extension, as GDAL wants
         if suffix == ".gpkg":
             gdf.to_file(tmp, layer="catchments", driver="GPKG", engine="pyogrio",

@@ -309,6 +309,18 @@ def write_itinerary(itin: Itinerary, out_dir: str | os.PathLike[str], with_map: 
     -------
     list of Path
         The files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))  # SYNTHETIC
+    >>> a, b = [tuple(net.nodes.loc[n, ["x", "y"]]) for n in (1, 3)]
+    >>> trip = wg.plan_itinerary(net, start=a, visits=[b])
+    >>> [p.name for p in wg.write_itinerary(trip, Path(tempfile.mkdtemp()) / "trip", with_map=False)]
+    ['itinerary.gpx', 'itinerary.csv', 'itinerary.md', 'itinerary.html', 'itinerary_legs.geojson']
     """
     out = Path(out_dir)
     check_output(out, folder=True)

@@ -6,7 +6,6 @@ Catchment bands, routes, the accessibility surface, main roads and railways, pre
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -16,6 +15,7 @@ from branca.utilities import color_brewer
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
+from wuling_geo.analysis.catchments.stats import inside_records
 from wuling_geo.present.maps.content import (
     COLOURS,
     Overlay,
@@ -32,7 +32,7 @@ from wuling_geo.present.maps.i18n import category_label, text
 
 #: Upper edges (minutes) of the accessibility-surface classes; the last class is open-ended.
 SURFACE_BINS = (15, 30, 45, 60, 90, 120)
-UNREACHABLE = "#9e9e9e"
+UNREACHABLE_COLOUR = "#9e9e9e"
 ROAD_CLASSES = ("motorway", "trunk", "primary")
 
 CATCHMENT_COLUMNS = ("minutes", "geometry")
@@ -75,22 +75,14 @@ def origin_style(index: int) -> tuple[str, str]:
 
 
 def _inside_summary(raw, lang: str = "zh") -> str:
-    """Summarise the ``features_inside`` JSON of a band (names per layer, or counts)."""
-    try:
-        data = json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError:
-        return text_of(raw)[:200]
+    """Summarise the ``features_inside`` of a band: the names inside, per layer."""
+    by_layer: dict[str, list[str]] = {}
+    for rec in inside_records(raw):
+        by_layer.setdefault(rec["layer"] or "", []).append(_name_of(rec))
     parts = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, dict):
-                value = value.get("names") or value.get("count") or ""
-            if isinstance(value, list):
-                value = "、".join(_name_of(v) for v in value[:12]) + (" …" if len(value) > 12 else "")
-            if text_of(value) not in {"", "0"}:
-                parts.append(f"{category_label(str(key), lang)}: {text_of(value)}")
-    elif isinstance(data, list):
-        parts.append("、".join(_name_of(v) for v in data[:20]))
+    for key, names in by_layer.items():
+        shown = "、".join(names[:12]) + (" …" if len(names) > 12 else "")
+        parts.append(f"{category_label(key, lang)}: {shown}" if key else shown)
     text_out = "; ".join(parts)
     return text_out if len(text_out) <= 300 else text_out[:297] + "…"
 
@@ -193,7 +185,7 @@ def surface_bins(lang: str) -> list[tuple[str, str]]:
         labels.append(f"{low}–{high} {text('min', lang)}")
         low = high
     labels.append(f"> {low} {text('min', lang)}")
-    return [*zip(labels, colours, strict=True), (text("unreachable", lang), UNREACHABLE)]
+    return [*zip(labels, colours, strict=True), (text("unreachable", lang), UNREACHABLE_COLOUR)]
 
 
 def surface_overlay(frame, shaper: Shaper, lang: str) -> Overlay:

@@ -313,6 +313,21 @@ def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, 
         For an unknown basemap or language, a missing output folder, or unusable overlays.
     WulingGeoError
         For ``offline`` without the installed assets.
+
+    Examples
+    --------
+    Catchments of a SYNTHETIC grid on a map:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import wuling_geo as wg
+    >>> from wuling_geo.network.synthetic import grid_network
+    >>> net = grid_network(6, 6, spacing_m=1000, origin=(108.74, 29.42))
+    >>> bands = wg.catchments(net, [("a", "SYNTHETIC A", 108.74, 29.42)], minutes=(2, 4))
+    >>> report = wg.render_map(Path(tempfile.mkdtemp()) / "a.html", layers={}, catchments=bands,
+    ...                        index=False)
+    >>> report.path.name, report.features
+    ('a.html', {'catchment-a-each': 2})
     """
     from wuling_geo.present.maps import assemble as _map_build
     from wuling_geo.present.maps import assets as _map_assets
