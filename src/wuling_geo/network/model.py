@@ -37,6 +37,8 @@ from wuling_geo.network.storage import CACHE_FORMAT, META, OWNER, read_meta, sha
 from wuling_geo.network.storage import verify as verify_checksums
 
 PROFILES = ("car", "truck")
+#: Tables stored beside the edges when a network has them (see :class:`RoadNetwork`).
+TURN_TABLES = ("restrictions", "barriers")
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,16 @@ class RoadNetwork:
         GeoDataFrame of directed edges (see the module docstring), EPSG:4326.
     meta
         Provenance: ``source``, ``attribution``, ``created``, ``profiles``, …
+    restrictions, barriers
+        Turn restrictions and barrier nodes (:mod:`wuling_geo.network.restrictions`), applied
+        by every search (:mod:`wuling_geo.network.turns`); ``None`` when there are none.
     """
 
     nodes: pd.DataFrame
     edges: gpd.GeoDataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    restrictions: pd.DataFrame | None = None
+    barriers: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if self.edges.crs is None:
@@ -249,6 +256,10 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
         network.edges.to_parquet(tmp / "edges.parquet", index=False)
         for name, table in (extras or {}).items():
             table.to_parquet(tmp / f"{name}.parquet", index=False)
+        for name in TURN_TABLES:
+            table = getattr(network, name)
+            if table is not None and len(table):
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
         meta["format"] = CACHE_FORMAT
         meta["saved"] = datetime.now(UTC).isoformat(timespec="seconds")
         meta["checksums"] = {p.name: sha256_file(p) for p in sorted(tmp.glob("*.parquet"))}
@@ -290,7 +301,15 @@ def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwo
         edges = gpd.read_parquet(folder / "edges.parquet")
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise NetworkError(f"road network at {folder} is unreadable ({exc}); rebuild it") from None
-    return RoadNetwork(nodes, edges, meta)
+    turn_tables = {}
+    for name in TURN_TABLES:
+        if (folder / f"{name}.parquet").is_file():
+            try:
+                turn_tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+            except Exception as exc:  # pyarrow raises several types for damaged files
+                raise NetworkError(f"road network at {folder} has an unreadable {name} table "
+                                   f"({exc}); rebuild it") from None
+    return RoadNetwork(nodes, edges, meta, **turn_tables)
 
 
 def load_extra(path: str | os.PathLike[str], name: str) -> gpd.GeoDataFrame | None:
