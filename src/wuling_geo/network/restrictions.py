@@ -116,7 +116,7 @@ def restriction_rows(relation_id: int, tags: dict[str, str],
         return [], "missing from or to way"
     if (len(froms) > 1 and value != "no_entry") or (len(tos) > 1 and value != "no_exit"):
         return [], "several from or to ways"
-    if via_nodes and via_ways or len(via_nodes) > 1:
+    if (via_nodes and via_ways) or len(via_nodes) > 1:
         return [], "mixed or several via nodes"
     if not via_nodes and not via_ways:
         return [], "missing via member"
@@ -184,8 +184,8 @@ def read_turn_data(path: str | Path) -> TurnData:
                 if "barrier" not in tags:
                     continue
                 car, car_tag = barrier_access(tags, "car")
-                truck, truck_tag = barrier_access(tags, "truck")
-                if car_tag and not _passable_kind(tags) == car:
+                truck, _truck_tag = barrier_access(tags, "truck")
+                if car_tag and _passable_kind(tags) != car:
                     skipped["barriers whose access tag overrides their kind"] += 1
                 barriers.append((obj.id, obj.location.lon, obj.location.lat, tags["barrier"],
                                  car, truck, _metres(tags.get("maxheight")),

@@ -652,3 +652,39 @@ def attach(network: RoadNetwork, restrictions: pd.DataFrame, barriers: pd.DataFr
     for reason, n in why.items():
         if reason.startswith("barriers whose access"):
             notes.append(f"{n} {reason} (the access tag decides, as OSRM and Valhalla do)")
+
+
+def od_arrays(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
+              profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+    """Edge-based (seconds, metres) of every origin→target pair along the fastest path."""
+    from wuling_geo.network.routing import tree_lengths
+
+    graph = turn_graph(network, profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    seconds = np.full((len(origins), len(targets)), np.inf)
+    meters = np.full_like(seconds, np.inf)
+    for i, origin in enumerate(origins):
+        dist, pred = state_times(network, [origin], profile, None, "from", predecessors=True)
+        dist, pred = dist[0], pred[0][:graph.size]
+        step = np.zeros(graph.size)
+        has = (pred >= 0) & (pred < graph.size)
+        step[has] = lengths[graph.state_edge[pred[has]]]
+        for s in np.flatnonzero(pred >= graph.size):
+            part = first_partial(network, graph, origin, int(s), float(dist[s]))
+            step[s] = 0.0 if part is None else (1 - part[1]) * lengths[part[0]]
+        at_start = tree_lengths(np.where(has, pred, -1), step)
+        for j, target in enumerate(targets):
+            if origin.edge == target.edge and target.fraction >= origin.fraction:
+                span = target.fraction - origin.fraction
+                seconds[i, j] = span * graph.times[origin.edge]
+                meters[i, j] = span * lengths[origin.edge]
+                continue
+            best, last, frac, _whole = best_states(network, graph, dist, target)
+            direct = _direct_to_node(network, graph, origin, target)
+            if direct is not None and direct[0] < best:
+                seconds[i, j] = direct[0]
+                meters[i, j] = (1 - direct[2]) * lengths[direct[1]]
+            elif np.isfinite(best):
+                seconds[i, j] = best
+                meters[i, j] = at_start[last] + frac * lengths[graph.state_edge[last]]
+    return seconds, meters

@@ -22,9 +22,9 @@ from wuling_geo._util.files import check_output
 from wuling_geo._util.progress import info
 from wuling_geo.data.osm_features import OSM_SUFFIXES, features_from_file
 from wuling_geo.network import storage as network_cache
+from wuling_geo.network import turns
 from wuling_geo.network.area import Area, parse_area
 from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m, split_ways
-from wuling_geo.network import turns
 from wuling_geo.network.model import RoadNetwork, load_network, save_network
 from wuling_geo.network.restrictions import read_turn_data
 from wuling_geo.network.sources.osm_file import ImportFlags, clip_lines, read_osm_roads
