@@ -18,7 +18,7 @@ from wuling_geo._util.errors import InputError
 from wuling_geo._util.progress import bar
 from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.places import as_sites
-from wuling_geo.network import routing
+from wuling_geo.network import routing, turns
 from wuling_geo.network.index import link_cost
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import PointSnaps
@@ -90,6 +90,11 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
 
     Unreachable pairs are ``inf``. Metres are measured along the fastest path found.
     """
+    # --- turn hook: restrictions or barriers for this profile need the edge-based search.
+    if turns.applies(network, profile):
+        return turns.od_arrays(network, network.index.to_snaps(origins),
+                               network.index.to_snaps(targets), profile)
+    # --- end turn hook
     times = network.travel_time(profile)
     lengths = network.edges["length"].to_numpy(dtype=float)
     index = network.index

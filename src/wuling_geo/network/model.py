@@ -49,6 +49,8 @@ PROFILES = ("car", "truck")
 _TABLES = ("nodes", "edges")
 #: Cached properties derived from the tables (set once computed).
 _DERIVED = ("_index", "node_ids", "node_position", "edge_u", "edge_v", "crs_metric", "graph")
+#: Tables stored beside the edges when a network has them (see :class:`RoadNetwork`).
+TURN_TABLES = ("restrictions", "barriers")
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,16 @@ class RoadNetwork:
         GeoDataFrame of directed edges (see the module docstring), EPSG:4326.
     meta
         Provenance: ``source``, ``attribution``, ``created``, ``profiles``, …
+    restrictions, barriers
+        Turn restrictions and barrier nodes (:mod:`wuling_geo.network.restrictions`), applied
+        by every search (:mod:`wuling_geo.network.turns`); ``None`` when there are none.
     """
 
     nodes: pd.DataFrame
     edges: gpd.GeoDataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    restrictions: pd.DataFrame | None = None
+    barriers: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if self.edges.crs is None:
@@ -269,6 +276,10 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
         network.edges.to_parquet(tmp / "edges.parquet", index=False)
         for name, table in (extras or {}).items():
             table.to_parquet(tmp / f"{name}.parquet", index=False)
+        for name in TURN_TABLES:
+            table = getattr(network, name)
+            if table is not None and len(table):
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
         meta["format"] = CACHE_FORMAT
         meta["saved"] = datetime.now(UTC).isoformat(timespec="seconds")
         meta["checksums"] = {p.name: sha256_file(p) for p in sorted(tmp.glob("*.parquet"))}
@@ -320,7 +331,15 @@ def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwo
         edges = gpd.read_parquet(folder / "edges.parquet")
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise NetworkError(f"road network at {folder} is unreadable ({exc}); rebuild it") from None
-    return RoadNetwork(nodes, edges, meta)
+    turn_tables = {}
+    for name in TURN_TABLES:
+        if (folder / f"{name}.parquet").is_file():
+            try:
+                turn_tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+            except Exception as exc:  # pyarrow raises several types for damaged files
+                raise NetworkError(f"road network at {folder} has an unreadable {name} table "
+                                   f"({exc}); rebuild it") from None
+    return RoadNetwork(nodes, edges, meta, **turn_tables)
 
 
 def load_extra(path: str | os.PathLike[str], name: str) -> gpd.GeoDataFrame | None:

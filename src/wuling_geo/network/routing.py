@@ -18,6 +18,7 @@ from scipy.sparse import csgraph
 from shapely.ops import substring
 
 from wuling_geo._util.errors import InputError
+from wuling_geo.network import turns
 from wuling_geo.network.index import AT_NODE, link_cost
 from wuling_geo.network.model import RoadNetwork, Snap
 
@@ -104,6 +105,11 @@ def node_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
     numpy.ndarray
         Shape ``(len(snaps), n_nodes)``.
     """
+    # --- turn hook: restrictions or barriers for this profile need the edge-based search.
+    if turns.applies(network, profile):
+        _check(direction, snaps)
+        return turns.node_times(network, snaps, profile, limit, direction)
+    # --- end turn hook
     graph = search_graph(network, snaps, profile, direction)
     n = len(network.nodes)
     sources = np.arange(n, n + len(snaps))
@@ -120,6 +126,11 @@ def nearest_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
     One multi-source search (not one per point). Unreached nodes have time ``inf`` and
     index -1.
     """
+    # --- turn hook
+    if turns.applies(network, profile):
+        _check(direction, snaps)
+        return turns.nearest_times(network, snaps, profile, limit, direction)
+    # --- end turn hook
     graph = search_graph(network, snaps, profile, direction)
     n = len(network.nodes)
     dist, _, sources = csgraph.dijkstra(graph, directed=True, indices=np.arange(n, n + len(snaps)),
@@ -156,6 +167,11 @@ def times_to_points(network: RoadNetwork, node_dist: np.ndarray, origins: list[S
 def travel_time_matrix(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
                        profile: str = "car") -> np.ndarray:
     """Return the matrix of fastest travel times (s) from each origin to each target."""
+    # --- turn hook
+    if turns.applies(network, profile):
+        _check("from", origins)
+        return turns.travel_time_matrix(network, origins, targets, profile)
+    # --- end turn hook
     return times_to_points(network, node_times(network, origins, profile), origins, targets,
                            profile)
 
@@ -194,6 +210,13 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
         e, span = int(d_via), float(end - start)
         geom = substring(geoms[e], float(start), float(end), normalized=True)
         return Path(span * times[e], span * lengths[e], geom, ())
+    # --- turn hook
+    if turns.applies(network, profile):
+        seconds, meters, pieces, node_ids = turns.fastest_path(network, origin, target, profile,
+                                                               limit)
+        parts = [substring(geoms[e], a, b, normalized=True) for e, a, b in pieces]
+        return Path(seconds, meters, _joined(parts, origin, target), node_ids)
+    # --- end turn hook
     graph = search_graph(network, [origin], profile, "from")
     dist, pred = csgraph.dijkstra(graph, directed=True, indices=n, return_predecessors=True,
                                   limit=np.inf if limit is None else float(limit))
@@ -228,14 +251,19 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
     if last_edge >= 0:  # the last partial edge (none when the target is the junction itself)
         parts.append(substring(geoms[last_edge], 0, frac, normalized=True))
         meters += frac * lengths[last_edge]
+    node_ids = tuple(int(network.node_ids[i]) for i in chain[1:])
+    return Path(float(best), float(meters), _joined(parts, origin, target), node_ids)
+
+
+def _joined(parts: list[shapely.LineString], origin: Snap, target: Snap) -> shapely.LineString:
+    """Return the pieces of a path as one line (origin to target when it has no length)."""
     coords: list[tuple[float, float]] = []
     for part in parts:
         pts = list(part.coords) if not part.is_empty else []
         coords.extend(pts if not coords or not pts or pts[0] != coords[-1] else pts[1:])
     if len(coords) < 2:
         coords = [origin.point.coords[0], target.point.coords[0]]
-    node_ids = tuple(int(network.node_ids[i]) for i in chain[1:])
-    return Path(float(best), float(meters), shapely.LineString(coords), node_ids)
+    return shapely.LineString(coords)
 
 
 def tree_lengths(pred: np.ndarray, step: np.ndarray) -> np.ndarray:

@@ -22,12 +22,12 @@ from wuling_geo._util.errors import NetworkError
 from wuling_geo._util.files import Owner
 
 #: Version of the folder layout; part of every fingerprint, so a new layout rebuilds.
-#: 3: the named OSM features are stored in the folder.
-CACHE_FORMAT = 3
+#: 3: the named OSM features are stored in the folder. 4: turn restrictions and barriers.
+CACHE_FORMAT = 4
 META = "meta.json"
 #: Everything wuling-geo writes into a network folder.
 NETWORK_FILES = frozenset({META, "nodes.parquet", "edges.parquet", "railways.parquet",
-                           "features.parquet"})
+                           "features.parquet", "restrictions.parquet", "barriers.parquet"})
 HEAD_BYTES = 1 << 20
 
 Status = Literal["missing", "corrupt", "stale", "current"]

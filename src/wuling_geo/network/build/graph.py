@@ -96,8 +96,11 @@ class Ways:
         return Ways(attrs, offsets, refs[idx], lon[idx], lat[idx])
 
 
-def split_ways(ways: Ways) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    """Split ways into directed edges at shared nodes and way ends.
+def split_ways(ways: Ways, keep: np.ndarray | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Split ways into directed edges at shared nodes, way ends and the node ids ``keep``.
+
+    ``keep`` holds nodes that must be junctions of the graph even inside one way: the via
+    nodes of turn restrictions and barrier nodes (:mod:`wuling_geo.network.restrictions`).
 
     Returns
     -------
@@ -114,6 +117,8 @@ def split_ways(ways: Ways) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     way_of = ways.way_of
     _, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
     split = counts[inverse] > 1
+    if keep is not None and len(keep):
+        split |= np.isin(refs, keep)
     split[off[:-1]] = True
     split[off[1:] - 1] = True
     p = np.flatnonzero(split)

@@ -24,9 +24,11 @@ from wuling_geo._util.files import check_output
 from wuling_geo._util.logs import timed
 from wuling_geo.data.osm_features import OSM_SUFFIXES, features_from_file
 from wuling_geo.network import storage as network_cache
+from wuling_geo.network import turns
 from wuling_geo.network.area import Area, parse_area
 from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m, split_ways
 from wuling_geo.network.model import RoadNetwork, load_network, save_network
+from wuling_geo.network.restrictions import read_turn_data
 from wuling_geo.network.sources.osm_file import ImportFlags, clip_lines, read_osm_roads
 from wuling_geo.network.sources.road_layer import ROAD_LAYER_SUFFIXES, read_road_layer
 from wuling_geo.network.speed.assignment import SpeedOptions
@@ -226,12 +228,14 @@ def _from_osm(source: Path, area: Area, build: BuildOptions, meta: dict, flags: 
         hint = (f"the file's roads lie within {','.join(f'{b:.4f}' for b in where)}: pass "
                 "--area W,S,E,N" if where else "the file holds no drivable roads at all")
         raise OSMDataError(f"no drivable roads in {source.name} within {area.label}; {hint}")
-    nodes, edges = split_ways(ways)
+    turn_data = read_turn_data(source)
+    nodes, edges = split_ways(ways, turn_data.via_nodes())
     meta = meta | {"source": f"OpenStreetMap extract {source.name}",
                    "attribution": settings.osm_attribution, "area": _area_meta(area)}
     network, report = build_network(nodes, edges, build, roads.places, roads.landuse, meta)
     network.meta["hygiene"] = report.as_dict()
     _hygiene_notes(report, notes)
+    turns.attach(network, turn_data.restrictions, turn_data.barriers, turn_data.skipped, notes)
     railways = clip_lines(roads.railways, area.polygon)
     network.meta["railways"] = len(railways)
     return network, railways

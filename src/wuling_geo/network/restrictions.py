@@ -1,0 +1,212 @@
+"""Turn restrictions and barrier nodes read from OSM, and what each vehicle profile may pass.
+
+Turn restrictions are OSM relations ``type=restriction`` (or ``restriction:hgv`` /
+``restriction:motorcar`` / ``restriction:motor_vehicle``) with one ``from`` way, one ``via``
+node or one or more ``via`` ways, and one ``to`` way; ``no_entry`` may have several ``from``
+ways and ``no_exit`` several ``to`` ways (each pair is a restriction). The value ``no_*``
+forbids the turn, ``only_*`` forbids every other turn from the ``from`` way at the via.
+``except=`` exempts vehicles: ``motorcar``/``motor_vehicle``/``vehicle`` exempts the car,
+``hgv``/``goods``/``motor_vehicle``/``vehicle`` the truck. Conditional restrictions
+(``restriction:conditional``) are not read (no time of day is modelled).
+
+Barrier nodes follow OSRM's car profile (``profiles/car.lua``: ``barrier_whitelist`` and
+``access_tag_whitelist``/``access_tag_blacklist``; the same decisions as its cucumber tests
+``features/car/barrier.feature``) and Valhalla's (a rising or removable bollard is a gate):
+
+- an access tag on the node (the most specific of ``hgv`` (truck only), ``motorcar``,
+  ``motor_vehicle``, ``vehicle``, ``access``) decides when present: a closed value (``no``,
+  ``private``, …, as for ways) blocks, any other value lets the vehicle through;
+- otherwise the barrier kinds in :data:`PASSABLE_BARRIERS` let vehicles through and every
+  other kind (``bollard``, ``block``, ``wall``, ``fence``, ``jersey_barrier``, …) blocks;
+- ``maxheight``/``maxwidth`` on a barrier (``height_restrictor``) are truck limits.
+
+Both are stored in the network folder as ``restrictions.parquet`` and ``barriers.parquet``
+and applied by every search (:mod:`wuling_geo.network.turns`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import osmium
+import pandas as pd
+
+from wuling_geo._util.errors import OSMDataError
+
+#: Barrier kinds a car or truck drives through (OSRM car.lua ``barrier_whitelist``).
+PASSABLE_BARRIERS = frozenset({"cattle_grid", "border_control", "toll_booth", "sally_port",
+                               "gate", "lift_gate", "no", "entrance", "height_restrictor",
+                               "arch", "swing_gate", "sliding_gate"})
+#: Access values that close a way or barrier (as the importer's ``CLOSED_ACCESS``).
+CLOSED_ACCESS = frozenset({"no", "private", "agricultural", "forestry", "emergency",
+                           "military", "restricted", "psv", "bus", "foot", "bicycle"})
+RESTRICTION_TYPES = {"restriction": ("car", "truck"), "restriction:motor_vehicle": ("car", "truck"),
+                     "restriction:vehicle": ("car", "truck"), "restriction:motorcar": ("car",),
+                     "restriction:hgv": ("truck",)}
+EXEMPTS = {"car": frozenset({"motorcar", "motor_vehicle", "vehicle", "car"}),
+           "truck": frozenset({"hgv", "goods", "motor_vehicle", "vehicle", "truck"})}
+RESTRICTION_COLUMNS = ["relation", "kind", "value", "from_way", "via_kind", "via", "to_way",
+                       "car", "truck"]
+BARRIER_COLUMNS = ["node", "x", "y", "barrier", "car", "truck", "maxheight", "maxwidth"]
+
+
+@dataclass
+class TurnData:
+    """What :func:`read_turn_data` found: restrictions, barrier nodes and what it skipped."""
+
+    restrictions: pd.DataFrame
+    barriers: pd.DataFrame
+    skipped: Counter = field(default_factory=Counter)
+
+    def via_nodes(self) -> np.ndarray:
+        """Return the node ids the road graph must keep as junctions (vias and barriers)."""
+        node_via = self.restrictions.loc[self.restrictions["via_kind"] == "node", "via"]
+        ids = [v[0] for v in node_via] + self.barriers["node"].tolist()
+        return np.unique(np.asarray(ids, dtype=np.int64))
+
+
+def empty_restrictions() -> pd.DataFrame:
+    """Return an empty restriction table with the stored columns."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in RESTRICTION_COLUMNS})
+
+
+def restriction_rows(relation_id: int, tags: dict[str, str],
+                     members: list[tuple[str, int, str]]) -> tuple[list[tuple], str | None]:
+    """Return the restriction rows of one relation, or none and why it was skipped.
+
+    Parameters
+    ----------
+    relation_id
+        The relation's id.
+    tags
+        Its tags.
+    members
+        ``(type, ref, role)`` with type ``n``, ``w`` or ``r``.
+
+    Returns
+    -------
+    tuple
+        Rows (see :data:`RESTRICTION_COLUMNS`) and ``None``, or no rows and a short reason.
+    """
+    kind_tag = tags.get("type", "")
+    if kind_tag not in RESTRICTION_TYPES:
+        return [], None
+    value = (tags.get(kind_tag) or tags.get("restriction") or "").strip()
+    if not value:
+        return [], "no restriction value"
+    if value.startswith("no_"):
+        kind = "no"
+    elif value.startswith("only_"):
+        kind = "only"
+    else:
+        return [], f"unknown value {value}"
+    exempt = {e.strip() for e in (tags.get("except") or "").split(";")}
+    applies = {p: p in RESTRICTION_TYPES[kind_tag] and not (exempt & EXEMPTS[p])
+               for p in ("car", "truck")}
+    if not any(applies.values()):
+        return [], None  # only for other vehicles
+    froms = [ref for t, ref, role in members if role == "from" and t == "w"]
+    tos = [ref for t, ref, role in members if role == "to" and t == "w"]
+    via_nodes = [ref for t, ref, role in members if role == "via" and t == "n"]
+    via_ways = [ref for t, ref, role in members if role == "via" and t == "w"]
+    if not froms or not tos:
+        return [], "missing from or to way"
+    if (len(froms) > 1 and value != "no_entry") or (len(tos) > 1 and value != "no_exit"):
+        return [], "several from or to ways"
+    if (via_nodes and via_ways) or len(via_nodes) > 1:
+        return [], "mixed or several via nodes"
+    if not via_nodes and not via_ways:
+        return [], "missing via member"
+    via_kind, via = ("node", via_nodes) if via_nodes else ("way", via_ways)
+    rows = [(relation_id, kind, value, f, via_kind, list(via), t, applies["car"],
+             applies["truck"]) for f in froms for t in tos]
+    return rows, None
+
+
+def _closed(value: str) -> bool:
+    return any(v.strip() in CLOSED_ACCESS for v in value.split(";"))
+
+
+def barrier_access(tags: dict[str, str], profile: str) -> tuple[bool, bool]:
+    """Return (passable, decided by an access tag) of a barrier node for ``profile``.
+
+    See the module docstring for the rules.
+    """
+    keys = ("hgv", "motor_vehicle", "vehicle", "access") if profile == "truck" else (
+        "motorcar", "motor_vehicle", "vehicle", "access")
+    for key in keys:
+        value = tags.get(key)
+        if value is not None:
+            return not _closed(value), True
+    barrier = (tags.get("barrier") or "").strip()
+    if barrier == "bollard" and tags.get("bollard") in ("rising", "removable"):
+        return True, False
+    return any(b.strip() in PASSABLE_BARRIERS for b in barrier.split(";")) and ";" not in barrier, \
+        False
+
+
+def _metres(text: str | None) -> float:
+    """Return a height/width/length in metres from an OSM value, NaN when unreadable."""
+    if not text:
+        return float("nan")
+    text = text.strip().lower().replace(",", ".")
+    try:
+        if text.endswith("m"):
+            return float(text[:-1].strip())
+        if "'" in text:  # 12'6"
+            feet, _, inches = text.partition("'")
+            return float(feet) * 0.3048 + float(inches.strip('" ') or 0) * 0.0254
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def read_turn_data(path: str | Path) -> TurnData:
+    """Read restriction relations and barrier nodes of an OSM file (one pass, pyosmium).
+
+    Raises
+    ------
+    OSMDataError
+        If the file cannot be read.
+    """
+    rows: list[tuple] = []
+    barriers: list[tuple] = []
+    skipped: Counter = Counter()
+    keys = osmium.filter.KeyFilter("barrier", "type")
+    try:
+        processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.RELATION)
+        for obj in processor.with_filter(keys):
+            tags = dict(obj.tags)
+            if obj.is_node():
+                if "barrier" not in tags:
+                    continue
+                car, car_tag = barrier_access(tags, "car")
+                truck, _truck_tag = barrier_access(tags, "truck")
+                if car_tag and _passable_kind(tags) != car:
+                    skipped["barriers whose access tag overrides their kind"] += 1
+                barriers.append((obj.id, obj.location.lon, obj.location.lat, tags["barrier"],
+                                 car, truck, _metres(tags.get("maxheight")),
+                                 _metres(tags.get("maxwidth"))))
+            elif obj.is_relation():
+                members = [(m.type, m.ref, m.role) for m in obj.members]
+                got, why = restriction_rows(obj.id, tags, members)
+                rows.extend(got)
+                if why:
+                    skipped[f"restrictions with {why}"] += 1
+    except RuntimeError as exc:
+        raise OSMDataError(f"cannot read OSM file {path}: {exc}; is it truncated or corrupt? "
+                           "download it again") from None
+    table = pd.DataFrame(rows, columns=RESTRICTION_COLUMNS) if rows else empty_restrictions()
+    frame = pd.DataFrame(barriers, columns=BARRIER_COLUMNS)
+    # A barrier blocking nobody changes no route: keep only those that matter.
+    frame = frame[~(frame["car"].astype(bool) & frame["truck"].astype(bool))
+                  | frame["maxheight"].notna() | frame["maxwidth"].notna()]
+    return TurnData(table, frame.reset_index(drop=True), skipped)
+
+
+def _passable_kind(tags: dict[str, str]) -> bool:
+    return barrier_access({"barrier": tags.get("barrier", ""),
+                           "bollard": tags.get("bollard", "")}, "car")[0]

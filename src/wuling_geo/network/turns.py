@@ -1,0 +1,679 @@
+"""Edge-based (turn-expanded) search: exact fastest times under turn restrictions and barriers.
+
+A *state* is a directed edge entered at its start: ``D[s]`` is the time at which the search
+starts driving along the edge of state ``s``. A transition ``s → s'`` (the edge of ``s'``
+starts where the edge of ``s`` ends) costs the travel time of the edge of ``s``; forbidden
+turns are transitions that do not exist:
+
+- a ``no_*`` restriction via a node removes the pair (from edge, to edge); ``only_*``
+  removes every other pair leaving the via node from the from edge;
+- a restriction via a way (a chain of edges) duplicates the chain's states: the from edge
+  leads only into the copies, and the copy of the chain's last edge has the forbidden exit
+  removed (``no_*``) or only the allowed one (``only_*``); leaving the chain part-way drops
+  back to the ordinary states, so the restriction is exact and applies to nothing else;
+- a barrier that blocks the profile removes every pair through its node but the U-turn.
+
+Searches run on scipy's compiled Dijkstra over the states' CSR matrix (built once per
+profile and cached on the network). Node times are the best arrival over the edges into a
+node; points part-way along an edge are read from the state of that edge, so a target
+behind a forbidden turn is never reached through it. :mod:`wuling_geo.network.routing`
+switches to these functions when a network has rules for the profile.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+
+from wuling_geo._util.errors import InputError
+from wuling_geo.network.model import RoadNetwork, Snap
+
+_AT_NODE = 1e-9
+_TINY = 1e-9
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A restriction via a way, resolved to edges: from edge, via edges, to edge."""
+
+    kind: str
+    start: int
+    via: tuple[int, ...]
+    end: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A profile's resolved rules: banned edge pairs and via-way chains."""
+
+    banned: np.ndarray  # keys from_edge * m + to_edge, sorted, unique
+    chains: tuple[Chain, ...]
+
+    def __bool__(self) -> bool:
+        return bool(len(self.banned) or self.chains)
+
+
+@dataclass(frozen=True)
+class TurnGraph:
+    """The turn-expanded graph of one profile (see the module docstring)."""
+
+    matrix: sp.csr_matrix  # states × states
+    state_edge: np.ndarray  # the edge of each state (the first m states are the edges)
+    times: np.ndarray  # edge travel times (s)
+
+    @property
+    def size(self) -> int:
+        """Return the number of states."""
+        return len(self.state_edge)
+
+
+# ------------------------------------------------------------------ resolving the rules
+
+def _out_edges(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """Return (edges sorted by start node, start offset of each node) — a CSR of edges."""
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(network.edge_u, kind="stable")
+        return order, np.searchsorted(network.edge_u[order], np.arange(len(network.nodes) + 1))
+
+    return network.index.memo("turn_out_edges", build)
+
+
+def _edge_lookup(network: RoadNetwork) -> tuple[dict, dict]:
+    """Return maps (way id, end node id) → edges ending there, (way, start node) → starting."""
+    edges = network.edges
+    way = edges["way_id"].to_numpy() if "way_id" in edges else np.full(len(edges), -1)
+    ends: dict[tuple[int, int], list[int]] = {}
+    starts: dict[tuple[int, int], list[int]] = {}
+    for e, (w, a, b) in enumerate(zip(way, edges["u"].to_numpy(), edges["v"].to_numpy(),
+                                      strict=True)):
+        if w is None or w != w:  # no way id (a road layer): no restriction can name it
+            continue
+        starts.setdefault((int(w), int(a)), []).append(e)
+        ends.setdefault((int(w), int(b)), []).append(e)
+    return ends, starts
+
+
+def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndarray]:
+    """Resolve the network's restrictions and barriers to edges for ``profile``.
+
+    Returns
+    -------
+    tuple
+        The :class:`Rules`, a count of what could not be resolved (by reason) and a boolean
+        mask of the restriction rows that were applied.
+    """
+    from wuling_geo.network.routing import reverse_edges
+
+    m = len(network.edges)
+    pairs: list[np.ndarray] = []
+    chains: list[Chain] = []
+    skipped: Counter = Counter()
+    table = network.restrictions
+    used = np.zeros(0 if table is None else len(table), dtype=bool)
+    order, start = _out_edges(network)
+    position = network.node_position
+    if table is not None and len(table):
+        ends, starts = _edge_lookup(network)
+        for i, row in enumerate(table.itertuples(index=False)):
+            if not getattr(row, profile):
+                continue
+            via = [int(x) for x in row.via]
+            if row.via_kind == "node":
+                froms = ends.get((int(row.from_way), via[0]), [])
+                tos = starts.get((int(row.to_way), via[0]), [])
+                if not froms or not tos:
+                    skipped["via node not on both ways (or outside the area)"] += 1
+                    continue
+                at = int(position[via[0]])
+                leaving = order[start[at]:start[at + 1]]
+                bad = ([(f, t) for f in froms for t in tos] if row.kind == "no" else
+                       [(f, x) for f in froms for x in leaving if x not in tos])
+                if bad:
+                    pairs.append(np.asarray([f * m + t for f, t in bad], dtype=np.int64))
+                used[i] = True
+            else:
+                chain = _via_way_chain(network, ends, starts, int(row.from_way), via,
+                                       int(row.to_way), str(row.kind))
+                if chain is None:
+                    skipped["via ways not one clean chain"] += 1
+                    continue
+                chains.append(chain)
+                used[i] = True
+    blocked = _blocked_nodes(network, profile)
+    if len(blocked):
+        twin = reverse_edges(network)
+        into = np.flatnonzero(np.isin(network.edge_v, blocked))
+        for e in into:
+            at = int(network.edge_v[e])
+            leaving = order[start[at]:start[at + 1]]
+            leaving = leaving[leaving != twin[e]]  # turning back at a barrier is allowed
+            pairs.append(e * m + leaving.astype(np.int64))
+    banned = np.unique(np.concatenate(pairs)) if pairs else np.zeros(0, dtype=np.int64)
+    seen: set[tuple[int, int]] = set()
+    kept = []
+    for c in chains:  # two chains from one edge into one via edge would need nested copies
+        if (c.start, c.via[0]) in seen:
+            skipped["via-way restrictions overlapping another"] += 1
+            continue
+        seen.add((c.start, c.via[0]))
+        kept.append(c)
+    return Rules(banned, tuple(kept)), skipped, used
+
+
+def _blocked_nodes(network: RoadNetwork, profile: str) -> np.ndarray:
+    """Return the node positions of barriers that block ``profile``."""
+    table = network.barriers
+    if table is None or not len(table) or profile not in table:
+        return np.zeros(0, dtype=np.int64)
+    ids = table.loc[~table[profile].astype(bool), "node"].to_numpy(dtype=np.int64)
+    ids = ids[np.isin(ids, network.node_ids)]
+    return network.node_position.loc[ids].to_numpy(dtype=np.int64)
+
+
+def _via_way_chain(network: RoadNetwork, ends: dict, starts: dict, from_way: int,
+                   via_ways: list[int], to_way: int, kind: str) -> Chain | None:
+    """Return the one chain of edges from ``from_way`` along the via ways to ``to_way``."""
+    u_ids, v_ids = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
+    via_edges = [e for (w, _), es in starts.items() if w in via_ways for e in es]
+    by_start: dict[int, list[int]] = {}
+    for e in via_edges:
+        by_start.setdefault(int(u_ids[e]), []).append(e)
+    found: list[Chain] = []
+    for node in by_start:
+        for f in ends.get((from_way, node), []):
+            stack: list[tuple[int, tuple[int, ...]]] = [(node, ())]
+            while stack:
+                at, path = stack.pop()
+                for e in by_start.get(at, []):
+                    if e in path or len(path) > 50:
+                        continue
+                    nxt = int(v_ids[e])
+                    new = (*path, e)
+                    for t in starts.get((to_way, nxt), []):
+                        if t not in new:
+                            found.append(Chain(kind, f, new, t))
+                    stack.append((nxt, new))
+    found = [c for c in found if {int(w) for w in network.edges["way_id"].to_numpy()[list(c.via)]}
+             == set(via_ways)]
+    return found[0] if len(found) == 1 else None
+
+
+def rules(network: RoadNetwork, profile: str) -> Rules:
+    """Return (and keep in the network's index) the resolved :class:`Rules` of ``profile``."""
+    return network.index.memo(("turn_rules", profile), lambda: resolve(network, profile)[0])
+
+
+def applies(network: RoadNetwork, profile: str) -> bool:
+    """Whether searches for ``profile`` on this network must be edge-based."""
+    if network.restrictions is None and network.barriers is None:
+        return False
+    return bool(rules(network, profile))
+
+
+# ------------------------------------------------------------------ the expanded graph
+
+def turn_graph(network: RoadNetwork, profile: str = "car") -> TurnGraph:
+    """Return (and keep in the network's index) the turn-expanded graph of ``profile``."""
+    return network.index.memo(("turn_graph", profile), lambda: _build_turn_graph(network, profile))
+
+
+def _build_turn_graph(network: RoadNetwork, profile: str) -> TurnGraph:
+    times = network.travel_time(profile)
+    rule = rules(network, profile)
+    m = len(times)
+    order, start = _out_edges(network)
+    count = (start[1:] - start[:-1])[network.edge_v]
+    rows = np.repeat(np.arange(m, dtype=np.int64), count)
+    offset = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
+    cols = order[start[network.edge_v][rows] + offset].astype(np.int64)
+    if len(rule.banned):
+        keep = ~np.isin(rows * m + cols, rule.banned)
+        rows, cols = rows[keep], cols[keep]
+    state_edge = list(range(m))
+    extra_r: list[int] = []
+    extra_c: list[int] = []
+    if rule.chains:
+        base = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, m))
+        drop: list[int] = []
+        for chain in rule.chains:
+            copies = [len(state_edge) + i for i in range(len(chain.via))]
+            state_edge.extend(chain.via)
+            drop.append(chain.start * m + chain.via[0])
+            extra_r.append(chain.start)
+            extra_c.append(copies[0])
+            for i, (edge, copy) in enumerate(zip(chain.via, copies, strict=True)):
+                nxt = base.indices[base.indptr[edge]:base.indptr[edge + 1]].tolist()
+                if i + 1 < len(chain.via):
+                    nxt = [copies[i + 1] if x == chain.via[i + 1] else x for x in nxt]
+                elif chain.kind == "no":
+                    nxt = [x for x in nxt if x != chain.end]
+                else:
+                    nxt = [x for x in nxt if x == chain.end]
+                extra_r.extend([copy] * len(nxt))
+                extra_c.extend(nxt)
+        keep = ~np.isin(rows * m + cols, np.asarray(drop, dtype=np.int64))
+        rows, cols = rows[keep], cols[keep]
+    state_edge_arr = np.asarray(state_edge, dtype=np.int64)
+    rows = np.r_[rows, np.asarray(extra_r, dtype=np.int64)]
+    cols = np.r_[cols, np.asarray(extra_c, dtype=np.int64)]
+    weight = np.maximum(times[state_edge_arr[rows]], _TINY)
+    size = len(state_edge_arr)
+    matrix = sp.csr_matrix((weight, (rows, cols)), shape=(size, size))
+    return TurnGraph(matrix, state_edge_arr, times)
+
+
+def _source_links(network: RoadNetwork, graph: TurnGraph, snap: Snap, direction: str
+                  ) -> dict[int, float]:
+    """Return state → seconds joining a snapped point to the states (see module docstring)."""
+    from wuling_geo.network.routing import reverse_edges
+
+    times, mat = graph.times, graph.matrix
+    twin = int(reverse_edges(network)[snap.edge])
+    e, f = snap.edge, snap.fraction
+    links: dict[int, float] = {}
+
+    def add(state: int, seconds: float) -> None:
+        links[state] = min(links.get(state, np.inf), max(seconds, _TINY))
+
+    if direction == "from":
+        for edge, done in ((e, f), (twin, 1 - f)):
+            if edge < 0:
+                continue
+            lo, hi = mat.indptr[edge], mat.indptr[edge + 1]
+            for s, w in zip(mat.indices[lo:hi], mat.data[lo:hi], strict=True):
+                add(int(s), w - done * times[edge])
+        order, start = _out_edges(network)
+        for at, near in ((network.edge_u[e], f <= _AT_NODE), (network.edge_v[e], f >= 1 - _AT_NODE)):
+            if near:
+                for x in order[start[at]:start[at + 1]]:
+                    add(int(x), 0.0)
+    else:
+        add(e, f * times[e])
+        if twin >= 0:
+            add(twin, (1 - f) * times[twin])
+        for at, near in ((network.edge_u[e], f <= _AT_NODE), (network.edge_v[e], f >= 1 - _AT_NODE)):
+            if near:
+                into = np.flatnonzero(network.edge_v[graph.state_edge] == at)
+                for s in into:
+                    add(int(s), times[graph.state_edge[s]])
+    return links
+
+
+def search_matrix(network: RoadNetwork, snaps: list[Snap], profile: str, direction: str
+                  ) -> tuple[sp.csr_matrix, int]:
+    """Return the states' CSR (transposed for ``"to"``) with one source per snap appended."""
+    graph = turn_graph(network, profile)
+    base = graph.matrix if direction == "from" else graph.matrix.T.tocsr()
+    size, k = graph.size, len(snaps)
+    rows, cols, vals = [], [], []
+    for i, snap in enumerate(snaps):
+        for state, seconds in _source_links(network, graph, snap, direction).items():
+            rows.append(size + i)
+            cols.append(state)
+            vals.append(seconds)
+    extra = sp.csr_matrix((vals, (rows, cols)), shape=(size + k, size + k))
+    grown = sp.csr_matrix((base.data, base.indices, base.indptr.tolist() + [base.nnz] * k),
+                          shape=(size + k, size + k))
+    return (grown + extra).tocsr(), size
+
+
+def _direct(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
+            out: np.ndarray) -> None:
+    """Lower node times by the points' own edges (reached without any turn)."""
+    from wuling_geo.network.routing import reverse_edges
+
+    twin = reverse_edges(network)
+    for i, s in enumerate(snaps):
+        u, v = int(network.edge_u[s.edge]), int(network.edge_v[s.edge])
+        if direction == "from":
+            out[i, v] = min(out[i, v], (1 - s.fraction) * times[s.edge])
+            if twin[s.edge] >= 0:
+                out[i, u] = min(out[i, u], s.fraction * times[twin[s.edge]])
+        if s.fraction <= _AT_NODE:
+            out[i, u] = 0.0
+        if s.fraction >= 1 - _AT_NODE:
+            out[i, v] = 0.0
+
+
+def state_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
+                limit: float | None = None, direction: str = "from",
+                predecessors: bool = False):
+    """Return state times (snaps × states) and optionally the search's predecessors."""
+    matrix, size = search_matrix(network, snaps, profile, direction)
+    got = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + len(snaps)),
+                           limit=np.inf if limit is None else float(limit),
+                           return_predecessors=predecessors)
+    if predecessors:
+        return got[0][:, :size], got[1]
+    return got[:, :size]
+
+
+def _group_min(values: np.ndarray, group: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return per group the minimum of ``values`` (rows × items) and the arg (-1 if none)."""
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, int)
+    out = np.full((values.shape[0], n), np.inf)
+    arg = np.full((values.shape[0], n), -1, dtype=np.int64)
+    if len(g):
+        v = values[:, order]
+        out[:, g[starts]] = np.minimum.reduceat(v, starts, axis=1)
+        # argmin per group: the first item equal to the minimum
+        best = np.repeat(out[:, g[starts]], np.diff(np.r_[starts, len(g)]), axis=1)
+        hit = np.where(v == best, np.arange(len(g))[None, :], len(g))
+        first = np.minimum.reduceat(hit, starts, axis=1)
+        arg[:, g[starts]] = np.where(first < len(g), order[np.minimum(first, len(g) - 1)], -1)
+    return out, arg
+
+
+def node_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
+               limit: float | None = None, direction: str = "from") -> np.ndarray:
+    """Edge-based :func:`wuling_geo.network.routing.node_times` (same contract)."""
+    graph = turn_graph(network, profile)
+    dist = state_times(network, snaps, profile, limit, direction)
+    return _nodes_from_states(network, graph, dist, snaps, limit, direction)
+
+
+def _nodes_from_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray,
+                       snaps: list[Snap], limit: float | None, direction: str) -> np.ndarray:
+    n = len(network.nodes)
+    if direction == "from":
+        arrive = dist + graph.times[graph.state_edge][None, :]
+        out, _ = _group_min(arrive, network.edge_v[graph.state_edge], n)
+    else:
+        m = len(graph.times)
+        out, _ = _group_min(dist[:, :m], network.edge_u, n)
+    _direct(network, snaps, graph.times, direction, out)
+    if limit is not None:
+        out[out > limit] = np.inf
+    return out
+
+
+def nearest_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
+                  limit: float | None = None, direction: str = "from"
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Edge-based :func:`wuling_geo.network.routing.nearest_times` (same contract)."""
+    graph = turn_graph(network, profile)
+    matrix, size = search_matrix(network, snaps, profile, direction)
+    dist, _, source = csgraph.dijkstra(matrix, directed=True,
+                                       indices=np.arange(size, size + len(snaps)),
+                                       limit=np.inf if limit is None else float(limit),
+                                       min_only=True, return_predecessors=True)
+    dist, source = dist[:size], source[:size]
+    n = len(network.nodes)
+    if direction == "from":
+        value = dist + graph.times[graph.state_edge]
+        out, arg = _group_min(value[None, :], network.edge_v[graph.state_edge], n)
+    else:
+        m = len(graph.times)
+        out, arg = _group_min(dist[None, :m], network.edge_u, n)
+    which = np.where(arg[0] >= 0, source[np.maximum(arg[0], 0)] - size, -1)
+    which[~np.isfinite(out[0])] = -1
+    # Each point's own edge, without a turn, when it beats the search.
+    single = np.full((len(snaps), n), np.inf)
+    _direct(network, snaps, graph.times, direction, single)
+    best = single.argmin(axis=0)
+    low = single[best, np.arange(n)]
+    better = low < out[0]
+    out[0, better] = low[better]
+    which[better] = best[better]
+    times = out[0]
+    if limit is not None:
+        which[times > limit] = -1
+        times[times > limit] = np.inf
+    return times, which
+
+
+def edge_entry(graph: TurnGraph, dist: np.ndarray) -> np.ndarray:
+    """Return per edge the best state time (copies of via-way chains included)."""
+    m = len(graph.times)
+    out = dist[:, :m].copy()
+    for s in range(m, graph.size):
+        e = graph.state_edge[s]
+        out[:, e] = np.minimum(out[:, e], dist[:, s])
+    return out
+
+
+def times_to_points(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, origins: list[Snap],
+                    targets: list[Snap]) -> np.ndarray:
+    """Return origin→target seconds from the origins' state times ``dist``."""
+    from wuling_geo.network.routing import reverse_edges
+
+    times = graph.times
+    twin = reverse_edges(network)
+    entry = edge_entry(graph, dist)
+    nodes = _nodes_from_states(network, graph, dist, origins, None, "from")
+    out = np.full((len(origins), len(targets)), np.inf)
+    for j, t in enumerate(targets):
+        e, f = t.edge, t.fraction
+        best = entry[:, e] + f * times[e]
+        if twin[e] >= 0:
+            best = np.minimum(best, entry[:, twin[e]] + (1 - f) * times[twin[e]])
+        if f <= _AT_NODE:
+            best = np.minimum(best, nodes[:, network.edge_u[e]])
+        if f >= 1 - _AT_NODE:
+            best = np.minimum(best, nodes[:, network.edge_v[e]])
+        for i, o in enumerate(origins):
+            if o.edge == e and f >= o.fraction:
+                best[i] = min(best[i], (f - o.fraction) * times[e])
+            elif twin[e] >= 0 and o.edge == twin[e] and (1 - f) >= o.fraction:
+                best[i] = min(best[i], ((1 - f) - o.fraction) * times[o.edge])
+        out[:, j] = best
+    return out
+
+
+def travel_time_matrix(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
+                       profile: str = "car") -> np.ndarray:
+    """Edge-based :func:`wuling_geo.network.routing.travel_time_matrix`."""
+    graph = turn_graph(network, profile)
+    return times_to_points(network, graph, state_times(network, origins, profile), origins,
+                           targets)
+
+
+def best_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, target: Snap
+                ) -> tuple[float, int, float, bool]:
+    """Return (seconds, last state, fraction driven on it, whole edge) for one target.
+
+    ``dist`` holds one search's state times. The last state is driven for the returned
+    fraction of its edge (``whole`` when the target is that edge's end node).
+    """
+    from wuling_geo.network.routing import reverse_edges
+
+    times = graph.times
+    twin = int(reverse_edges(network)[target.edge])
+    options: list[tuple[float, int, float, bool]] = []
+    for s in np.flatnonzero(graph.state_edge == target.edge):
+        options.append((dist[s] + target.fraction * times[target.edge], int(s), target.fraction,
+                        False))
+    if twin >= 0:
+        for s in np.flatnonzero(graph.state_edge == twin):
+            options.append((dist[s] + (1 - target.fraction) * times[twin], int(s),
+                            1 - target.fraction, False))
+    for at, near in ((network.edge_u[target.edge], target.fraction <= _AT_NODE),
+                     (network.edge_v[target.edge], target.fraction >= 1 - _AT_NODE)):
+        if near:
+            for s in np.flatnonzero(network.edge_v[graph.state_edge] == at):
+                options.append((dist[s] + times[graph.state_edge[s]], int(s), 1.0, True))
+    return min(options, key=lambda o: o[0]) if options else (np.inf, -1, 0.0, False)
+
+
+def _direct_to_node(network: RoadNetwork, graph: TurnGraph, origin: Snap, target: Snap
+                    ) -> tuple[float, int, float] | None:
+    """Return (seconds, edge, start fraction) when the target is the end of the origin's edge."""
+    from wuling_geo.network.routing import reverse_edges
+
+    nodes = set()
+    if target.fraction <= _AT_NODE:
+        nodes.add(int(network.edge_u[target.edge]))
+    if target.fraction >= 1 - _AT_NODE:
+        nodes.add(int(network.edge_v[target.edge]))
+    twin = int(reverse_edges(network)[origin.edge])
+    best = None
+    for edge, done in ((origin.edge, origin.fraction), (twin, 1 - origin.fraction)):
+        if edge >= 0 and int(network.edge_v[edge]) in nodes:
+            got = ((1 - done) * graph.times[edge], edge, done)
+            best = got if best is None or got[0] < best[0] else best
+    return best
+
+
+def state_chain(pred: np.ndarray, last: int, size: int) -> list[int]:
+    """Return the states from the first after the source to ``last``."""
+    chain = [last]
+    while pred[chain[-1]] >= 0 and pred[chain[-1]] < size:
+        chain.append(int(pred[chain[-1]]))
+    chain.reverse()
+    return chain
+
+
+def check_direction(direction: str) -> None:
+    """Raise :class:`InputError` for an unknown direction."""
+    if direction not in ("from", "to"):
+        raise InputError(f"unknown direction {direction!r}: use 'from' or 'to'")
+
+
+def first_partial(network: RoadNetwork, graph: TurnGraph, origin: Snap, first_state: int,
+                  first_time: float) -> tuple[int, float, float] | None:
+    """Return (edge, start fraction, end fraction) driven from the origin to its first state.
+
+    ``None`` when the origin is the junction where the first state starts.
+    """
+    from wuling_geo.network.routing import reverse_edges
+
+    times, mat = graph.times, graph.matrix
+    twin = int(reverse_edges(network)[origin.edge])
+    for edge, done in ((origin.edge, origin.fraction), (twin, 1 - origin.fraction)):
+        if edge < 0:
+            continue
+        lo, hi = mat.indptr[edge], mat.indptr[edge + 1]
+        for s, w in zip(mat.indices[lo:hi], mat.data[lo:hi], strict=True):
+            if s == first_state and abs(max(w - done * times[edge], _TINY) - first_time) < 1e-6:
+                return edge, done, 1.0
+    return None
+
+
+def restriction_summary(network: RoadNetwork) -> pd.DataFrame:
+    """Return per profile how many restrictions and barriers apply (for ``network info``)."""
+    rows = []
+    for profile in network.profiles:
+        rule = rules(network, profile)
+        rows.append({"profile": profile, "banned_turns": len(rule.banned),
+                     "via_way_chains": len(rule.chains),
+                     "blocking_barriers": len(_blocked_nodes(network, profile))})
+    return pd.DataFrame(rows)
+
+
+def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str = "car",
+                 limit: float | None = None
+                 ) -> tuple[float, float, list[tuple[int, float, float]], tuple[int, ...]]:
+    """Return the fastest path's seconds, metres, pieces ``(edge, from, to)`` and node ids.
+
+    The caller (:func:`wuling_geo.network.routing.fastest_path`) builds the geometry from the
+    pieces (fractions of each edge's geometry). Origin and target on one edge in driving
+    order are handled by the caller.
+
+    Raises
+    ------
+    InputError
+        If the target cannot be reached from the origin.
+    """
+    graph = turn_graph(network, profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    dist, pred = state_times(network, [origin], profile, limit, "from", predecessors=True)
+    dist, pred = dist[0], pred[0]
+    seconds, last, frac, whole = best_states(network, graph, dist, target)
+    direct = _direct_to_node(network, graph, origin, target)
+    if direct is not None and direct[0] < seconds:
+        edge, a = direct[1], direct[2]
+        end = int(network.node_ids[network.edge_v[edge]])
+        return (direct[0], (1 - a) * lengths[edge], [(edge, a, 1.0)], (end,))
+    if not np.isfinite(seconds):
+        raise InputError("the destination cannot be reached by road from the origin "
+                         "(different parts of the network, one-way roads, turn restrictions "
+                         "or barriers)")
+    chain = state_chain(pred, last, graph.size)
+    edges = [int(graph.state_edge[s]) for s in chain]
+    pieces: list[tuple[int, float, float]] = []
+    first = first_partial(network, graph, origin, chain[0], float(dist[chain[0]]))
+    if first is not None:
+        pieces.append(first)
+    pieces.extend((e, 0.0, 1.0) for e in edges[:-1])
+    pieces.append((edges[-1], 0.0, 1.0 if whole else frac))
+    meters = sum((b - a) * lengths[e] for e, a, b in pieces)
+    ids = network.node_ids
+    nodes = [int(ids[network.edge_u[e]]) for e in edges]
+    if whole:
+        nodes.append(int(ids[network.edge_v[edges[-1]]]))
+    return float(seconds), float(meters), pieces, tuple(nodes)
+
+
+def attach(network: RoadNetwork, restrictions: pd.DataFrame, barriers: pd.DataFrame,
+           skipped: Counter, notes: list[str]) -> None:
+    """Keep on ``network`` the restrictions and barriers that apply to its edges and nodes.
+
+    What could not be applied is counted in ``notes`` (one line) and ``network.meta``.
+    """
+    on_graph = barriers[barriers["node"].isin(network.node_ids)].reset_index(drop=True)
+    network.barriers = on_graph if len(on_graph) else None
+    network.restrictions = restrictions if len(restrictions) else None
+    why: Counter = Counter(skipped)
+    used = np.zeros(len(restrictions), dtype=bool)
+    for profile in network.profiles:  # resolved afresh: nothing is kept before the rules are set
+        _, missed, applied = resolve(network, profile)
+        used |= applied
+        for reason, count in missed.items():
+            why[reason] = max(why[reason], count)
+    if len(restrictions):
+        network.restrictions = restrictions[used].reset_index(drop=True) if used.any() else None
+    network.meta["turns"] = {"restrictions": int(used.sum()),
+                             "barriers": 0 if network.barriers is None else len(network.barriers),
+                             "skipped": dict(why)}
+    if int(used.sum()) or network.barriers is not None:
+        notes.append(f"applied {int(used.sum())} turn restrictions and "
+                     f"{network.meta['turns']['barriers']} barrier nodes")
+    skip = {r: n for r, n in why.items() if not r.startswith("barriers whose access")}
+    if skip:
+        notes.append("skipped " + "; ".join(f"{n} {reason}" for reason, n in sorted(skip.items())))
+    for reason, n in why.items():
+        if reason.startswith("barriers whose access"):
+            notes.append(f"{n} {reason} (the access tag decides, as OSRM and Valhalla do)")
+
+
+def od_arrays(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
+              profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+    """Edge-based (seconds, metres) of every origin→target pair along the fastest path."""
+    from wuling_geo.network.routing import tree_lengths
+
+    graph = turn_graph(network, profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    seconds = np.full((len(origins), len(targets)), np.inf)
+    meters = np.full_like(seconds, np.inf)
+    for i, origin in enumerate(origins):
+        dist, pred = state_times(network, [origin], profile, None, "from", predecessors=True)
+        dist, pred = dist[0], pred[0][:graph.size]
+        step = np.zeros(graph.size)
+        has = (pred >= 0) & (pred < graph.size)
+        step[has] = lengths[graph.state_edge[pred[has]]]
+        for s in np.flatnonzero(pred >= graph.size):
+            part = first_partial(network, graph, origin, int(s), float(dist[s]))
+            step[s] = 0.0 if part is None else (1 - part[1]) * lengths[part[0]]
+        at_start = tree_lengths(np.where(has, pred, -1), step)
+        for j, target in enumerate(targets):
+            if origin.edge == target.edge and target.fraction >= origin.fraction:
+                span = target.fraction - origin.fraction
+                seconds[i, j] = span * graph.times[origin.edge]
+                meters[i, j] = span * lengths[origin.edge]
+                continue
+            best, last, frac, _whole = best_states(network, graph, dist, target)
+            direct = _direct_to_node(network, graph, origin, target)
+            if direct is not None and direct[0] < best:
+                seconds[i, j] = direct[0]
+                meters[i, j] = (1 - direct[2]) * lengths[direct[1]]
+            elif np.isfinite(best):
+                seconds[i, j] = best
+                meters[i, j] = at_start[last] + frac * lengths[graph.state_edge[last]]
+    return seconds, meters
