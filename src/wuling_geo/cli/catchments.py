@@ -10,6 +10,7 @@ import click
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import check_output
 from wuling_geo.analysis.catchments.bands import (
+    ENGINES,
     MODES,
     catchments,
     category_origins,
@@ -82,6 +83,9 @@ def format_table(gdf) -> str:
               help="Access distance the reached road is buffered by [default: settings, 200 m].")
 @click.option("--simplify", "simplify_m", type=Finite(0, SIMPLIFY_MAX_M), default=None, metavar="M",
               help="Simplification tolerance of the polygons [default: settings, 25 m].")
+@click.option("--engine", type=click.Choice(ENGINES), default="contour", show_default=True,
+              help="contour: bands from a travel-time grid (fast); exact: the buffered reached "
+                   "road itself (slower, for reports).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
               help="Write the bands to FILE.gpkg or FILE.geojson.")
 @json_option
@@ -89,7 +93,7 @@ def format_table(gdf) -> str:
 def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, ...],
                    category: str | None, minutes: tuple[str, ...], mode: str, direction: str,
                    profile: str, datum: str, access_m: float | None, simplify_m: float | None,
-                   out_file: str | None, as_json: bool) -> None:
+                   engine: str, out_file: str | None, as_json: bool) -> None:
     """Travel-time catchments: the land within each band of driving from (or to) places.
 
     Each band is the reached road — cut exactly where the time runs out — buffered by the
@@ -117,7 +121,7 @@ def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[s
     network = load_network(resolve_network_dir(network_dir))
     gdf = catchments(network, chosen, bands, mode=mode, direction=direction, profile=profile,
                      access_m=access_m, simplify_m=simplify_m, layers=layer_frames(resolutions),
-                     group=category)
+                     group=category, engine=engine)
     if as_json:
         echo_json(json.loads(gdf.drop(columns="geometry").to_json(orient="records",
                                                                   force_ascii=False)))

@@ -81,7 +81,9 @@ def road_samples(network: RoadNetwork, groups: RoadGroups, spacing: float) -> Ro
     cache = network.__dict__.setdefault("_road_samples", {})
     if spacing in cache:
         return cache[spacing]
-    dense = shapely.segmentize(groups.geometry, spacing)
+    dense = np.array(groups.geometry, dtype=object)
+    ok = shapely.length(dense) > 0  # GEOS cannot segmentize a zero-length line
+    dense[ok] = shapely.segmentize(dense[ok], spacing)
     xy, group = shapely.get_coordinates(dense, return_index=True)
     step = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
     step[group[1:] != group[:-1]] = 0.0
@@ -155,11 +157,13 @@ def _window(xy: np.ndarray, access: float, cell: float) -> _Window:
 
 
 def surface_bands(xy: np.ndarray, t: np.ndarray, limits: list[float], access: float,
-                  cell: float) -> list[shapely.Geometry]:
+                  cell: float, ends: list[np.ndarray] | None = None) -> list[shapely.Geometry]:
     """Return the band polygons (metric, unsimplified) of road points reached at times ``t``.
 
     Band ``k`` is the land within ``access`` of a road point reached by ``limits[k]``
-    (see the module docstring); the bands nest.
+    (see the module docstring); the bands nest. ``ends[k]`` are band ``k``'s cut points
+    (also in ``xy``): in their cells they stand for the road, so a band ends where its road
+    does, not at the cell's earliest point.
     """
     out: list[shapely.Geometry] = []
     if len(xy) == 0:
@@ -177,12 +181,18 @@ def surface_bands(xy: np.ndarray, t: np.ndarray, limits: list[float], access: fl
     px[flat[best]] = xy[best, 0] - win.x0
     py[flat[best]] = xy[best, 1] - win.y0
     surface, px, py = (a.reshape(win.shape) for a in (surface, px, py))
-    for limit in limits:
+    for k, limit in enumerate(limits):
         road = surface <= limit
         if not road.any():
             out.append(shapely.Polygon())
             continue
+        end = ends[k] if ends is not None else np.empty((0, 2))
+        at = (((end[:, 1] - win.y0) / cell).astype(np.int64) * win.shape[1]
+              + ((end[:, 0] - win.x0) / cell).astype(np.int64))
+        kept = px.flat[at], py.flat[at]
+        px.flat[at], py.flat[at] = end[:, 0] - win.x0, end[:, 1] - win.y0
         out.append(_contour(road, px, py, win, access))
+        px.flat[at], py.flat[at] = kept
     return out
 
 
@@ -264,14 +274,15 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
             reaches.append(reach(network, groups, d, limit, direction, times,
                                  [(g, s, e, members[o]) for g, s, e, o in pieces]))
         idx, t = _sample_times(network, groups, samples, d, times, direction, limits[-1], mine)
-        xy, tt = [samples.xy[idx]], [t]
+        xy, tt, ends = [samples.xy[idx]], [t], []
         for limit, r in zip(limits, reaches, strict=True):  # each band's cut points, exactly
             g, frac, _ = r.cut_points()
-            if len(g):
-                xy.append(shapely.get_coordinates(shapely.line_interpolate_point(
-                    groups.geometry[g], frac, normalized=True)))
-                tt.append(np.full(len(g), limit))
-        polys = surface_bands(np.concatenate(xy), np.concatenate(tt), limits, access, cell)
+            ends.append(shapely.get_coordinates(shapely.line_interpolate_point(
+                groups.geometry[g], frac, normalized=True)).reshape(-1, 2))
+            xy.append(ends[-1])
+            tt.append(np.full(len(g), limit))
+        polys = surface_bands(np.concatenate(xy), np.concatenate(tt), limits, access, cell,
+                              ends)
         shown, previous = [], None
         for poly in polys:
             p = _simplified(poly, tolerance)
