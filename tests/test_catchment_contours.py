@@ -120,4 +120,4 @@ def test_bands_nest_by_construction(node, minutes, cell, simplify, direction):
     polys = list(got.geometry)
     for inner, outer in zip(polys, polys[1:], strict=False):
         assert shapely.area(shapely.difference(inner, outer)) <= 1e-14  # deg²: ~0.1 m²
-        assert inner.area <= outer.area
+        assert inner.area <= outer.area * (1 + 1e-12)  # the union may round
