@@ -9,7 +9,6 @@ mean is held under 5 % and each band under 7.5 %."""
 from __future__ import annotations
 
 import itertools
-
 from pathlib import Path
 
 import numpy as np
