@@ -175,7 +175,7 @@ def test_surface_agrees_with_catchments_nearest_mode():
     facilities = [node_site(net, 1), node_site(net, 61)]
     surface = accessibility_surface(net, facilities, cell_m=250, area=grid_area(net))
     bands = catchments(net, [f[2:] for f in facilities], minutes=[5, 10], mode="nearest",
-                       direction="to", stats=False)
+                       direction="to", stats=False, engine="exact")
     a, s = wg_settings.catchment_access_m, wg_settings.catchment_simplify_m
     slack_min = 2 * np.sqrt(2) * (a + s) / 10 / 60
     centres = gpd.points_from_xy(surface["lon"], surface["lat"])

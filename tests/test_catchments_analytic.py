@@ -56,7 +56,8 @@ def caps() -> float:
 
 
 def band(net, origin, minutes, **kw):
-    return catchments(net, [origin], [minutes], buffer_m=A, simplify_m=0, stats=False, **kw).iloc[0]
+    return catchments(net, [origin], [minutes], buffer_m=A, simplify_m=0, stats=False,
+                      engine="exact", **kw).iloc[0]
 
 
 # ---------------------------------------------------------------- a straight road

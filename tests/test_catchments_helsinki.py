@@ -79,7 +79,7 @@ def test_agrees_with_networkx(helsinki, direction):
     for node in ids:
         lon, lat = graph.nodes[node]["x"], graph.nodes[node]["y"]
         bands = catchments(net, [(lon, lat)], (0.5, 1, 2), direction=direction, buffer_m=A,
-                           simplify_m=0, stats=False)
+                           simplify_m=0, stats=False, engine="exact")
         assert bands["snap_m"].max() < 1e-3
         g = graph.reverse(copy=False) if direction == "to" else graph
         times = nx.single_source_dijkstra_path_length(g, node, weight="tt")

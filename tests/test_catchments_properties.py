@@ -70,7 +70,7 @@ def networks(draw, symmetric: bool = False):
 
 def run(net, origins, minutes, **kw):
     return catchments(net, origins, minutes, buffer_m=A, simplify_m=kw.pop("simplify_m", 0),
-                      stats=False, **kw)
+                      stats=False, engine="exact", **kw)
 
 
 @FAST

@@ -33,7 +33,7 @@ def _files():
 
 def test_a_saved_networks_cells_are_read_back_not_rebuilt(saved, monkeypatch):
     net = load_network(saved)
-    first = catchments(net, _origins(net), (5, 10))
+    first = catchments(net, _origins(net), (5, 10), engine="exact")
     assert len(_files()) == 1
 
     def no_build(*_a, **_k):
@@ -41,7 +41,7 @@ def test_a_saved_networks_cells_are_read_back_not_rebuilt(saved, monkeypatch):
 
     monkeypatch.setattr(CellIndex, "build", no_build)
     again = load_network(saved)
-    second = catchments(again, _origins(again), (5, 10))
+    second = catchments(again, _origins(again), (5, 10), engine="exact")
     assert all(shapely.equals_exact(a, b, 0) for a, b in
                zip(first.geometry, second.geometry, strict=True))
     np.testing.assert_array_equal(first["area_km2"], second["area_km2"])
@@ -49,20 +49,20 @@ def test_a_saved_networks_cells_are_read_back_not_rebuilt(saved, monkeypatch):
 
 def test_each_setting_has_its_own_file_and_in_memory_networks_none(saved):
     net = load_network(saved)
-    catchments(net, _origins(net), (5,), buffer_m=150)
-    catchments(net, _origins(net), (5,), buffer_m=250)
+    catchments(net, _origins(net), (5,), buffer_m=150, engine="exact")
+    catchments(net, _origins(net), (5,), buffer_m=250, engine="exact")
     assert len(_files()) == 2
-    catchments(road_network(800, seed=1), [("a", 108.78, 29.45)], (5,))  # never saved
+    catchments(road_network(800, seed=1), [("a", 108.78, 29.45)], (5,), engine="exact")  # never saved
     assert len(_files()) == 2
 
 
 def test_a_damaged_file_is_rebuilt(saved):
     net = load_network(saved)
-    want = catchments(net, _origins(net), (10,))
+    want = catchments(net, _origins(net), (10,), engine="exact")
     (path,) = _files()
     path.write_bytes(path.read_bytes()[:1000])  # cut short
     again = load_network(saved)
-    got = catchments(again, _origins(again), (10,))
+    got = catchments(again, _origins(again), (10,), engine="exact")
     assert all(shapely.equals_exact(a, b, 0) for a, b in
                zip(want.geometry, got.geometry, strict=True))
     assert path.stat().st_size > 1000  # written again, whole

@@ -12,6 +12,7 @@ from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import check_output
 from wuling_geo._util.logs import timed
 from wuling_geo.analysis.catchments.bands import (
+    ENGINES,
     MODES,
     catchments,
     category_origins,
@@ -85,6 +86,9 @@ def format_table(gdf) -> str:
               help="Access distance the reached road is buffered by [default: settings, 200 m].")
 @click.option("--simplify", "simplify_m", type=Finite(0, SIMPLIFY_MAX_M), default=None, metavar="M",
               help="Simplification tolerance of the polygons [default: settings, 25 m].")
+@click.option("--engine", type=click.Choice(ENGINES), default="contour", show_default=True,
+              help="contour: bands from a travel-time grid (fast); exact: the buffered reached "
+                   "road itself (slower, for reports).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
               help="Write the bands to FILE.gpkg or FILE.geojson.")
 @json_option
@@ -92,7 +96,7 @@ def format_table(gdf) -> str:
 def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, ...],
                    category: str | None, minutes: tuple[str, ...], mode: str, direction: str,
                    profile: str, datum: str, access_m: float | None, simplify_m: float | None,
-                   out_file: str | None, as_json: bool) -> None:
+                   engine: str, out_file: str | None, as_json: bool) -> None:
     """Travel-time catchments: the land within each band of driving from (or to) places.
 
     Each band is the reached road — cut exactly where the time runs out — buffered by the
@@ -122,7 +126,7 @@ def catchments_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[s
     with timed(log, f"catchments of {len(chosen)} origins"):
         gdf = catchments(network, chosen, bands, mode=mode, direction=direction,
                          profile=profile, buffer_m=access_m, simplify_m=simplify_m,
-                         layers=layer_frames(resolutions), group=category)
+                         layers=layer_frames(resolutions), group=category, engine=engine)
     if as_json:
         echo_json(json.loads(gdf.drop(columns="geometry").to_json(orient="records",
                                                                   force_ascii=False)))

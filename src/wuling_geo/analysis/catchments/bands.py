@@ -26,6 +26,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.progress import bar
 from wuling_geo._util.threads import ordered_map, worker_count
+from wuling_geo.analysis.catchments.contours import contour_bands
 from wuling_geo.analysis.catchments.origins import Origin, as_origins, category_origins, snap_origins
 from wuling_geo.analysis.catchments.polygon_assembly import nested_polygons
 from wuling_geo.analysis.catchments.polygons import cell_index
@@ -42,10 +43,13 @@ from wuling_geo.data.places import Site
 from wuling_geo.network.model import RoadNetwork, Snap
 from wuling_geo.network.routing import DIRECTIONS, nearest_times, node_times
 
-__all__ = ["COLUMNS", "MODES", "STANDARD_IDS", "Origin", "as_origins", "catchments",
+__all__ = ["COLUMNS", "ENGINES", "MODES", "STANDARD_IDS", "Origin", "as_origins", "catchments",
            "category_origins", "check_minutes", "snap_origins", "standard_catchments"]
 
 MODES = ("each", "nearest")
+#: ``contour``: bands contoured from a travel-time grid (fast, :mod:`.contours`);
+#: ``exact``: the buffered reached road unioned (slower; for reports).
+ENGINES = ("contour", "exact")
 COLUMNS = ("origin_id", "origin_name", "mode", "direction", "profile", "minutes", "n_origins",
            "origin_lon", "origin_lat", "snap_m", "area_km2", "share_of_district", "road_km",
            "features_inside", "farthest_lon", "farthest_lat", "farthest_min", "buffer_m",
@@ -74,8 +78,8 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
                mode: str = "each", direction: str = "from", profile: str = "car",
                buffer_m: float | None = None, simplify_m: float | None = None,
                stats: bool = True, layers: Any = None, group: str | None = None,
-               geocoder: Geocoder | None = None, access_m: float | None = None
-               ) -> gpd.GeoDataFrame:
+               geocoder: Geocoder | None = None, access_m: float | None = None,
+               engine: str = "contour", cell_m: float | None = None) -> gpd.GeoDataFrame:
     """Return travel-time catchments: one row per origin (or group) and band, EPSG:4326.
 
     Parameters
@@ -112,6 +116,12 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         Resolves place names (default: the shipped gazetteer).
     access_m
         Deprecated spelling of ``buffer_m``.
+    engine
+        ``"contour"`` (default): each origin's bands contoured from one travel-time grid
+        (:mod:`.contours`); ``"exact"``: the buffered reached road itself, unioned.
+    cell_m
+        Grid cell (m) of the contour engine (default
+        :data:`wuling_geo.analysis.catchments.contours.DEFAULT_CELL_M`).
 
     Returns
     -------
@@ -124,7 +134,7 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     Raises
     ------
     InputError
-        Bad bands, mode, direction or origins, or an origin too far from any road.
+        Bad bands, mode, direction, engine, cell or origins, or an origin too far from any road.
     NetworkError
         A network without (valid) travel times for ``profile``.
 
@@ -145,6 +155,10 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         raise InputError(f"unknown mode {mode!r}: use 'each' or 'nearest'")
     if direction not in DIRECTIONS:
         raise InputError(f"unknown direction {direction!r}: use 'from' or 'to'")
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}: use 'contour' or 'exact'")
+    if cell_m is not None and not (np.isfinite(cell_m) and 0 < cell_m <= 1000):
+        raise InputError(f"grid cell {cell_m!r} m is out of range: give above 0 and at most 1000 m")
     if access_m is not None:
         warnings.warn("catchments(access_m=...) is deprecated: use buffer_m=", DeprecationWarning,
                       stacklevel=2)
@@ -158,9 +172,6 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     if not points:
         raise InputError("no origins given: name at least one place or lon,lat")
     snaps = snap_origins(network, points)
-    groups = road_groups(network)
-    qs = settings.catchment_quad_segs
-    cells = cell_index(network, groups, access, qs, tolerance)
     limit = bands[-1] * 60.0
     frames = as_layer_frames(layers) if stats else {}
     context = _Context(network, direction, profile, access, tolerance, stats, frames, points, snaps)
@@ -172,7 +183,14 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         node_time, which = nearest_times(network, snaps, profile, limit=limit, direction=direction)
         sets = [(list(range(len(points))), node_time, which)]
     rows = []
-    with (closing(_set_bands(network, cells, snaps, times, direction, sets, bands)) as done,
+    if engine == "exact":
+        cells = cell_index(network, road_groups(network), access, settings.catchment_quad_segs,
+                           tolerance)
+        producer = _set_bands(network, cells, snaps, times, direction, sets, bands)
+    else:
+        producer = contour_bands(network, snaps, times, direction, sets, bands, access,
+                                 tolerance, cell_m)
+    with (closing(producer) as done,
           bar("catchments", total=len(sets) * len(bands), unit="band") as progress):
         for (members, d, which), (reaches, polygons) in zip(sets, done, strict=False):
             progress.update(len(bands))

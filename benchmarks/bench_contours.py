@@ -1,0 +1,182 @@
+"""Benchmark: the contour catchment engine against Valhalla's isochrones and the exact engine.
+
+(1) The real Heidelberg extract (../shared/realdata/heidelberg.test.pbf, imported with
+    ``wuling-geo network import``): 30 origins at random junctions × 4 bands (5, 10, 15,
+    20 min), polygons included, timed for
+
+    * Valhalla's isochrone service (PyPI ``pyvalhalla-weekly``, the ``bench`` extra):
+      tiles built from the same extract in a temporary folder (not timed), then
+      ``valhalla.Actor.isochrone`` with the 4 contours per origin, one call at a time on
+      one thread;
+    * this project's ``contour`` engine (default) and ``exact`` engine, on one thread and
+      on the default threads; the contour bands' symmetric difference with the exact
+      bands is printed as a share of the exact area.
+
+    Valhalla's ``auto`` costing and its own speeds are not this project's car speeds, so
+    its polygons differ: only its times are compared.
+(2) The SYNTHETIC road-like network of about 100k nodes (benchmarks/synthetic_roads.py;
+    not real roads), 30 origins × 4 bands (15, 30, 45, 60 min), contour engine, first call
+    (with its one-off road sampling) and next calls; the exact engine with ``--exact-synthetic``.
+
+Run: ``.venv/bin/python benchmarks/bench_contours.py [--origins 30] [--cell 25]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.synthetic_roads import road_network
+
+from wuling_geo import settings
+from wuling_geo.analysis.catchments.bands import catchments, metric_bands
+from wuling_geo.analysis.catchments.contours import DEFAULT_CELL_M
+from wuling_geo.cli import run
+from wuling_geo.network.model import load_network
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+PBF = REALDATA / "heidelberg.test.pbf"
+REAL_BANDS = (5, 10, 15, 20)
+SYNTHETIC_BANDS = (15, 30, 45, 60)
+
+
+def timed(fn, *args, **kw):
+    """Return (result, seconds) of one call."""
+    t0 = time.perf_counter()
+    out = fn(*args, **kw)
+    return out, time.perf_counter() - t0
+
+
+def origins_on(net, k: int, seed: int) -> list[tuple[str, float, float]]:
+    """``k`` origins at random junctions of ``net``."""
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(net.node_ids, k, replace=False)
+    return [(f"o{i}", float(net.nodes.at[n, "x"]), float(net.nodes.at[n, "y"]))
+            for i, n in enumerate(ids)]
+
+
+def engine_times(net, pts, bands, cell: float, exact: bool = True) -> dict:
+    """Time the contour (and exact) engine: first call, next call, one thread."""
+    out = {}
+    gdf, out["contour first"] = timed(catchments, net, pts, bands, stats=False, cell_m=cell)
+    _, out["contour"] = timed(catchments, net, pts, bands, stats=False, cell_m=cell)
+    settings.workers = 1
+    _, out["contour 1 thread"] = timed(catchments, net, pts, bands, stats=False, cell_m=cell)
+    settings.workers = None
+    if exact:
+        ref, out["exact first"] = timed(catchments, net, pts, bands, stats=False, engine="exact")
+        _, out["exact"] = timed(catchments, net, pts, bands, stats=False, engine="exact")
+        a = metric_bands(net, list(gdf.geometry.values))
+        b = metric_bands(net, list(ref.geometry.values))
+        share = shapely.area(shapely.symmetric_difference(a, b)) / shapely.area(b)
+        out["symdiff"] = share
+        out["minutes"] = gdf["minutes"].to_numpy()
+    return out
+
+
+def valhalla_times(pbf: Path, pts, bands, workdir: Path) -> float | str:
+    """Return the seconds of Valhalla's isochrones for every origin, or why it could not run."""
+    try:
+        import valhalla
+    except ImportError as exc:
+        return f"pyvalhalla-weekly not installed ({exc}); pip install -e .[bench]"
+    tiles = workdir / "valhalla_tiles"
+    tiles.mkdir()
+    config = valhalla.get_config(tile_extract="", tile_dir=tiles)
+    config["mjolnir"]["concurrency"] = 1
+    conf_path = workdir / "valhalla.json"
+    conf_path.write_text(json.dumps(config))
+    build = Path(valhalla.__file__).parent / "bin" / "valhalla_build_tiles"
+    t0 = time.perf_counter()
+    done = subprocess.run([str(build), "-c", str(conf_path), str(pbf)], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        return f"valhalla_build_tiles failed: {done.stderr.strip().splitlines()[-1:]}"
+    print(f"    Valhalla tiles built in {time.perf_counter() - t0:.1f} s (not counted)")
+    actor = valhalla.Actor(config)
+    contours = [{"time": float(m)} for m in bands]
+    request = {"costing": "auto", "contours": contours, "polygons": True}
+    actor.isochrone({**request, "locations": [{"lon": pts[0][1], "lat": pts[0][2]}]})  # warm
+    t0 = time.perf_counter()
+    for _, lon, lat in pts:
+        reply = actor.isochrone({**request, "locations": [{"lon": lon, "lat": lat}]})
+        features = (json.loads(reply) if isinstance(reply, str) else reply)["features"]
+        assert len(features) == len(bands)
+    return time.perf_counter() - t0
+
+
+def run_heidelberg(k: int, cell: float, seed: int) -> None:
+    print(f"\n=== real extract {PBF.name}: {k} origins × bands {REAL_BANDS} min ===")
+    if not PBF.exists():
+        print(f"    {PBF} is not on this machine: skipped")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        # the extract's own box (its header says 0,0,180,90)
+        assert run(["network", "import", str(PBF), "--area", "7.707469,49.306323,9.105622,"
+                    "49.517832", "--out", str(work / "net")]) == 0
+        net = load_network(work / "net")
+        pts = origins_on(net, k, seed)
+        print(f"    network: {len(net.nodes):,} nodes, {len(net.edges):,} directed edges")
+        valhalla_s = valhalla_times(PBF, pts, REAL_BANDS, work)
+        ours = engine_times(net, pts, REAL_BANDS, cell)
+    if isinstance(valhalla_s, str):
+        print(f"    Valhalla: not run: {valhalla_s}")
+    else:
+        print(f"    Valhalla isochrones (one thread):        {valhalla_s:6.2f} s")
+    for key in ("contour first", "contour", "contour 1 thread", "exact first", "exact"):
+        print(f"    wuling-geo {key:<22}      {ours[key]:6.2f} s")
+    if not isinstance(valhalla_s, str):
+        print(f"    ratio Valhalla / contour (one thread): {valhalla_s / ours['contour 1 thread']:.2f}×;"
+              f" Valhalla / contour (default threads): {valhalla_s / ours['contour']:.2f}×")
+    print(f"    ratio exact / contour: {ours['exact'] / ours['contour']:.1f}×")
+    share = ours["symdiff"]
+    per_band = ", ".join(f"{m:g} min {100 * share[ours['minutes'] == m].mean():.1f} %"
+                         for m in REAL_BANDS)
+    print(f"    contour vs exact, symmetric difference / exact area: mean "
+          f"{100 * share.mean():.1f} %, max {100 * share.max():.1f} % ({per_band})")
+
+
+def run_synthetic(k: int, cell: float, seed: int, exact: bool) -> None:
+    print(f"\n=== SYNTHETIC road-like network, ~100,000 nodes: {k} origins × bands "
+          f"{SYNTHETIC_BANDS} min ===")
+    net = road_network(100_000, seed)
+    pts = origins_on(net, k, seed)
+    ours = engine_times(net, pts, SYNTHETIC_BANDS, cell, exact=exact)
+    for key in ("contour first", "contour", "contour 1 thread", "exact first", "exact"):
+        if key in ours:
+            print(f"    wuling-geo {key:<22}      {ours[key]:6.2f} s")
+    if exact:
+        print(f"    contour vs exact, symmetric difference / exact area: mean "
+              f"{100 * ours['symdiff'].mean():.1f} %, max {100 * ours['symdiff'].max():.1f} %")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--origins", type=int, default=30)
+    parser.add_argument("--cell", type=float, default=DEFAULT_CELL_M)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--exact-synthetic", action="store_true",
+                        help="also time the exact engine on the 100k network (slow)")
+    parser.add_argument("--skip-synthetic", action="store_true")
+    args = parser.parse_args()
+    settings.quiet = True
+    print(f"contour engine benchmark: cell {args.cell:g} m, access "
+          f"{settings.catchment_access_m:g} m, simplify {settings.catchment_simplify_m:g} m")
+    run_heidelberg(args.origins, args.cell, args.seed)
+    if not args.skip_synthetic:
+        run_synthetic(args.origins, args.cell, args.seed, args.exact_synthetic)
+
+
+if __name__ == "__main__":
+    main()
