@@ -19,7 +19,7 @@ from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo._util.progress import bar
 from wuling_geo.data.places import as_sites
-from wuling_geo.network import routing
+from wuling_geo.network import contraction, routing
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import PointSnaps, to_snaps
 from wuling_geo.network.validation import snap_places
@@ -31,6 +31,18 @@ CHUNK = 32
 #: Road metres are summed over the whole tree when more than 1/WALK_FACTOR of the nodes are
 #: destination ends, else by walking up from those ends.
 WALK_FACTOR = 64
+#: With ``engine="auto"``, a matrix of at least this many pairs builds the contraction
+#: hierarchy if the network has none yet (smaller ones use it only if it exists).
+CH_MIN_PAIRS = 2_000
+
+
+def _use_ch(network: RoadNetwork, profile: str, engine: str, k: int, m: int) -> bool:
+    """Return whether to answer with the contraction hierarchy."""
+    if engine not in {"auto", "ch", "dijkstra"}:
+        raise InputError(f"unknown matrix engine {engine!r}: use 'auto', 'ch' or 'dijkstra'")
+    if engine != "auto":
+        return engine == "ch"
+    return k * m >= CH_MIN_PAIRS or contraction.is_built(network, profile)
 
 
 def _pair_edges(network: RoadNetwork, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -99,32 +111,44 @@ def _tree_meters(network: RoadNetwork, pred: np.ndarray, origins: PointSnaps,
 
 
 def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
-              profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+              profile: str = "car", engine: str = "auto") -> tuple[np.ndarray, np.ndarray]:
     """Return (seconds, metres) from each snapped origin to each snapped target.
 
     Unreachable pairs are ``inf``. Metres are measured along the fastest path found.
+    ``engine``: ``"dijkstra"`` (one scipy search per origin), ``"ch"`` (the network's
+    contraction hierarchy, :mod:`wuling_geo.network.contraction`, built once and cached) or
+    ``"auto"`` (``"ch"`` from :data:`CH_MIN_PAIRS` pairs or once the hierarchy exists).
+    Both give the same times and distances.
     """
     times = network.travel_time(profile)
     lengths = network.edges["length"].to_numpy(dtype=float)
     twin = routing.reverse_edges(network)
     n, k, m = len(network.nodes), len(origins), len(targets)
-    graph = routing.search_graph(network, to_snaps(network, origins), profile, "from")
-    pairs = _pair_edges(network, times)
+    graph = None
     te, tf = targets.edge, targets.fraction
     tu, tv, ttw = network.edge_u[te], network.edge_v[te], twin[te]
     has_twin = ttw >= 0
     t_back = times[np.maximum(ttw, 0)]  # only used where the twin exists
     l_back = lengths[np.maximum(ttw, 0)]
     needed = np.unique(np.concatenate([tu, tv]))
+    tu, tv = np.searchsorted(needed, tu), np.searchsorted(needed, tv)  # columns of needed
     seconds = np.full((k, m), np.inf)
     meters = np.full((k, m), np.inf)
+    if _use_ch(network, profile, engine, k, m):
+        ch_s, ch_m = contraction.node_matrix(network, origins, needed, profile)
+    else:
+        graph = routing.search_graph(network, to_snaps(network, origins), profile, "from")
+        pairs = _pair_edges(network, times)
     with bar("origins", total=k, unit="origin") as progress:
         for start in range(0, k, CHUNK):
             idx = np.arange(start, min(start + CHUNK, k))
-            dist, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
-                                          return_predecessors=True)
-            dist_m = np.zeros_like(dist)
-            dist_m[:, needed] = _tree_meters(network, pred, origins, lengths, pairs, needed)
+            if graph is None:
+                dist, dist_m = ch_s[idx], ch_m[idx]
+            else:
+                full, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
+                                              return_predecessors=True)
+                dist = full[:, needed]
+                dist_m = _tree_meters(network, pred, origins, lengths, pairs, needed)
             # Through the target edge's start node, or (two-way road) through its end node.
             # A target at a junction is that junction, even on a one-way road.
             at_v = np.where(tf >= 1 - routing._AT_NODE, 0.0, np.inf)

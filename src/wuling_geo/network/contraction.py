@@ -1,0 +1,399 @@
+"""Contraction hierarchies: exact fast many-to-many road times and distances.
+
+A contraction hierarchy (Geisberger et al. 2008) orders the nodes by importance and
+"contracts" them one by one, adding a shortcut u→w for a contracted v whenever u→v→w is
+the only fastest way (a local *witness search* finds no path as fast). Every fastest path
+then climbs the order from its start and descends it to its end, so a search from a point
+needs only its small *upward* search space. Many-to-many times (Knopp et al. 2007) join the
+forward upward spaces of the origins with the backward upward spaces of the destinations on
+their common nodes; the minimum over those meeting nodes is the exact fastest time.
+
+Each arc, shortcut or not, carries the road metres of the path it stands for, so the
+distance along the fastest path comes with the time. A witness search that stops early only
+adds shortcuts that are not needed: results stay exact.
+
+The hierarchy depends only on the network and profile: :func:`hierarchy` keeps it in memory
+on the network and in ``<cache>/contraction/`` keyed by the network's table checksums (or by
+a digest of its arrays for a network that was never saved), so it is built once per network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+
+from wuling_geo import settings
+from wuling_geo.network import routing
+from wuling_geo.network.model import RoadNetwork
+from wuling_geo.network.snapping import PointSnaps
+
+#: Bump when the stored arrays change meaning.
+FORMAT = 1
+#: Nodes a witness search may settle before it gives up (more: fewer shortcuts, slower build).
+WITNESS_SETTLED = 60
+#: Origins whose upward searches run together.
+CHUNK = 64
+_MIN = 1e-9  # csgraph drops explicit zeros: keep zero-time arcs as in RoadNetwork.csr
+
+
+@dataclass
+class Hierarchy:
+    """A contraction hierarchy of one network and profile.
+
+    ``up`` holds the arcs u→w with ``rank[w] > rank[u]``; ``down`` holds the arcs w→u with
+    ``rank[w] > rank[u]`` stored reversed (as u→w), so an upward search on it walks the
+    network backwards. ``*_time`` are seconds, ``*_metres`` the road length of each arc.
+    """
+
+    rank: np.ndarray
+    up: sp.csr_matrix
+    up_metres: np.ndarray
+    down: sp.csr_matrix
+    down_metres: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of nodes."""
+        return len(self.rank)
+
+
+def _base_arcs(network: RoadNetwork, profile: str) -> tuple[np.ndarray, ...]:
+    """Return (u, v, seconds, metres) of the fastest edge per node pair, no self-loops."""
+    times = network.travel_time(profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    order = np.lexsort((times, v, u))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
+    chosen = order[first]
+    chosen = chosen[u[chosen] != v[chosen]]
+    return u[chosen], v[chosen], np.maximum(times[chosen], _MIN), lengths[chosen]
+
+
+def build(n: int, u: np.ndarray, v: np.ndarray, seconds: np.ndarray,
+          metres: np.ndarray) -> Hierarchy:
+    """Contract a directed graph of ``n`` nodes (arcs ``u→v``, one per pair).
+
+    Node order: edge difference plus contracted neighbours, with lazy updates; witness
+    searches settle at most :data:`WITNESS_SETTLED` nodes.
+    """
+    out: list[dict[int, float]] = [{} for _ in range(n)]  # out[a][b]: seconds of a→b
+    inn: list[dict[int, float]] = [{} for _ in range(n)]  # inn[b][a]: the same
+    length: dict[tuple[int, int], float] = {}  # metres of a→b
+    for a, b, t, m in zip(u.tolist(), v.tolist(), seconds.tolist(), metres.tolist(),
+                          strict=True):
+        out[a][b] = t
+        inn[b][a] = t
+        length[a, b] = m
+    gone = [0] * n  # contracted neighbours (spreads contraction evenly)
+    push, pop = heapq.heappush, heapq.heappop
+    inf = float("inf")
+
+    def shortcuts(x: int) -> list[tuple[int, int, float]]:
+        found = []
+        targets = out[x]
+        if not targets:
+            return found
+        for a, ta in inn[x].items():
+            far = [t for w, t in targets.items() if w != a]
+            if not far:
+                continue
+            limit = ta + max(far)
+            dist = {a: 0.0}
+            heap = [(0.0, a)]
+            settled = 0
+            left = len(far)
+            while heap:
+                d, y = pop(heap)
+                if d > dist[y]:
+                    continue
+                if d > limit or settled == WITNESS_SETTLED:
+                    break
+                settled += 1
+                if y in targets and y != a:
+                    left -= 1
+                    if not left:
+                        break
+                for z, t in out[y].items():
+                    nd = d + t
+                    if z != x and nd < dist.get(z, inf):
+                        dist[z] = nd
+                        push(heap, (nd, z))
+            for w, tw in targets.items():
+                if w != a and dist.get(w, inf) > ta + tw:
+                    found.append((a, w, ta + tw))
+        return found
+
+    def priority(x: int, cuts: list) -> int:
+        return 2 * len(cuts) - len(out[x]) - len(inn[x]) + gone[x]
+
+    heap = [(priority(x, shortcuts(x)), x) for x in range(n)]
+    heapq.heapify(heap)
+    rank = np.empty(n, dtype=np.int64)
+    up_arcs: list[tuple[int, int, float, float]] = []
+    down_arcs: list[tuple[int, int, float, float]] = []
+    level = 0
+    while heap:
+        _, x = pop(heap)
+        cuts = shortcuts(x)
+        prio = priority(x, cuts)
+        if heap and prio > heap[0][0]:
+            push(heap, (prio, x))
+            continue
+        rank[x] = level
+        level += 1
+        for w, t in out[x].items():
+            up_arcs.append((x, w, t, length[x, w]))
+            del inn[w][x]
+            gone[w] += 1
+        for a, t in inn[x].items():
+            down_arcs.append((x, a, t, length[a, x]))  # the arc a→x, stored reversed
+            del out[a][x]
+            gone[a] += 1
+        for a, w, t in cuts:
+            if t < out[a].get(w, inf):
+                out[a][w] = t
+                inn[w][a] = t
+                length[a, w] = length[a, x] + length[x, w]
+        out[x] = {}
+        inn[x] = {}
+    return Hierarchy(rank, *_csr(n, up_arcs), *_csr(n, down_arcs))
+
+
+def _csr(n: int, arcs: list[tuple[int, int, float, float]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Return the arcs as a CSR of seconds and the metres in the CSR's data order."""
+    if arcs:
+        a, b, t, m = (np.array(c) for c in zip(*arcs, strict=True))
+    else:
+        a = b = np.zeros(0, dtype=np.int64)
+        t = m = np.zeros(0)
+    order = np.lexsort((b, a))
+    a, b, t, m = a[order].astype(np.int64), b[order].astype(np.int64), t[order], m[order]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(a, minlength=n))])
+    return sp.csr_matrix((t, b, indptr), shape=(n, n)), m
+
+
+# ------------------------------------------------------------------ storage
+def _key(network: RoadNetwork, profile: str) -> str:
+    """Return a digest naming the hierarchy of this network and profile."""
+    digest = hashlib.sha256(f"contraction {FORMAT} {profile} {WITNESS_SETTLED}".encode())
+    sums = network.meta.get("checksums")
+    if isinstance(sums, dict) and sums.get("edges.parquet") and sums.get("nodes.parquet"):
+        digest.update(json.dumps(sums, sort_keys=True).encode())
+    else:  # never saved: the arrays themselves
+        for part in (network.edge_u, network.edge_v, network.travel_time(profile),
+                     network.edges["length"].to_numpy(dtype=float)):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(str(len(network.nodes)).encode())
+    return digest.hexdigest()[:32]
+
+
+def cache_path(network: RoadNetwork, profile: str = "car") -> Path:
+    """Return the file holding this network's hierarchy for ``profile``."""
+    return settings.cache_dir / "contraction" / f"{_key(network, profile)}.npz"
+
+
+def _save(h: Hierarchy, path: Path) -> None:
+    """Write atomically (a temporary file renamed); a cache that cannot be written is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.part")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, rank=h.rank,
+                     up_indptr=h.up.indptr, up_indices=h.up.indices, up_data=h.up.data,
+                     up_metres=h.up_metres, down_indptr=h.down.indptr,
+                     down_indices=h.down.indices, down_data=h.down.data,
+                     down_metres=h.down_metres)
+        os.replace(tmp, path)
+    except OSError:
+        with _suppress():
+            os.unlink(tmp)
+
+
+class _suppress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> bool:
+        return True
+
+
+def _load(path: Path, n: int) -> Hierarchy | None:
+    """Read a stored hierarchy; ``None`` if absent or unreadable (it is then rebuilt)."""
+    try:
+        with np.load(path) as z:
+            parts = {k: z[k] for k in z.files}
+        up = sp.csr_matrix((parts["up_data"], parts["up_indices"], parts["up_indptr"]),
+                           shape=(n, n))
+        down = sp.csr_matrix((parts["down_data"], parts["down_indices"],
+                              parts["down_indptr"]), shape=(n, n))
+        h = Hierarchy(parts["rank"], up, parts["up_metres"], down, parts["down_metres"])
+    except (OSError, KeyError, ValueError, EOFError):
+        return None
+    if len(h.rank) != n or len(h.up_metres) != h.up.nnz or len(h.down_metres) != h.down.nnz:
+        return None
+    return h
+
+
+def is_built(network: RoadNetwork, profile: str = "car") -> bool:
+    """Return whether the hierarchy is in memory or stored, so that using it costs no build."""
+    if profile in network.__dict__.get("_contraction", {}):
+        return True
+    try:
+        return cache_path(network, profile).exists()
+    except OSError:
+        return False
+
+
+def hierarchy(network: RoadNetwork, profile: str = "car", store: bool = True) -> Hierarchy:
+    """Return the network's contraction hierarchy for ``profile``, built at most once.
+
+    Looked up on the network object, then in ``<cache>/contraction/`` (see
+    :func:`cache_path`); built and stored there otherwise (``store=False``: not on disk).
+    """
+    memo = network.__dict__.setdefault("_contraction", {})
+    if profile in memo:
+        return memo[profile]
+    n = len(network.nodes)
+    path = cache_path(network, profile) if store else None
+    h = _load(path, n) if path is not None and path.exists() else None
+    if h is None:
+        h = build(n, *_base_arcs(network, profile))
+        if path is not None:
+            _save(h, path)
+    memo[profile] = h
+    return h
+
+
+# ------------------------------------------------------------------ queries
+def _upward(graph: sp.csr_matrix, metres: np.ndarray,
+            sources: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return the upward search spaces of ``sources`` as flat (row, node, seconds, metres).
+
+    ``metres`` are the road metres of ``graph``'s arcs in its data order; ``graph`` may
+    carry virtual source nodes past the hierarchy's own.
+    """
+    rows, nodes, secs, mets = [], [], [], []
+    size = graph.shape[0]
+    for start in range(0, len(sources), CHUNK):
+        idx = sources[start:start + CHUNK]
+        dist, pred = csgraph.dijkstra(graph, directed=True, indices=idx,
+                                      return_predecessors=True)
+        r, c = np.nonzero(np.isfinite(dist))
+        p = pred[r, c]
+        has = p >= 0
+        # The metres of arc p→c: its position in the CSR row of p.
+        step = np.zeros(len(r))
+        pp, cc = p[has], c[has]
+        lo = graph.indptr[pp]
+        hi = graph.indptr[pp + 1]
+        pos = _find(graph.indices, lo, hi, cc)
+        step[has] = metres[pos]
+        # Pointer jumping over the search trees: entries are in (row, node) order.
+        keys = r.astype(np.int64) * size + c
+        parent = np.full(len(r), -1, dtype=np.int64)
+        parent[has] = np.searchsorted(keys, r[has].astype(np.int64) * size + pp)
+        total = routing.tree_lengths(parent, step)
+        rows.append(r + start)
+        nodes.append(c)
+        secs.append(dist[r, c])
+        mets.append(total)
+    return (np.concatenate(rows), np.concatenate(nodes), np.concatenate(secs),
+            np.concatenate(mets))
+
+
+def _find(indices: np.ndarray, lo: np.ndarray, hi: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """Return the position of ``col`` within each CSR row slice ``indices[lo:hi]`` (sorted)."""
+    pos = lo.copy()
+    width = hi - lo
+    while True:  # vectorised binary search
+        live = width > 0
+        if not live.any():
+            return pos
+        half = width // 2
+        mid = pos + half
+        go = live & (indices[np.minimum(mid, len(indices) - 1)] < col)
+        pos = np.where(go, mid + 1, pos)
+        width = np.where(go, width - half - 1, half)
+
+
+def many_to_many(h: Hierarchy, forward: tuple[np.ndarray, ...], backward: tuple[np.ndarray, ...],
+                 k: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Join search spaces on their common nodes: (seconds, metres), ``k × m``, inf unreachable."""
+    fr, fn, fs, fm = forward
+    br, bn, bs, bm = backward
+    n = h.n
+    fo = np.argsort(fn, kind="stable")
+    bo = np.argsort(bn, kind="stable")
+    fr, fn, fs, fm = fr[fo], fn[fo], fs[fo], fm[fo]
+    br, bn, bs, bm = br[bo], bn[bo], bs[bo], bm[bo]
+    bcount = np.bincount(bn, minlength=n)
+    bstart = np.concatenate([[0], np.cumsum(bcount)])
+    # For every forward entry, every backward entry on the same node.
+    per = bcount[fn]
+    total = int(per.sum())
+    fi = np.repeat(np.arange(len(fn)), per)
+    offs = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+    bi = bstart[fn[fi]] + offs
+    secs = fs[fi] + bs[bi]
+    key = fr[fi] * m + br[bi]
+    best = np.full(k * m, np.inf)
+    np.minimum.at(best, key, secs)
+    win = secs == best[key]
+    metres = np.full(k * m, np.inf)
+    metres[key[win]] = fm[fi[win]] + bm[bi[win]]
+    return best.reshape(k, m), metres.reshape(k, m)
+
+
+def node_matrix(network: RoadNetwork, origins: PointSnaps, nodes: np.ndarray,
+                profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+    """Return (seconds, metres) from each snapped origin to each node of ``nodes``.
+
+    Equal to a Dijkstra search from each origin's point on its road (the same links as
+    :func:`wuling_geo.network.routing.search_graph`); unreachable pairs are ``inf``.
+    """
+    h = hierarchy(network, profile)
+    n, k = h.n, len(origins)
+    times = network.travel_time(profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    twin = routing.reverse_edges(network)
+    # Virtual origin arcs, as routing._links: to v over the rest of the edge, to u over the
+    # start of its twin, to a junction the point sits on for free.
+    e, f = origins.edge, origins.fraction
+    eu, ev, tw = network.edge_u[e], network.edge_v[e], twin[e]
+    i = np.arange(k)
+    parts = [(i, ev, (1 - f) * times[e], (1 - f) * lengths[e])]
+    has = tw >= 0
+    parts.append((i[has], eu[has], f[has] * times[tw[has]], f[has] * lengths[tw[has]]))
+    at_u, at_v = f <= routing._AT_NODE, f >= 1 - routing._AT_NODE
+    parts.append((i[at_u], eu[at_u], np.zeros(at_u.sum()), np.zeros(at_u.sum())))
+    parts.append((i[at_v], ev[at_v], np.zeros(at_v.sum()), np.zeros(at_v.sum())))
+    vi, vn, vt, vm = (np.concatenate(c) for c in zip(*parts, strict=True))
+    vt = np.maximum(vt, _MIN)
+    # One arc per (origin, node): the fastest.
+    order = np.lexsort((vt, vn, vi))
+    vi, vn, vt, vm = vi[order], vn[order], vt[order], vm[order]
+    first = np.ones(len(vi), dtype=bool)
+    first[1:] = (vi[1:] != vi[:-1]) | (vn[1:] != vn[:-1])
+    vi, vn, vt, vm = vi[first], vn[first], vt[first], vm[first]
+    # Upward graph grown by k virtual rows (virtual nodes rank lowest: all arcs go up).
+    up = h.up
+    counts = np.bincount(vi, minlength=k)
+    indptr = np.concatenate([up.indptr, up.nnz + np.cumsum(counts)])
+    graph = sp.csr_matrix((np.concatenate([up.data, vt]),
+                           np.concatenate([up.indices, vn]), indptr), shape=(n + k, n + k))
+    metres = np.concatenate([h.up_metres, vm])
+    forward = _upward(graph, metres, n + np.arange(k))
+    real = forward[1] < n  # drop the virtual start nodes themselves
+    forward = tuple(a[real] for a in forward)
+    backward = _upward(h.down, h.down_metres, np.asarray(nodes, dtype=np.int64))
+    return many_to_many(h, forward, backward, k, len(nodes))
