@@ -25,6 +25,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,16 @@ class Hierarchy:
     up_metres: np.ndarray
     down: sp.csr_matrix
     down_metres: np.ndarray
+
+    @cached_property
+    def stall_forward(self) -> sp.csr_matrix:
+        """Arcs x→y with ``rank[x] > rank[y]``, in driving direction."""
+        return self.down.T.tocsr()
+
+    @cached_property
+    def stall_backward(self) -> sp.csr_matrix:
+        """Arcs y→x with ``rank[y] < rank[x]`` walked backwards (x→y)."""
+        return self.up.T.tocsr()
 
     @property
     def n(self) -> int:
@@ -275,18 +286,28 @@ def hierarchy(network: RoadNetwork, profile: str = "car", store: bool = True) ->
 
 
 # ------------------------------------------------------------------ queries
-def _upward(graph: sp.csr_matrix, metres: np.ndarray,
-            sources: np.ndarray) -> tuple[np.ndarray, ...]:
+def _upward(graph: sp.csr_matrix, metres: np.ndarray, sources: np.ndarray,
+            stall: sp.csr_matrix) -> tuple[np.ndarray, ...]:
     """Return the upward search spaces of ``sources`` as flat (row, node, seconds, metres).
 
     ``metres`` are the road metres of ``graph``'s arcs in its data order; ``graph`` may
-    carry virtual source nodes past the hierarchy's own.
+    carry virtual source nodes past the hierarchy's own. Each chunk of sources searches
+    only the nodes it can reach at all (found by one multi-source search), so the cost
+    follows the small upward search spaces, not the network's size.
+
+    Entries are dropped as a search would stall on demand: when a higher node found
+    reaches them faster over a downward arc (``stall``: x→y, ``rank[x] > rank[y]``, in the
+    search's direction). Their time is not the fastest, so no fastest path meets there.
     """
     rows, nodes, secs, mets = [], [], [], []
-    size = graph.shape[0]
+    where = np.full(graph.shape[0], -1, dtype=np.int64)
     for start in range(0, len(sources), CHUNK):
         idx = sources[start:start + CHUNK]
-        dist, pred = csgraph.dijkstra(graph, directed=True, indices=idx,
+        reach = csgraph.dijkstra(graph, directed=True, indices=idx, min_only=True)
+        keep = np.flatnonzero(np.isfinite(reach))
+        sub, sub_metres = _restrict(graph, metres, keep)
+        local = np.searchsorted(keep, idx)
+        dist, pred = csgraph.dijkstra(sub, directed=True, indices=local,
                                       return_predecessors=True)
         r, c = np.nonzero(np.isfinite(dist))
         p = pred[r, c]
@@ -294,36 +315,48 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray,
         # The metres of arc p→c: its position in the CSR row of p.
         step = np.zeros(len(r))
         pp, cc = p[has], c[has]
-        lo = graph.indptr[pp]
-        hi = graph.indptr[pp + 1]
-        pos = _find(graph.indices, lo, hi, cc)
-        step[has] = metres[pos]
+        size = len(keep)
+        arc_keys = np.repeat(np.arange(size, dtype=np.int64), np.diff(sub.indptr)) * size
+        arc_keys += sub.indices  # sorted: CSR order is (row, column)
+        step[has] = sub_metres[np.searchsorted(arc_keys, pp.astype(np.int64) * size + cc)]
         # Pointer jumping over the search trees: entries are in (row, node) order.
         keys = r.astype(np.int64) * size + c
         parent = np.full(len(r), -1, dtype=np.int64)
         parent[has] = np.searchsorted(keys, r[has].astype(np.int64) * size + pp)
         total = routing.tree_lengths(parent, step)
-        rows.append(r + start)
-        nodes.append(c)
-        secs.append(dist[r, c])
-        mets.append(total)
+        # Stall on demand, with the chunk's dense distances as the lookup table.
+        real = keep[c] < stall.shape[0]
+        x = keep[c[real]]
+        deg = np.diff(stall.indptr)[x]
+        src = np.repeat(np.flatnonzero(real), deg)
+        arc = np.repeat(stall.indptr[x] - np.cumsum(deg) + deg, deg) + np.arange(len(src))
+        where[keep] = np.arange(size)
+        ly = where[stall.indices[arc]]
+        where[keep] = -1
+        seen = ly >= 0
+        src, arc, ly = src[seen], arc[seen], ly[seen]
+        faster = dist[r[src], c[src]] + stall.data[arc] < dist[r[src], ly]
+        gone = np.zeros((len(idx), size), dtype=bool)
+        gone[r[src[faster]], ly[faster]] = True
+        ok = ~gone[r, c]
+        rows.append(r[ok] + start)
+        nodes.append(keep[c[ok]])
+        secs.append(dist[r[ok], c[ok]])
+        mets.append(total[ok])
     return (np.concatenate(rows), np.concatenate(nodes), np.concatenate(secs),
             np.concatenate(mets))
 
 
-def _find(indices: np.ndarray, lo: np.ndarray, hi: np.ndarray, col: np.ndarray) -> np.ndarray:
-    """Return the position of ``col`` within each CSR row slice ``indices[lo:hi]`` (sorted)."""
-    pos = lo.copy()
+def _restrict(graph: sp.csr_matrix, metres: np.ndarray,
+              keep: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Return the subgraph on ``keep`` (sorted, closed under the arcs) and its arcs' metres."""
+    lo, hi = graph.indptr[keep], graph.indptr[keep + 1]
     width = hi - lo
-    while True:  # vectorised binary search
-        live = width > 0
-        if not live.any():
-            return pos
-        half = width // 2
-        mid = pos + half
-        go = live & (indices[np.minimum(mid, len(indices) - 1)] < col)
-        pos = np.where(go, mid + 1, pos)
-        width = np.where(go, width - half - 1, half)
+    indptr = np.concatenate([[0], np.cumsum(width)])
+    pos = np.repeat(lo - indptr[:-1], width) + np.arange(indptr[-1])
+    local = np.searchsorted(keep, graph.indices[pos])
+    sub = sp.csr_matrix((graph.data[pos], local, indptr), shape=(len(keep), len(keep)))
+    return sub, metres[pos]
 
 
 def many_to_many(h: Hierarchy, forward: tuple[np.ndarray, ...], backward: tuple[np.ndarray, ...],
@@ -392,8 +425,9 @@ def node_matrix(network: RoadNetwork, origins: PointSnaps, nodes: np.ndarray,
     graph = sp.csr_matrix((np.concatenate([up.data, vt]),
                            np.concatenate([up.indices, vn]), indptr), shape=(n + k, n + k))
     metres = np.concatenate([h.up_metres, vm])
-    forward = _upward(graph, metres, n + np.arange(k))
+    forward = _upward(graph, metres, n + np.arange(k), h.stall_forward)
     real = forward[1] < n  # drop the virtual start nodes themselves
     forward = tuple(a[real] for a in forward)
-    backward = _upward(h.down, h.down_metres, np.asarray(nodes, dtype=np.int64))
+    backward = _upward(h.down, h.down_metres, np.asarray(nodes, dtype=np.int64),
+                       h.stall_backward)
     return many_to_many(h, forward, backward, k, len(nodes))
