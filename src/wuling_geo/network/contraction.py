@@ -324,27 +324,45 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray, sources: np.ndarray,
         parent = np.full(len(r), -1, dtype=np.int64)
         parent[has] = np.searchsorted(keys, r[has].astype(np.int64) * size + pp)
         total = routing.tree_lengths(parent, step)
-        # Stall on demand, with the chunk's dense distances as the lookup table.
-        real = keep[c] < stall.shape[0]
-        x = keep[c[real]]
-        deg = np.diff(stall.indptr)[x]
-        src = np.repeat(np.flatnonzero(real), deg)
-        arc = np.repeat(stall.indptr[x] - np.cumsum(deg) + deg, deg) + np.arange(len(src))
+        # Stall on demand, with the chunk's dense distances as the lookup table: the stall
+        # arcs between reached nodes, then each entry's arcs among them.
         where[keep] = np.arange(size)
-        ly = where[stall.indices[arc]]
+        rows_s, cols_s, w_s = _within(stall, keep, where)
         where[keep] = -1
-        seen = ly >= 0
-        src, arc, ly = src[seen], arc[seen], ly[seen]
-        faster = dist[r[src], c[src]] + stall.data[arc] < dist[r[src], ly]
-        gone = np.zeros((len(idx), size), dtype=bool)
-        gone[r[src[faster]], ly[faster]] = True
-        ok = ~gone[r, c]
+        deg = np.bincount(rows_s, minlength=size)
+        first = np.concatenate([[0], np.cumsum(deg)])
+        src = np.repeat(np.arange(len(c)), deg[c])
+        arc = np.repeat(first[c] - np.cumsum(deg[c]) + deg[c], deg[c]) + np.arange(len(src))
+        flat = dist.ravel()
+        here = r.astype(np.int64) * size + c
+        there = r[src].astype(np.int64) * size + cols_s[arc]
+        faster = flat[here[src]] + w_s[arc] < flat[there]
+        gone = np.zeros(len(idx) * size, dtype=bool)
+        gone[there[faster]] = True
+        ok = ~gone[here]
         rows.append(r[ok] + start)
         nodes.append(keep[c[ok]])
         secs.append(dist[r[ok], c[ok]])
         mets.append(total[ok])
     return (np.concatenate(rows), np.concatenate(nodes), np.concatenate(secs),
             np.concatenate(mets))
+
+
+def _within(arcs: sp.csr_matrix, keep: np.ndarray,
+            where: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the arcs between nodes of ``keep`` as local (row, column, seconds), row-sorted.
+
+    ``where`` maps a node to its position in ``keep`` (-1 outside); nodes past ``arcs``'s
+    size (virtual ones) have no arcs.
+    """
+    inside = keep[keep < arcs.shape[0]]
+    lo, hi = arcs.indptr[inside], arcs.indptr[inside + 1]
+    width = hi - lo
+    pos = np.repeat(lo - np.cumsum(width) + width, width) + np.arange(width.sum())
+    row = np.repeat(where[inside], width)
+    col = where[arcs.indices[pos]]
+    ok = col >= 0
+    return row[ok], col[ok], arcs.data[pos[ok]]
 
 
 def _restrict(graph: sp.csr_matrix, metres: np.ndarray,
@@ -362,23 +380,19 @@ def _restrict(graph: sp.csr_matrix, metres: np.ndarray,
 def many_to_many(h: Hierarchy, forward: tuple[np.ndarray, ...], backward: tuple[np.ndarray, ...],
                  k: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Join search spaces on their common nodes: (seconds, metres), ``k × m``, inf unreachable."""
-    fr, fn, fs, fm = forward
-    br, bn, bs, bm = backward
     n = h.n
-    fo = np.argsort(fn, kind="stable")
-    bo = np.argsort(bn, kind="stable")
-    fr, fn, fs, fm = fr[fo], fn[fo], fs[fo], fm[fo]
-    br, bn, bs, bm = br[bo], bn[bo], bs[bo], bm[bo]
-    bcount = np.bincount(bn, minlength=n)
-    bstart = np.concatenate([[0], np.cumsum(bcount)])
+    bcount = np.bincount(backward[1], minlength=n)
+    meets = bcount[forward[1]] > 0  # forward entries on a node some backward space holds
+    fr, fn, fs, fm = (a[meets] for a in forward)
+    bo = np.argsort(backward[1], kind="stable")
+    br, bs, bm = backward[0][bo], backward[2][bo], backward[3][bo]
+    bstart = np.cumsum(bcount) - bcount
     # For every forward entry, every backward entry on the same node.
     per = bcount[fn]
-    total = int(per.sum())
     fi = np.repeat(np.arange(len(fn)), per)
-    offs = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
-    bi = bstart[fn[fi]] + offs
+    bi = np.repeat(bstart[fn] - np.cumsum(per) + per, per) + np.arange(len(fi))
     secs = fs[fi] + bs[bi]
-    key = fr[fi] * m + br[bi]
+    key = fr[fi].astype(np.int64) * m + br[bi]
     best = np.full(k * m, np.inf)
     np.minimum.at(best, key, secs)
     win = secs == best[key]
