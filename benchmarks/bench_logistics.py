@@ -27,9 +27,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_roads import road_network
 from wuling_geo import settings as wg_settings
+from wuling_geo.analysis import od_matrix as od_module
 from wuling_geo.analysis.accessibility import FacilitySearch, accessibility_surface
 from wuling_geo.analysis.hexgrid import hex_grid
-from wuling_geo.analysis import od_matrix as od_module
 from wuling_geo.analysis.od_matrix import od_matrix
 from wuling_geo.data import boundary
 from wuling_geo.network import contraction, routing
