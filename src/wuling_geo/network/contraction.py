@@ -44,7 +44,7 @@ WITNESS_SETTLED = 60
 #: Weight of a node's depth in the contraction order (Geisberger et al.'s hierarchy depth).
 LEVEL_WEIGHT = 1
 #: Origins whose upward searches run together.
-CHUNK = 64
+CHUNK = 128
 _MIN = 1e-9  # csgraph drops explicit zeros: keep zero-time arcs as in RoadNetwork.csr
 
 
@@ -399,17 +399,23 @@ def many_to_many(h: Hierarchy, forward: tuple[np.ndarray, ...], backward: tuple[
     bo = np.argsort(backward[1], kind="stable")
     br, bs, bm = backward[0][bo], backward[2][bo], backward[3][bo]
     bstart = np.cumsum(bcount) - bcount
-    # For every forward entry, every backward entry on the same node.
+    # For every forward entry, every backward entry on the same node: forward values are
+    # repeated (sequential), backward ones gathered (a small, cache-resident table).
     per = bcount[fn]
-    fi = np.repeat(np.arange(len(fn)), per)
-    bi = np.repeat(bstart[fn] - np.cumsum(per) + per, per) + np.arange(len(fi))
-    secs = fs[fi] + bs[bi]
-    key = fr[fi].astype(np.int64) * m + br[bi]
+    ends = np.cumsum(per)
+    kind = np.int64 if k * m >= 2**31 or ends[-1:].sum() >= 2**31 else np.int32
+    bi = (np.repeat((bstart[fn] - ends + per).astype(kind), per)
+          + np.arange(ends[-1] if len(ends) else 0, dtype=kind))
+    secs = np.repeat(fs, per)
+    secs += bs[bi]
+    key = np.repeat((fr * m).astype(kind), per)
+    key += br[bi].astype(kind)
     best = np.full(k * m, np.inf)
     np.minimum.at(best, key, secs)
-    win = secs == best[key]
+    win = np.flatnonzero(secs == best[key])
+    fi = np.searchsorted(ends, win, side="right")  # the forward entry of each winner
     metres = np.full(k * m, np.inf)
-    metres[key[win]] = fm[fi[win]] + bm[bi[win]]
+    metres[key[win]] = fm[fi] + bm[bi[win]]
     return best.reshape(k, m), metres.reshape(k, m)
 
 
