@@ -13,6 +13,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from wuling_geo import settings as wg_settings
+from wuling_geo._util.errors import InputError
 from wuling_geo.analysis.od_matrix import od_arrays, od_matrix
 from wuling_geo.network import contraction
 from wuling_geo.network.model import load_network, save_network
@@ -137,6 +138,12 @@ def test_saved_network_keys_by_checksums_and_survives_a_damaged_cache(tmp_path, 
 def test_small_matrix_without_hierarchy_does_not_build_one():
     net = messy_grid(1, 4, 4, 0.0, cut=False, islands=False)
     assert not od_module._use_ch(net, "car", "auto", 3, 3)
-    assert od_module._use_ch(net, "car", "auto", 100, 100)
-    with pytest.raises(Exception, match="unknown matrix engine"):
+    assert not od_module._use_ch(net, "car", "auto", 30, 1000)
+    assert od_module._use_ch(net, "car", "auto", od_module.CH_MIN_ORIGINS, 1)
+    nodes = net.nodes
+    sites = [(str(i), str(i), float(nodes.at[i, "x"]), float(nodes.at[i, "y"]))
+             for i in nodes.index[:3]]
+    assert od_matrix(net, sites, sites)["reachable"].all()
+    assert not contraction.cache_path(net, "car").exists()
+    with pytest.raises(InputError, match="unknown matrix engine"):
         od_module._use_ch(net, "car", "fast", 3, 3)

@@ -1,9 +1,13 @@
 """Origin–destination matrices: fastest road time and its road distance for every pair.
 
-One Dijkstra search per origin (on scipy's compiled code, origins in chunks) gives the
-times to every node and the shortest-path tree; the road distance along that tree is
-summed by pointer jumping (:func:`wuling_geo.network.routing.tree_lengths`). Destinations are
-read off the per-node results with the snapped-point rule of :mod:`wuling_geo.network.routing`.
+Once the network has a contraction hierarchy (:mod:`wuling_geo.network.contraction`, built
+for a large matrix and stored in the cache), the times and road metres to the destinations'
+road ends come from its many-to-many search. Otherwise one Dijkstra search per origin (on
+scipy's compiled code, origins in chunks) gives the times to every node and the
+shortest-path tree; the road distance along that tree is summed by pointer jumping
+(:func:`wuling_geo.network.routing.tree_lengths`). Both give the same answers. Destinations
+are read off the per-node results with the snapped-point rule of
+:mod:`wuling_geo.network.routing`.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ CHUNK = 32
 #: Road metres are summed over the whole tree when more than 1/WALK_FACTOR of the nodes are
 #: destination ends, else by walking up from those ends.
 WALK_FACTOR = 64
-#: With ``engine="auto"``, a matrix of at least this many pairs builds the contraction
-#: hierarchy if the network has none yet (smaller ones use it only if it exists).
-CH_MIN_PAIRS = 2_000
+#: With ``engine="auto"``, a matrix from at least this many origins builds the network's
+#: contraction hierarchy if it has none yet (the build costs about as much as 2,000 plain
+#: searches, once: it is stored for every later matrix); fewer origins use it if it exists.
+CH_MIN_ORIGINS = 200
 
 
 def _use_ch(network: RoadNetwork, profile: str, engine: str, k: int, m: int) -> bool:
@@ -42,7 +47,7 @@ def _use_ch(network: RoadNetwork, profile: str, engine: str, k: int, m: int) -> 
         raise InputError(f"unknown matrix engine {engine!r}: use 'auto', 'ch' or 'dijkstra'")
     if engine != "auto":
         return engine == "ch"
-    return k * m >= CH_MIN_PAIRS or contraction.is_built(network, profile)
+    return k >= CH_MIN_ORIGINS or contraction.is_built(network, profile)
 
 
 def _pair_edges(network: RoadNetwork, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +122,7 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     Unreachable pairs are ``inf``. Metres are measured along the fastest path found.
     ``engine``: ``"dijkstra"`` (one scipy search per origin), ``"ch"`` (the network's
     contraction hierarchy, :mod:`wuling_geo.network.contraction`, built once and cached) or
-    ``"auto"`` (``"ch"`` from :data:`CH_MIN_PAIRS` pairs or once the hierarchy exists).
+    ``"auto"`` (``"ch"`` from :data:`CH_MIN_ORIGINS` origins or once the hierarchy exists).
     Both give the same times and distances.
     """
     times = network.travel_time(profile)
