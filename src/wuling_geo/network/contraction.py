@@ -19,6 +19,7 @@ a digest of its arrays for a network that was never saved), so it is built once 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
 import json
@@ -45,6 +46,9 @@ WITNESS_SETTLED = 60
 LEVEL_WEIGHT = 1
 #: Origins whose upward searches run together.
 CHUNK = 128
+#: Stall on demand from this many origin × destination-node pairs (below, the join of the
+#: unpruned search spaces costs less than pruning them).
+STALL_PAIRS = 20_000
 _MIN = 1e-9  # csgraph drops explicit zeros: keep zero-time arcs as in RoadNetwork.csr
 
 
@@ -227,6 +231,7 @@ def cache_path(network: RoadNetwork, profile: str = "car") -> Path:
 
 def _save(h: Hierarchy, path: Path) -> None:
     """Write atomically (a temporary file renamed); a cache that cannot be written is skipped."""
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.part")
@@ -238,16 +243,9 @@ def _save(h: Hierarchy, path: Path) -> None:
                      down_metres=h.down_metres)
         os.replace(tmp, path)
     except OSError:
-        with _suppress():
-            os.unlink(tmp)
-
-
-class _suppress:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return True
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def _load(path: Path, n: int) -> Hierarchy | None:
@@ -299,7 +297,7 @@ def hierarchy(network: RoadNetwork, profile: str = "car", store: bool = True) ->
 
 # ------------------------------------------------------------------ queries
 def _upward(graph: sp.csr_matrix, metres: np.ndarray, sources: np.ndarray,
-            stall: sp.csr_matrix) -> tuple[np.ndarray, ...]:
+            stall: sp.csr_matrix | None) -> tuple[np.ndarray, ...]:
     """Return the upward search spaces of ``sources`` as flat (row, node, seconds, metres).
 
     ``metres`` are the road metres of ``graph``'s arcs in its data order; ``graph`` may
@@ -310,6 +308,7 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray, sources: np.ndarray,
     Entries are dropped as a search would stall on demand: when a higher node found
     reaches them faster over a downward arc (``stall``: x→y, ``rank[x] > rank[y]``, in the
     search's direction). Their time is not the fastest, so no fastest path meets there.
+    ``stall=None`` keeps them (cheaper when the join is small anyway).
     """
     rows, nodes, secs, mets = [], [], [], []
     where = np.full(graph.shape[0], -1, dtype=np.int64)
@@ -336,22 +335,24 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray, sources: np.ndarray,
         parent = np.full(len(r), -1, dtype=np.int64)
         parent[has] = np.searchsorted(keys, r[has].astype(np.int64) * size + pp)
         total = routing.tree_lengths(parent, step)
-        # Stall on demand, with the chunk's dense distances as the lookup table: the stall
-        # arcs between reached nodes, then each entry's arcs among them.
-        where[keep] = np.arange(size)
-        rows_s, cols_s, w_s = _within(stall, keep, where)
-        where[keep] = -1
-        deg = np.bincount(rows_s, minlength=size)
-        first = np.concatenate([[0], np.cumsum(deg)])
-        src = np.repeat(np.arange(len(c)), deg[c])
-        arc = np.repeat(first[c] - np.cumsum(deg[c]) + deg[c], deg[c]) + np.arange(len(src))
-        flat = dist.ravel()
-        here = r.astype(np.int64) * size + c
-        there = r[src].astype(np.int64) * size + cols_s[arc]
-        faster = flat[here[src]] + w_s[arc] < flat[there]
-        gone = np.zeros(len(idx) * size, dtype=bool)
-        gone[there[faster]] = True
-        ok = ~gone[here]
+        ok = np.ones(len(r), dtype=bool)
+        if stall is not None:
+            # Stall on demand, with the chunk's dense distances as the lookup table: the stall
+            # arcs between reached nodes, then each entry's arcs among them.
+            where[keep] = np.arange(size)
+            rows_s, cols_s, w_s = _within(stall, keep, where)
+            where[keep] = -1
+            deg = np.bincount(rows_s, minlength=size)
+            first = np.concatenate([[0], np.cumsum(deg)])
+            src = np.repeat(np.arange(len(c)), deg[c])
+            arc = np.repeat(first[c] - np.cumsum(deg[c]) + deg[c], deg[c]) + np.arange(len(src))
+            flat = dist.ravel()
+            here = r.astype(np.int64) * size + c
+            there = r[src].astype(np.int64) * size + cols_s[arc]
+            faster = flat[here[src]] + w_s[arc] < flat[there]
+            gone = np.zeros(len(idx) * size, dtype=bool)
+            gone[there[faster]] = True
+            ok = ~gone[here]
         rows.append(r[ok] + start)
         nodes.append(keep[c[ok]])
         secs.append(dist[r[ok], c[ok]])
@@ -457,9 +458,10 @@ def node_matrix(network: RoadNetwork, origins: PointSnaps, nodes: np.ndarray,
     graph = sp.csr_matrix((np.concatenate([up.data, vt]),
                            np.concatenate([up.indices, vn]), indptr), shape=(n + k, n + k))
     metres = np.concatenate([h.up_metres, vm])
-    forward = _upward(graph, metres, n + np.arange(k), h.stall_forward)
+    stall = len(nodes) * k >= STALL_PAIRS
+    forward = _upward(graph, metres, n + np.arange(k), h.stall_forward if stall else None)
     real = forward[1] < n  # drop the virtual start nodes themselves
     forward = tuple(a[real] for a in forward)
     backward = _upward(h.down, h.down_metres, np.asarray(nodes, dtype=np.int64),
-                       h.stall_backward)
+                       h.stall_backward if stall else None)
     return many_to_many(h, forward, backward, k, len(nodes))
