@@ -1,10 +1,13 @@
 """Origin–destination matrices: fastest road time and its road distance for every pair.
 
-One Dijkstra search per origin (on scipy's compiled code, origins in chunks) gives the
-times to every node and the shortest-path tree; the road distance along that tree is
-summed by pointer jumping (:func:`wuling_geo.network.routing.tree_lengths`). Destinations are
-read off the per-node results with the point rule of the network's index
-(:class:`wuling_geo.network.index.NetworkIndex`), as in :mod:`wuling_geo.network.routing`.
+Once the network has a contraction hierarchy (:mod:`wuling_geo.network.contraction`, built
+for a large matrix and stored in the cache), the times and road metres to the destinations'
+road ends come from its many-to-many search. Otherwise one Dijkstra search per origin (on
+scipy's compiled code, origins in chunks) gives the times to every node and the
+shortest-path tree; the road distance along that tree is summed by pointer jumping
+(:func:`wuling_geo.network.routing.tree_lengths`). Both give the same answers. Destinations
+are read off the per-node results with the point rule of the network's index
+(:class:`wuling_geo.network.index.NetworkIndex`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from wuling_geo._util.errors import InputError
 from wuling_geo._util.progress import bar
 from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.places import as_sites
-from wuling_geo.network import routing, turns
+from wuling_geo.network import contraction, routing, turns
 from wuling_geo.network.index import link_cost
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import PointSnaps
@@ -31,6 +34,19 @@ CHUNK = 32
 #: Road metres are summed over the whole tree when more than 1/WALK_FACTOR of the nodes are
 #: destination ends, else by walking up from those ends.
 WALK_FACTOR = 64
+#: With ``engine="auto"``, a matrix from at least this many origins builds the network's
+#: contraction hierarchy if it has none yet (the build costs about as much as 2,000 plain
+#: searches, once: it is stored for every later matrix); fewer origins use it if it exists.
+CH_MIN_ORIGINS = 200
+
+
+def _use_ch(network: RoadNetwork, profile: str, engine: str, k: int, m: int) -> bool:
+    """Return whether to answer with the contraction hierarchy."""
+    if engine not in {"auto", "ch", "dijkstra"}:
+        raise InputError(f"unknown matrix engine {engine!r}: use 'auto', 'ch' or 'dijkstra'")
+    if engine != "auto":
+        return engine == "ch"
+    return k >= CH_MIN_ORIGINS or contraction.is_built(network, profile)
 
 
 def _step_meters(network: RoadNetwork, parent: np.ndarray, child: np.ndarray,
@@ -85,10 +101,14 @@ def _tree_meters(network: RoadNetwork, pred: np.ndarray, origins: PointSnaps,
 
 
 def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
-              profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+              profile: str = "car", engine: str = "auto") -> tuple[np.ndarray, np.ndarray]:
     """Return (seconds, metres) from each snapped origin to each snapped target.
 
     Unreachable pairs are ``inf``. Metres are measured along the fastest path found.
+    ``engine``: ``"dijkstra"`` (one scipy search per origin), ``"ch"`` (the network's
+    contraction hierarchy, :mod:`wuling_geo.network.contraction`, built once and cached) or
+    ``"auto"`` (``"ch"`` from :data:`CH_MIN_ORIGINS` origins or once the hierarchy exists).
+    Both give the same times and distances.
     """
     # --- turn hook: restrictions or barriers for this profile need the edge-based search.
     if turns.applies(network, profile):
@@ -99,27 +119,36 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     lengths = network.edges["length"].to_numpy(dtype=float)
     index = network.index
     n, k, m = len(network.nodes), len(origins), len(targets)
-    graph = routing.search_graph(network, index.to_snaps(origins), profile, "from")
-    pairs = index.pair_edges(profile)
     te, tf = targets.edge, targets.fraction
     # Targets are entered through the start of their edge, over the twin from its end, or
     # are the junction itself (the index's point rule).
     node, via, share = index.links(te, tf, leave=False)
     cost_s = link_cost(via, share, node, times)
     cost_m = link_cost(via, share, node, lengths)
-    at = np.maximum(node, 0)
     needed = np.unique(node[node >= 0])
+    if not len(needed):
+        needed = np.zeros(1, dtype=np.int64)
+    col = np.searchsorted(needed, np.maximum(node, 0))  # where node < 0 the cost is inf
+    graph = None
+    if _use_ch(network, profile, engine, k, m):
+        ch_s, ch_m = contraction.node_matrix(network, origins, needed, profile)
+    else:
+        graph = routing.search_graph(network, index.to_snaps(origins), profile, "from")
+        pairs = index.pair_edges(profile)
     seconds = np.full((k, m), np.inf)
     meters = np.full((k, m), np.inf)
     with bar("origins", total=k, unit="origin") as progress:
         for start in range(0, k, CHUNK):
             idx = np.arange(start, min(start + CHUNK, k))
-            dist, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
-                                          return_predecessors=True)
-            dist_m = np.zeros_like(dist)
-            dist_m[:, needed] = _tree_meters(network, pred, origins, lengths, pairs, needed)
-            opt = np.stack([dist[:, at[row]] + cost_s[row] for row in range(3)])
-            opt_m = np.stack([dist_m[:, at[row]] + cost_m[row] for row in range(3)])
+            if graph is None:
+                dist, dist_m = ch_s[idx], ch_m[idx]
+            else:
+                full, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
+                                              return_predecessors=True)
+                dist = full[:, needed]
+                dist_m = _tree_meters(network, pred, origins, lengths, pairs, needed)
+            opt = np.stack([dist[:, col[row]] + cost_s[row] for row in range(3)])
+            opt_m = np.stack([dist_m[:, col[row]] + cost_m[row] for row in range(3)])
             # An origin on the target's own road drives along it.
             d_via, d_start, d_end = index.direct(origins.edge[idx][:, None],
                                                  origins.fraction[idx][:, None], te, tf)

@@ -351,6 +351,10 @@ class NetworkIndex:
         return via, start, end
 
     # ------------------------------------------------------------ higher layers' derived data
+    def has_memo(self, key: Hashable) -> bool:
+        """Whether :meth:`memo` already holds a value under ``key``."""
+        return key in self._memo
+
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """Return the value kept under ``key``, building it on first use (e.g. catchment cells)."""
         if key not in self._memo:

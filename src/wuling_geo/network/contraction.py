@@ -1,0 +1,462 @@
+"""Contraction hierarchies: exact fast many-to-many road times and distances.
+
+A contraction hierarchy (Geisberger et al. 2008) orders the nodes by importance and
+"contracts" them one by one, adding a shortcut u→w for a contracted v whenever u→v→w is
+the only fastest way (a local *witness search* finds no path as fast). Every fastest path
+then climbs the order from its start and descends it to its end, so a search from a point
+needs only its small *upward* search space. Many-to-many times (Knopp et al. 2007) join the
+forward upward spaces of the origins with the backward upward spaces of the destinations on
+their common nodes; the minimum over those meeting nodes is the exact fastest time.
+
+Each arc, shortcut or not, carries the road metres of the path it stands for, so the
+distance along the fastest path comes with the time. A witness search that stops early only
+adds shortcuts that are not needed: results stay exact.
+
+The hierarchy depends only on the network and profile: :func:`hierarchy` keeps it in memory
+on the network and in ``<cache>/contraction/`` keyed by the network's table checksums (or by
+a digest of its arrays for a network that was never saved), so it is built once per network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import heapq
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+
+from wuling_geo import settings
+from wuling_geo.network import routing
+from wuling_geo.network.index import link_cost
+from wuling_geo.network.model import RoadNetwork
+from wuling_geo.network.snapping import PointSnaps
+
+#: Bump when the stored arrays change meaning.
+FORMAT = 1
+#: Nodes a witness search may settle before it gives up (more: fewer shortcuts, slower build).
+WITNESS_SETTLED = 60
+#: Weight of a node's depth in the contraction order (Geisberger et al.'s hierarchy depth).
+LEVEL_WEIGHT = 1
+#: Origins whose upward searches run together.
+CHUNK = 128
+#: Stall on demand from this many origin × destination-node pairs (below, the join of the
+#: unpruned search spaces costs less than pruning them).
+STALL_PAIRS = 20_000
+_MIN = 1e-9  # csgraph drops explicit zeros: keep zero-time arcs as in RoadNetwork.csr
+
+
+@dataclass
+class Hierarchy:
+    """A contraction hierarchy of one network and profile.
+
+    ``up`` holds the arcs u→w with ``rank[w] > rank[u]``; ``down`` holds the arcs w→u with
+    ``rank[w] > rank[u]`` stored reversed (as u→w), so an upward search on it walks the
+    network backwards. ``*_time`` are seconds, ``*_metres`` the road length of each arc.
+    """
+
+    rank: np.ndarray
+    up: sp.csr_matrix
+    up_metres: np.ndarray
+    down: sp.csr_matrix
+    down_metres: np.ndarray
+
+    @cached_property
+    def stall_forward(self) -> sp.csr_matrix:
+        """Arcs x→y with ``rank[x] > rank[y]``, in driving direction."""
+        return self.down.T.tocsr()
+
+    @cached_property
+    def stall_backward(self) -> sp.csr_matrix:
+        """Arcs y→x with ``rank[y] < rank[x]`` walked backwards (x→y)."""
+        return self.up.T.tocsr()
+
+    @property
+    def n(self) -> int:
+        """Number of nodes."""
+        return len(self.rank)
+
+
+def _base_arcs(network: RoadNetwork, profile: str) -> tuple[np.ndarray, ...]:
+    """Return (u, v, seconds, metres) of the fastest edge per node pair, no self-loops."""
+    times = network.travel_time(profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    order = np.lexsort((times, v, u))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
+    chosen = order[first]
+    chosen = chosen[u[chosen] != v[chosen]]
+    return u[chosen], v[chosen], np.maximum(times[chosen], _MIN), lengths[chosen]
+
+
+def build(n: int, u: np.ndarray, v: np.ndarray, seconds: np.ndarray,
+          metres: np.ndarray) -> Hierarchy:
+    """Contract a directed graph of ``n`` nodes (arcs ``u→v``, one per pair).
+
+    Node order: edge difference plus contracted neighbours plus depth, with lazy updates
+    (recomputing neighbours eagerly gave larger search spaces on the SYNTHETIC benchmark
+    network); witness searches settle at most :data:`WITNESS_SETTLED` nodes.
+    """
+    out: list[dict[int, float]] = [{} for _ in range(n)]  # out[a][b]: seconds of a→b
+    inn: list[dict[int, float]] = [{} for _ in range(n)]  # inn[b][a]: the same
+    length: dict[tuple[int, int], float] = {}  # metres of a→b
+    for a, b, t, m in zip(u.tolist(), v.tolist(), seconds.tolist(), metres.tolist(),
+                          strict=True):
+        out[a][b] = t
+        inn[b][a] = t
+        length[a, b] = m
+    gone = [0] * n  # contracted neighbours (spreads contraction evenly)
+    depth = [0] * n  # 1 + the deepest contracted neighbour's depth (keeps searches shallow)
+    push, pop = heapq.heappush, heapq.heappop
+    inf = float("inf")
+
+    def shortcuts(x: int) -> list[tuple[int, int, float]]:
+        found = []
+        targets = out[x]
+        if not targets:
+            return found
+        for a, ta in inn[x].items():
+            far = [t for w, t in targets.items() if w != a]
+            if not far:
+                continue
+            limit = ta + max(far)
+            dist = {a: 0.0}
+            heap = [(0.0, a)]
+            settled = 0
+            left = len(far)
+            while heap:
+                d, y = pop(heap)
+                if d > dist[y]:
+                    continue
+                if d > limit or settled == WITNESS_SETTLED:
+                    break
+                settled += 1
+                if y in targets and y != a:
+                    left -= 1
+                    if not left:
+                        break
+                for z, t in out[y].items():
+                    nd = d + t
+                    if z != x and nd < dist.get(z, inf):
+                        dist[z] = nd
+                        push(heap, (nd, z))
+            for w, tw in targets.items():
+                if w != a and dist.get(w, inf) > ta + tw:
+                    found.append((a, w, ta + tw))
+        return found
+
+    def priority(x: int, cuts: list) -> int:
+        return (2 * len(cuts) - len(out[x]) - len(inn[x]) + gone[x]
+                + LEVEL_WEIGHT * depth[x])
+
+    current = [priority(x, shortcuts(x)) for x in range(n)]
+    heap = [(p, x) for x, p in enumerate(current)]
+    heapq.heapify(heap)
+    rank = np.full(n, -1, dtype=np.int64)
+    up_arcs: list[tuple[int, int, float, float]] = []
+    down_arcs: list[tuple[int, int, float, float]] = []
+    level = 0
+    while heap:
+        old, x = pop(heap)
+        if old != current[x] or rank[x] >= 0:
+            continue  # a stale entry
+        cuts = shortcuts(x)
+        prio = priority(x, cuts)
+        if heap and prio > heap[0][0]:  # lazy update
+            current[x] = prio
+            push(heap, (prio, x))
+            continue
+        rank[x] = level
+        level += 1
+        for w, t in out[x].items():
+            up_arcs.append((x, w, t, length[x, w]))
+            del inn[w][x]
+            gone[w] += 1
+            depth[w] = max(depth[w], depth[x] + 1)
+        for a, t in inn[x].items():
+            down_arcs.append((x, a, t, length[a, x]))  # the arc a→x, stored reversed
+            del out[a][x]
+            gone[a] += 1
+            depth[a] = max(depth[a], depth[x] + 1)
+        for a, w, t in cuts:
+            if t < out[a].get(w, inf):
+                out[a][w] = t
+                inn[w][a] = t
+                length[a, w] = length[a, x] + length[x, w]
+        out[x] = {}
+        inn[x] = {}
+    return Hierarchy(rank, *_csr(n, up_arcs), *_csr(n, down_arcs))
+
+
+def _csr(n: int, arcs: list[tuple[int, int, float, float]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Return the arcs as a CSR of seconds and the metres in the CSR's data order."""
+    if arcs:
+        a, b, t, m = (np.array(c) for c in zip(*arcs, strict=True))
+    else:
+        a = b = np.zeros(0, dtype=np.int64)
+        t = m = np.zeros(0)
+    order = np.lexsort((b, a))
+    a, b, t, m = a[order].astype(np.int64), b[order].astype(np.int64), t[order], m[order]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(a, minlength=n))])
+    return sp.csr_matrix((t, b, indptr), shape=(n, n)), m
+
+
+# ------------------------------------------------------------------ storage
+def _key(network: RoadNetwork, profile: str) -> str:
+    """Return a digest naming the hierarchy of this network and profile."""
+    digest = hashlib.sha256(
+        f"contraction {FORMAT} {profile} {WITNESS_SETTLED} {LEVEL_WEIGHT}".encode())
+    sums = network.meta.get("checksums")
+    if isinstance(sums, dict) and sums.get("edges.parquet") and sums.get("nodes.parquet"):
+        digest.update(json.dumps(sums, sort_keys=True).encode())
+    else:  # never saved: the arrays themselves
+        for part in (network.edge_u, network.edge_v, network.travel_time(profile),
+                     network.edges["length"].to_numpy(dtype=float)):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(str(len(network.nodes)).encode())
+    return digest.hexdigest()[:32]
+
+
+def cache_path(network: RoadNetwork, profile: str = "car") -> Path:
+    """Return the file holding this network's hierarchy for ``profile``."""
+    return settings.cache_dir / "contraction" / f"{_key(network, profile)}.npz"
+
+
+def _save(h: Hierarchy, path: Path) -> None:
+    """Write atomically (a temporary file renamed); a cache that cannot be written is skipped."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.part")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, rank=h.rank,
+                     up_indptr=h.up.indptr, up_indices=h.up.indices, up_data=h.up.data,
+                     up_metres=h.up_metres, down_indptr=h.down.indptr,
+                     down_indices=h.down.indices, down_data=h.down.data,
+                     down_metres=h.down_metres)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _load(path: Path, n: int) -> Hierarchy | None:
+    """Read a stored hierarchy; ``None`` if absent or unreadable (it is then rebuilt)."""
+    try:
+        with np.load(path) as z:
+            parts = {k: z[k] for k in z.files}
+        up = sp.csr_matrix((parts["up_data"], parts["up_indices"], parts["up_indptr"]),
+                           shape=(n, n))
+        down = sp.csr_matrix((parts["down_data"], parts["down_indices"],
+                              parts["down_indptr"]), shape=(n, n))
+        h = Hierarchy(parts["rank"], up, parts["up_metres"], down, parts["down_metres"])
+    except (OSError, KeyError, ValueError, EOFError):
+        return None
+    if len(h.rank) != n or len(h.up_metres) != h.up.nnz or len(h.down_metres) != h.down.nnz:
+        return None
+    return h
+
+
+def is_built(network: RoadNetwork, profile: str = "car") -> bool:
+    """Return whether the hierarchy is in memory or stored, so that using it costs no build."""
+    if network.index.has_memo(("contraction", profile)):
+        return True
+    try:
+        return cache_path(network, profile).exists()
+    except OSError:
+        return False
+
+
+def hierarchy(network: RoadNetwork, profile: str = "car", store: bool = True) -> Hierarchy:
+    """Return the network's contraction hierarchy for ``profile``, built at most once.
+
+    Looked up on the network object, then in ``<cache>/contraction/`` (see
+    :func:`cache_path`); built and stored there otherwise (``store=False``: not on disk).
+    """
+    def load_or_build() -> Hierarchy:
+        n = len(network.nodes)
+        path = cache_path(network, profile) if store else None
+        h = _load(path, n) if path is not None and path.exists() else None
+        if h is None:
+            h = build(n, *_base_arcs(network, profile))
+            if path is not None:
+                _save(h, path)
+        return h
+
+    return network.index.memo(("contraction", profile), load_or_build)
+
+
+# ------------------------------------------------------------------ queries
+def _upward(graph: sp.csr_matrix, metres: np.ndarray, sources: np.ndarray,
+            stall: sp.csr_matrix | None) -> tuple[np.ndarray, ...]:
+    """Return the upward search spaces of ``sources`` as flat (row, node, seconds, metres).
+
+    ``metres`` are the road metres of ``graph``'s arcs in its data order; ``graph`` may
+    carry virtual source nodes past the hierarchy's own. Each chunk of sources searches
+    only the nodes it can reach at all (found by one multi-source search), so the cost
+    follows the small upward search spaces, not the network's size.
+
+    Entries are dropped as a search would stall on demand: when a higher node found
+    reaches them faster over a downward arc (``stall``: x→y, ``rank[x] > rank[y]``, in the
+    search's direction). Their time is not the fastest, so no fastest path meets there.
+    ``stall=None`` keeps them (cheaper when the join is small anyway).
+    """
+    rows, nodes, secs, mets = [], [], [], []
+    where = np.full(graph.shape[0], -1, dtype=np.int64)
+    for start in range(0, len(sources), CHUNK):
+        idx = sources[start:start + CHUNK]
+        reach = csgraph.dijkstra(graph, directed=True, indices=idx, min_only=True)
+        keep = np.flatnonzero(np.isfinite(reach))
+        sub, sub_metres = _restrict(graph, metres, keep)
+        local = np.searchsorted(keep, idx)
+        dist, pred = csgraph.dijkstra(sub, directed=True, indices=local,
+                                      return_predecessors=True)
+        r, c = np.nonzero(np.isfinite(dist))
+        p = pred[r, c]
+        has = p >= 0
+        # The metres of arc p→c: its position in the CSR row of p.
+        step = np.zeros(len(r))
+        pp, cc = p[has], c[has]
+        size = len(keep)
+        arc_keys = np.repeat(np.arange(size, dtype=np.int64), np.diff(sub.indptr)) * size
+        arc_keys += sub.indices  # sorted: CSR order is (row, column)
+        step[has] = sub_metres[np.searchsorted(arc_keys, pp.astype(np.int64) * size + cc)]
+        # Pointer jumping over the search trees: entries are in (row, node) order.
+        keys = r.astype(np.int64) * size + c
+        parent = np.full(len(r), -1, dtype=np.int64)
+        parent[has] = np.searchsorted(keys, r[has].astype(np.int64) * size + pp)
+        total = routing.tree_lengths(parent, step)
+        ok = np.ones(len(r), dtype=bool)
+        if stall is not None:
+            # Stall on demand, with the chunk's dense distances as the lookup table: the stall
+            # arcs between reached nodes, then each entry's arcs among them.
+            where[keep] = np.arange(size)
+            rows_s, cols_s, w_s = _within(stall, keep, where)
+            where[keep] = -1
+            deg = np.bincount(rows_s, minlength=size)
+            first = np.concatenate([[0], np.cumsum(deg)])
+            src = np.repeat(np.arange(len(c)), deg[c])
+            arc = np.repeat(first[c] - np.cumsum(deg[c]) + deg[c], deg[c]) + np.arange(len(src))
+            flat = dist.ravel()
+            here = r.astype(np.int64) * size + c
+            there = r[src].astype(np.int64) * size + cols_s[arc]
+            faster = flat[here[src]] + w_s[arc] < flat[there]
+            gone = np.zeros(len(idx) * size, dtype=bool)
+            gone[there[faster]] = True
+            ok = ~gone[here]
+        rows.append(r[ok] + start)
+        nodes.append(keep[c[ok]])
+        secs.append(dist[r[ok], c[ok]])
+        mets.append(total[ok])
+    return (np.concatenate(rows), np.concatenate(nodes), np.concatenate(secs),
+            np.concatenate(mets))
+
+
+def _within(arcs: sp.csr_matrix, keep: np.ndarray,
+            where: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the arcs between nodes of ``keep`` as local (row, column, seconds), row-sorted.
+
+    ``where`` maps a node to its position in ``keep`` (-1 outside); nodes past ``arcs``'s
+    size (virtual ones) have no arcs.
+    """
+    inside = keep[keep < arcs.shape[0]]
+    lo, hi = arcs.indptr[inside], arcs.indptr[inside + 1]
+    width = hi - lo
+    pos = np.repeat(lo - np.cumsum(width) + width, width) + np.arange(width.sum())
+    row = np.repeat(where[inside], width)
+    col = where[arcs.indices[pos]]
+    ok = col >= 0
+    return row[ok], col[ok], arcs.data[pos[ok]]
+
+
+def _restrict(graph: sp.csr_matrix, metres: np.ndarray,
+              keep: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Return the subgraph on ``keep`` (sorted, closed under the arcs) and its arcs' metres."""
+    lo, hi = graph.indptr[keep], graph.indptr[keep + 1]
+    width = hi - lo
+    indptr = np.concatenate([[0], np.cumsum(width)])
+    pos = np.repeat(lo - indptr[:-1], width) + np.arange(indptr[-1])
+    local = np.searchsorted(keep, graph.indices[pos])
+    sub = sp.csr_matrix((graph.data[pos], local, indptr), shape=(len(keep), len(keep)))
+    return sub, metres[pos]
+
+
+def many_to_many(h: Hierarchy, forward: tuple[np.ndarray, ...], backward: tuple[np.ndarray, ...],
+                 k: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Join search spaces on their common nodes: (seconds, metres), ``k × m``, inf unreachable."""
+    n = h.n
+    bcount = np.bincount(backward[1], minlength=n)
+    meets = bcount[forward[1]] > 0  # forward entries on a node some backward space holds
+    fr, fn, fs, fm = (a[meets] for a in forward)
+    bo = np.argsort(backward[1], kind="stable")
+    br, bs, bm = backward[0][bo], backward[2][bo], backward[3][bo]
+    bstart = np.cumsum(bcount) - bcount
+    # For every forward entry, every backward entry on the same node: forward values are
+    # repeated (sequential), backward ones gathered (a small, cache-resident table).
+    per = bcount[fn]
+    ends = np.cumsum(per)
+    kind = np.int64 if k * m >= 2**31 or ends[-1:].sum() >= 2**31 else np.int32
+    bi = (np.repeat((bstart[fn] - ends + per).astype(kind), per)
+          + np.arange(ends[-1] if len(ends) else 0, dtype=kind))
+    secs = np.repeat(fs, per)
+    secs += bs[bi]
+    key = np.repeat((fr * m).astype(kind), per)
+    key += br[bi].astype(kind)
+    best = np.full(k * m, np.inf)
+    np.minimum.at(best, key, secs)
+    win = np.flatnonzero(secs == best[key])
+    fi = np.searchsorted(ends, win, side="right")  # the forward entry of each winner
+    metres = np.full(k * m, np.inf)
+    metres[key[win]] = fm[fi] + bm[bi[win]]
+    return best.reshape(k, m), metres.reshape(k, m)
+
+
+def node_matrix(network: RoadNetwork, origins: PointSnaps, nodes: np.ndarray,
+                profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+    """Return (seconds, metres) from each snapped origin to each node of ``nodes``.
+
+    Equal to a Dijkstra search from each origin's point on its road (the same links as
+    :func:`wuling_geo.network.routing.search_graph`); unreachable pairs are ``inf``.
+    """
+    h = hierarchy(network, profile)
+    n, k = h.n, len(origins)
+    times = network.travel_time(profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    # Virtual origin arcs by the index's point rule (as routing.search_graph): to v over the
+    # rest of the edge, to u over the start of its twin, to a junction the point sits on.
+    node, via, share = network.index.links(origins.edge, origins.fraction, leave=True)
+    ok = (node >= 0).ravel()
+    vi = np.tile(np.arange(k), 3)[ok]
+    vn = node.ravel()[ok]
+    vt = link_cost(via, share, node, times).ravel()[ok]
+    vm = link_cost(via, share, node, lengths).ravel()[ok]
+    vt = np.maximum(vt, _MIN)
+    # One arc per (origin, node): the fastest.
+    order = np.lexsort((vt, vn, vi))
+    vi, vn, vt, vm = vi[order], vn[order], vt[order], vm[order]
+    first = np.ones(len(vi), dtype=bool)
+    first[1:] = (vi[1:] != vi[:-1]) | (vn[1:] != vn[:-1])
+    vi, vn, vt, vm = vi[first], vn[first], vt[first], vm[first]
+    # Upward graph grown by k virtual rows (virtual nodes rank lowest: all arcs go up).
+    up = h.up
+    counts = np.bincount(vi, minlength=k)
+    indptr = np.concatenate([up.indptr, up.nnz + np.cumsum(counts)])
+    graph = sp.csr_matrix((np.concatenate([up.data, vt]),
+                           np.concatenate([up.indices, vn]), indptr), shape=(n + k, n + k))
+    metres = np.concatenate([h.up_metres, vm])
+    stall = len(nodes) * k >= STALL_PAIRS
+    forward = _upward(graph, metres, n + np.arange(k), h.stall_forward if stall else None)
+    real = forward[1] < n  # drop the virtual start nodes themselves
+    forward = tuple(a[real] for a in forward)
+    backward = _upward(h.down, h.down_metres, np.asarray(nodes, dtype=np.int64),
+                       h.stall_backward if stall else None)
+    return many_to_many(h, forward, backward, k, len(nodes))
