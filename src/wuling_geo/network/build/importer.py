@@ -153,13 +153,14 @@ def import_network(source: str | Path, out: str | Path | None = None,
             "profile": profile.describe() | _effective(profile, speed_options, dem),
             "options": {"consolidate_m": options.consolidate_m, **asdict(options.flags)}}
     notes: list[str] = []
-    if kind == "osm":
-        network, railways = _from_osm(source, area, build, meta, options.flags, notes)
-    else:
-        network, railways = _from_layer(source, area, build, meta, options.layer, notes)
     extras = {}
     if kind == "osm":
-        extras = {"railways": railways, "features": features_from_file(source, area.polygon)}
+        # named features first: their pass's node-location index is freed before the build
+        features = features_from_file(source, area.polygon)
+        network, railways = _from_osm(source, area, build, meta, options.flags, notes)
+        extras = {"railways": railways, "features": features}
+    else:
+        network, railways = _from_layer(source, area, build, meta, options.layer, notes)
     save_network(network, folder, extras)
     return ImportResult(network, folder, reused=False, notes=notes,
                         railways=0 if railways is None else len(railways),
@@ -204,9 +205,12 @@ def _from_osm(source: Path, area: Area, build: BuildOptions, meta: dict, flags: 
                 "--area W,S,E,N" if where else "the file holds no drivable roads at all")
         raise OSMDataError(f"no drivable roads in {source.name} within {area.label}; {hint}")
     nodes, edges = split_ways(ways)
+    del ways
+    roads.ways = None  # the polylines are in the edges now: free them before the build
     meta = meta | {"source": f"OpenStreetMap extract {source.name}",
                    "attribution": settings.osm_attribution, "area": _area_meta(area)}
     network, report = build_network(nodes, edges, build, roads.places, roads.landuse, meta)
+    del nodes, edges
     network.meta["hygiene"] = report.as_dict()
     _hygiene_notes(report, notes)
     railways = clip_lines(roads.railways, area.polygon)
