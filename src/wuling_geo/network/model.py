@@ -262,13 +262,23 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
 ROW_GROUP = 250_000
 
 
-def write_geoparquet(frame: gpd.GeoDataFrame, path: Path, row_group: int = ROW_GROUP) -> None:
+def write_geoparquet(frame: gpd.GeoDataFrame, path: Path, row_group: int | None = None) -> None:
     """Write ``frame`` (without its index) as GeoParquet, one row group at a time.
 
     The file is what :meth:`geopandas.GeoDataFrame.to_parquet` writes (WKB geometry, the same
     ``geo`` metadata), but only one row group's WKB and Arrow table exist at once, not the
     whole table's. Small frames are written by geopandas itself.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        The ``.parquet`` file to write.
+    row_group
+        Rows per row group (default :data:`ROW_GROUP`).
     """
+    row_group = row_group or ROW_GROUP
     if len(frame) <= row_group:
         frame.to_parquet(path, index=False)
         return
