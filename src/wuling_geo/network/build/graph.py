@@ -355,7 +355,8 @@ def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
         dropped = edges.geometry.values[~keep_edge]
         report.dropped_km = float(geodesic_length(dropped).sum() / 1000) if len(dropped) else 0.0
     kept_ids = ids[keep_node]
-    return nodes.loc[nodes.index.isin(kept_ids)].sort_index(), edges[keep_edge]
+    nodes = nodes.loc[nodes.index.isin(kept_ids)].sort_index()
+    return nodes, (edges if keep_edge.all() else edges[keep_edge])
 
 
 def consolidate_intersections(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, tolerance_m: float,

@@ -111,7 +111,7 @@ def assign_speeds(edges: gpd.GeoDataFrame, profile: SpeedProfile,
         If an edge's class is not in the profile.
     """
     options = options or SpeedOptions()
-    out = edges.copy()
+    out = edges.copy(deep=False)  # copy-on-write: the new columns never reach ``edges``
     n = len(out)
     classes = out["highway"].astype(object)
     ferry = (classes == FERRY).to_numpy()
