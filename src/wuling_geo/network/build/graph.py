@@ -250,7 +250,9 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     Parameters
     ----------
     nodes, edges
-        As returned by :func:`split_ways` (``edges`` may already hold ``urban``).
+        As returned by :func:`split_ways` (``edges`` may already hold ``urban``). ``edges``
+        is consumed: its rows outside the largest component are dropped in place, so the
+        whole table never exists twice.
     options
         Profile, penalties, DEM and consolidation tolerance.
     places, landuse
@@ -277,8 +279,12 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     if check_consolidate_m(options.consolidate_m):
         nodes, edges, report.consolidated_nodes = consolidate_intersections(
             nodes, edges, options.consolidate_m, crs_metric)
-    nodes, edges = largest_strong_component(nodes, edges, report)
-    edges = edges.reset_index(drop=True)
+    nodes, keep = _strong_component(nodes, edges, report)
+    # rows dropped in place: the caller's table is released, not copied beside it
+    edges.reset_index(drop=True, inplace=True)
+    if not keep.all():
+        edges.drop(index=np.flatnonzero(~keep), inplace=True)
+        edges.reset_index(drop=True, inplace=True)
     edges["length"] = geodesic_length(edges.geometry.values)
     area = None
     if "urban" not in edges:
@@ -339,6 +345,13 @@ def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
 
     ``report`` (if given) receives the component count and what was dropped.
     """
+    nodes, keep_edge = _strong_component(nodes, edges, report)
+    return nodes, (edges if keep_edge.all() else edges[keep_edge])
+
+
+def _strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
+                      report: HygieneReport | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the nodes of the largest strongly connected component and its edges' mask."""
     ids = np.unique(np.r_[edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)])
     pu = np.searchsorted(ids, edges["u"].to_numpy(np.int64))
     pv = np.searchsorted(ids, edges["v"].to_numpy(np.int64))
@@ -355,8 +368,7 @@ def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
         dropped = edges.geometry.values[~keep_edge]
         report.dropped_km = float(geodesic_length(dropped).sum() / 1000) if len(dropped) else 0.0
     kept_ids = ids[keep_node]
-    nodes = nodes.loc[nodes.index.isin(kept_ids)].sort_index()
-    return nodes, (edges if keep_edge.all() else edges[keep_edge])
+    return nodes.loc[nodes.index.isin(kept_ids)].sort_index(), keep_edge
 
 
 def consolidate_intersections(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, tolerance_m: float,
