@@ -4,7 +4,9 @@ Each import runs in a fresh subprocess; its peak resident memory is read with
 ``resource.getrusage(RUSAGE_CHILDREN)`` after it exits, so the figure covers the whole job
 (reading the PBF, building, saving, named features); its CPU time (user + system) is read
 the same way, a figure a loaded machine disturbs less than the wall time. ``--stages`` also
-prints the child's resident memory after each stage (read, split, build, save).
+prints the child's resident memory after each stage (read, split, build, save). The saved
+network is then reloaded (``load_network``) in another subprocess, which reports its own
+time and peak RSS.
 
 The default ``--area`` is a box around the whole SYNTHETIC grid (up to about 3 million
 intersections), so nothing is clipped away: with the default ``qianjiang`` area, a
@@ -73,6 +75,16 @@ print(len(result.network.nodes), len(result.network.edges))
 """
 
 
+RELOAD = r"""
+import resource, sys, time
+from wuling_geo.network.model import load_network
+
+t0 = time.perf_counter()
+net = load_network(sys.argv[1])
+seconds = time.perf_counter() - t0
+print(len(net.edges), seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
 #: A box around the whole SYNTHETIC grid of benchmarks/synthetic_osm.py (up to ~3M nodes).
 WHOLE_GRID = "107,28,110.5,31"
 
@@ -88,15 +100,20 @@ def measure(pbf: Path, stages: bool, area: str = WHOLE_GRID) -> dict[str, float]
         seconds = time.perf_counter() - t0
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu0
-    sys.stderr.write(done.stderr)
-    if done.returncode:
-        raise SystemExit(f"import of {pbf} failed (exit {done.returncode})")
+        sys.stderr.write(done.stderr)
+        if done.returncode:
+            raise SystemExit(f"import of {pbf} failed (exit {done.returncode})")
+        reload = subprocess.run([sys.executable, "-c", RELOAD, str(Path(work) / "net")],
+                                capture_output=True, text=True, check=True)
+        _, reload_s, reload_mb = map(float, reload.stdout.split()[-3:])
     if peak <= before:
         raise SystemExit("peak RSS is not measurable: measure one extract per run")
     nodes, edges = map(int, done.stdout.split()[-2:])
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak / 1024, "nodes": nodes, "edges": edges,
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak / 1024, "nodes": nodes,
+            "edges": edges,
             "mb_per_million_nodes": peak / 1024 / (nodes / 1e6),
-            "us_per_node": seconds / nodes * 1e6, "cpu_us_per_node": cpu / nodes * 1e6}
+            "us_per_node": seconds / nodes * 1e6, "cpu_us_per_node": cpu / nodes * 1e6,
+            "reload_seconds": reload_s, "reload_peak_mb": reload_mb}
 
 
 def main() -> None:
@@ -114,7 +131,8 @@ def main() -> None:
               f"{fig['seconds']:.1f} s ({fig['us_per_node']:.1f} µs/node; CPU "
               f"{fig['cpu_seconds']:.1f} s, {fig['cpu_us_per_node']:.1f} µs/node), peak RSS "
               f"{fig['peak_mb']:,.0f} MB ({fig['mb_per_million_nodes']:,.0f} MB per million "
-              "nodes)", flush=True)
+              f"nodes); reload {fig['reload_seconds']:.1f} s, peak RSS "
+              f"{fig['reload_peak_mb']:,.0f} MB", flush=True)
     if args.save:
         args.save.write_text(json.dumps(figures, indent=2))
 
