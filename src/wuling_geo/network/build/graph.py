@@ -137,7 +137,8 @@ def split_ways(ways: Ways) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     edges["reversed"] = step < 0
     del edge_way, direction, fwd, bwd
     geoms = _linestrings(ways.lon, ways.lat, first, last, step)
-    edges = gpd.GeoDataFrame(edges, geometry=geoms, crs=settings.storage_crs)
+    # copy=False: geopandas copies a plain DataFrame's columns by default
+    edges = gpd.GeoDataFrame(edges, geometry=geoms, crs=settings.storage_crs, copy=False)
     node_ids, first = np.unique(refs[p], return_index=True)
     nodes = pd.DataFrame({"x": ways.lon[p][first], "y": ways.lat[p][first]},
                          index=pd.Index(node_ids.astype(np.int64), name="node"))
