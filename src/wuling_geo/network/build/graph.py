@@ -252,7 +252,7 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     ----------
     nodes, edges
         As returned by :func:`split_ways` (``edges`` may already hold ``urban``). ``edges``
-        is consumed: its rows outside the largest component are dropped in place, so the
+        is consumed: its columns are moved out one by one (see :func:`_take_rows`), so the
         whole table never exists twice.
     options
         Profile, penalties, DEM and consolidation tolerance.
@@ -281,11 +281,7 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
         nodes, edges, report.consolidated_nodes = consolidate_intersections(
             nodes, edges, options.consolidate_m, crs_metric)
     nodes, keep = _strong_component(nodes, edges, report)
-    # rows dropped in place: the caller's table is released, not copied beside it
-    edges.reset_index(drop=True, inplace=True)
-    if not keep.all():
-        edges.drop(index=np.flatnonzero(~keep), inplace=True)
-        edges.reset_index(drop=True, inplace=True)
+    edges = _take_rows(edges, keep)
     edges["length"] = geodesic_length(edges.geometry.values)
     area = None
     if "urban" not in edges:
@@ -348,6 +344,23 @@ def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
     """
     nodes, keep_edge = _strong_component(nodes, edges, report)
     return nodes, (edges if keep_edge.all() else edges[keep_edge])
+
+
+def _take_rows(edges: gpd.GeoDataFrame, keep: np.ndarray) -> gpd.GeoDataFrame:
+    """Return the rows ``keep`` of ``edges`` (a new RangeIndex), emptying ``edges``.
+
+    Each column is copied and then deleted from ``edges`` before the next, so only one
+    column exists twice at a time, even while the caller still holds ``edges``.
+    """
+    rows = None if keep.all() else np.flatnonzero(keep)
+    geometry, crs = edges.geometry.name, edges.crs
+    columns: dict[str, Any] = {}
+    for name in list(edges.columns):
+        column = edges[name] if rows is None else edges[name].iloc[rows]
+        columns[name] = column.reset_index(drop=True)
+        del column
+        del edges[name]
+    return gpd.GeoDataFrame(columns, geometry=geometry, crs=crs, copy=False)
 
 
 def _strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
