@@ -7,8 +7,10 @@ roads: never ship them in geodata/ or show them as real.
 Usage::
 
     .venv/bin/python benchmarks/synthetic_osm.py OUT_STEM [--nodes 100000] [--shape 2] [--seed 0]
+        [--pbf-only]
 
-writes ``OUT_STEM.osm.pbf`` and ``OUT_STEM.osm``. ``--nodes`` is the number of intersections
+writes ``OUT_STEM.osm.pbf`` and ``OUT_STEM.osm`` (``--pbf-only``: the PBF alone). ``--nodes``
+is the number of intersections
 (the nodes of the routable graph); every street segment between two intersections gets
 ``--shape`` winding shape nodes, so the file holds about ``nodes × (1 + 2 × shape)`` OSM nodes.
 """
@@ -39,9 +41,12 @@ def _classes(index: int) -> str:
     return "residential" if index % 2 else "unclassified"
 
 
-def write_extract(stem: str | Path, nodes: int = 100_000, shape: int = 2, seed: int = 0
-                  ) -> tuple[Path, Path]:
-    """Write a SYNTHETIC extract with about ``nodes`` intersections; return (pbf, xml) paths."""
+def write_extract(stem: str | Path, nodes: int = 100_000, shape: int = 2, seed: int = 0,
+                  xml: bool = True) -> tuple[Path, ...]:
+    """Write a SYNTHETIC extract with about ``nodes`` intersections; return (pbf, xml) paths.
+
+    With ``xml=False`` only the ``.osm.pbf`` is written (and returned, alone).
+    """
     rng = np.random.default_rng(seed)
     k = max(3, round(math.sqrt(nodes)))
     to_ll = Transformer.from_crs("EPSG:32649", "EPSG:4326", always_xy=True)
@@ -102,6 +107,8 @@ def write_extract(stem: str | Path, nodes: int = 100_000, shape: int = 2, seed: 
     lon, lat = to_ll.transform(xy[:, 0], xy[:, 1])
     stem = Path(stem)
     paths = (stem.with_name(stem.name + ".osm.pbf"), stem.with_name(stem.name + ".osm"))
+    if not xml:
+        paths = paths[:1]
     for path in paths:
         with osmium.SimpleWriter(str(path), overwrite=True) as writer:
             for nid, x, y in zip(ids, lon, lat, strict=True):
@@ -120,8 +127,9 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=100_000)
     parser.add_argument("--shape", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pbf-only", action="store_true", help="do not write the .osm XML")
     args = parser.parse_args()
-    for path in write_extract(args.stem, args.nodes, args.shape, args.seed):
+    for path in write_extract(args.stem, args.nodes, args.shape, args.seed, not args.pbf_only):
         print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -273,7 +273,7 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
     meta = dict(network.meta)
     with atomic_dir(folder, owner=OWNER) as tmp:
         network.nodes.to_parquet(tmp / "nodes.parquet")
-        network.edges.to_parquet(tmp / "edges.parquet", index=False)
+        save_geoparquet(network.edges, tmp / "edges.parquet")
         for name, table in (extras or {}).items():
             table.to_parquet(tmp / f"{name}.parquet", index=False)
         for name in TURN_TABLES:
@@ -287,6 +287,51 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
                                 encoding="utf-8")
     network.meta = meta
     return folder
+
+
+#: Rows per Parquet row group when writing edges (bounds the WKB held at once).
+ROW_GROUP = 250_000
+
+
+def save_geoparquet(frame: gpd.GeoDataFrame, path: Path, row_group: int | None = None) -> None:
+    """Write ``frame`` (without its index) as GeoParquet, one row group at a time.
+
+    The file is what :meth:`geopandas.GeoDataFrame.to_parquet` writes (WKB geometry, the same
+    ``geo`` metadata), but only one row group's WKB and Arrow table exist at once, not the
+    whole table's. Small frames are written by geopandas itself.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        The ``.parquet`` file to write.
+    row_group
+        Rows per row group (default :data:`ROW_GROUP`).
+    """
+    row_group = row_group or ROW_GROUP
+    if len(frame) <= row_group:
+        frame.to_parquet(path, index=False)
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from geopandas.io.arrow import _create_metadata, _encode_metadata
+
+    name = frame.geometry.name
+    attrs = pd.DataFrame(frame.drop(columns=name))
+    schema = pa.Schema.from_pandas(attrs, preserve_index=False)
+    schema = schema.append(pa.field(name, pa.binary()))
+    geo = _encode_metadata(_create_metadata(frame, geometry_encoding={name: "WKB"}))
+    schema = schema.with_metadata({**(schema.metadata or {}), b"geo": geo})
+    with pq.ParquetWriter(path, schema, compression="snappy") as writer:
+        for lo in range(0, len(frame), row_group):
+            part = attrs.iloc[lo:lo + row_group]
+            wkb = shapely.to_wkb(frame.geometry.values[lo:lo + row_group])
+            columns = [pa.array(part[c], type=schema.field(c).type, from_pandas=True)
+                       for c in attrs.columns]
+            columns.append(pa.array(wkb, type=pa.binary()))
+            writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+            del part, wkb, columns
 
 
 def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwork:

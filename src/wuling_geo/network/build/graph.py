@@ -29,6 +29,7 @@ from wuling_geo._util.geo import utm_crs
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.speed.assignment import SpeedOptions, assign_speeds
 from wuling_geo.network.speed.dem import sample_grades
+from wuling_geo.network.speed.mountain import turning_deg_per_km
 from wuling_geo.network.speed.profile import SpeedProfile
 from wuling_geo.network.speed.urban import urban_area, urban_mask
 
@@ -119,41 +120,76 @@ def split_ways(ways: Ways, keep: np.ndarray | None = None) -> tuple[pd.DataFrame
     split = counts[inverse] > 1
     if keep is not None and len(keep):
         split |= np.isin(refs, keep)
+    del inverse, counts
     split[off[:-1]] = True
     split[off[1:] - 1] = True
     p = np.flatnonzero(split)
+    del split
     same = way_of[p[:-1]] == way_of[p[1:]]
     start, end = p[:-1][same], p[1:][same]
-    sizes = end - start + 1
-    edge_id = np.repeat(np.arange(len(start)), sizes)
-    pos = start[edge_id] + np.arange(sizes.sum()) - (np.cumsum(sizes) - sizes)[edge_id]
-    geoms = shapely.linestrings(ways.lon[pos], ways.lat[pos], indices=edge_id)
     edge_way = way_of[start]
-    attrs = ways.attrs.iloc[edge_way].reset_index(drop=True)
-    direction = attrs["direction"].to_numpy()
-    fwd, bwd = direction >= 0, direction <= 0
-    base = attrs.drop(columns=["direction"])
-    base["oneway"] = direction != 0
-    forward = base[fwd].assign(u=refs[start][fwd], v=refs[end][fwd], reversed=False)
-    backward = base[bwd].assign(u=refs[end][bwd], v=refs[start][bwd], reversed=True)
-    edges = pd.concat([forward, backward], ignore_index=True)
-    edges = gpd.GeoDataFrame(edges, geometry=np.r_[geoms[fwd], shapely.reverse(geoms[bwd])],
-                             crs=settings.storage_crs)
+    del way_of, same
+    direction = ways.attrs["direction"].to_numpy()[edge_way]
+    fwd, bwd = np.flatnonzero(direction >= 0), np.flatnonzero(direction <= 0)
+    # one row per direction of travel: the forward edges, then the backward ones
+    first = np.r_[start[fwd], end[bwd]]
+    last = np.r_[end[fwd], start[bwd]]
+    step = np.r_[np.ones(len(fwd), np.int64), -np.ones(len(bwd), np.int64)]
+    edges = ways.attrs.drop(columns=["direction"]).iloc[np.r_[edge_way[fwd], edge_way[bwd]]]
+    edges = edges.reset_index(drop=True)
+    edges["oneway"] = np.r_[direction[fwd], direction[bwd]] != 0
+    edges["u"], edges["v"] = refs[first], refs[last]
+    edges["reversed"] = step < 0
+    del edge_way, direction, fwd, bwd
+    geoms = _linestrings(ways.lon, ways.lat, first, last, step)
+    # copy=False: geopandas copies a plain DataFrame's columns by default
+    edges = gpd.GeoDataFrame(edges, geometry=geoms, crs=settings.storage_crs, copy=False)
     node_ids, first = np.unique(refs[p], return_index=True)
     nodes = pd.DataFrame({"x": ways.lon[p][first], "y": ways.lat[p][first]},
                          index=pd.Index(node_ids.astype(np.int64), name="node"))
     return nodes, edges
 
 
+#: Edges handled at once where geometries are built or projected (bounds the memory).
+CHUNK_EDGES = 250_000
+
+
+def _linestrings(lon: np.ndarray, lat: np.ndarray, first: np.ndarray, last: np.ndarray,
+                 step: np.ndarray) -> np.ndarray:
+    """Return a LineString per edge through positions ``first, first + step, …, last``.
+
+    Built in chunks of :data:`CHUNK_EDGES`, so the position arrays stay small.
+    """
+    out = np.empty(len(first), dtype=object)
+    for lo in range(0, len(first), CHUNK_EDGES):
+        hi = min(lo + CHUNK_EDGES, len(first))
+        a, b, d = first[lo:hi], last[lo:hi], step[lo:hi]
+        sizes = (b - a) * d + 1
+        edge_id = np.repeat(np.arange(hi - lo, dtype=np.int32), sizes)
+        pos = (np.repeat(a, sizes)
+               + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))
+               * np.repeat(d, sizes))
+        out[lo:hi] = shapely.linestrings(lon[pos], lat[pos], indices=edge_id)
+    return out
+
+
+def _chunks(n: int) -> list[slice]:
+    return [slice(lo, min(lo + CHUNK_EDGES, n)) for lo in range(0, n, CHUNK_EDGES)]
+
+
 def geodesic_length(geoms: np.ndarray | gpd.GeoSeries) -> np.ndarray:
     """Return the WGS-84 geodesic length (m) of each LineString (lon/lat)."""
     geoms = np.asarray(geoms, dtype=object)
-    coords, index = shapely.get_coordinates(geoms, return_index=True)
-    if len(coords) < 2:
-        return np.zeros(len(geoms))
-    _, _, dist = _GEOD.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-    same = index[1:] == index[:-1]
-    return np.bincount(index[1:][same], weights=np.asarray(dist)[same], minlength=len(geoms))
+    out = np.zeros(len(geoms))
+    for part in _chunks(len(geoms)):
+        coords, index = shapely.get_coordinates(geoms[part], return_index=True)
+        if len(coords) < 2:
+            continue
+        _, _, dist = _GEOD.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+        same = index[1:] == index[:-1]
+        out[part] = np.bincount(index[1:][same], weights=np.asarray(dist)[same],
+                                minlength=part.stop - part.start)
+    return out
 
 
 @dataclass
@@ -220,7 +256,9 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     Parameters
     ----------
     nodes, edges
-        As returned by :func:`split_ways` (``edges`` may already hold ``urban``).
+        As returned by :func:`split_ways` (``edges`` may already hold ``urban``). ``edges``
+        is consumed: its columns are moved out one by one (see :func:`_take_rows`), so the
+        whole table never exists twice.
     options
         Profile, penalties, DEM and consolidation tolerance.
     places, landuse
@@ -248,23 +286,28 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     if tolerance_m:
         nodes, edges, report.consolidated_nodes = consolidate_intersections(
             nodes, edges, tolerance_m, crs_metric)
-    nodes, edges = largest_strong_component(nodes, edges, report)
-    edges = edges.reset_index(drop=True)
+    nodes, keep = _strong_component(nodes, edges, report)
+    edges = _take_rows(edges, keep)
     edges["length"] = geodesic_length(edges.geometry.values)
-    metric = edges.geometry.to_crs(crs_metric).values
+    area = None
     if "urban" not in edges:
         if landuse is not None and len(landuse):
             report.invalid_landuse = int((~shapely.is_valid(landuse.values)).sum())
         area = urban_area(places if places is not None else pd.DataFrame(
             {"lon": [], "lat": [], "place": []}), landuse, options.profile, crs_metric)
-        edges["urban"] = urban_mask(metric, area)
+    use_curvature = (options.profile.curvature["enabled"] if options.speeds.curvature is None
+                     else options.speeds.curvature)
+    urban, turning = _metric_measures(edges.geometry, crs_metric, area, options.profile,
+                                      use_curvature)
+    if "urban" not in edges:
+        edges["urban"] = urban
     grades = None
     use_grade = (options.profile.grade["enabled"] if options.speeds.grade is None
                  else options.speeds.grade)
     if options.dem is not None and use_grade:
         grades = sample_grades(edges.geometry, options.dem, options.profile.grade["sample_m"])
         report.dem_coverage = grades.coverage
-    edges = assign_speeds(edges, options.profile, options.speeds, grades, metric)
+    edges = assign_speeds(edges, options.profile, options.speeds, grades, turning=turning)
     edges["key"] = edges.groupby(["u", "v"]).cumcount().astype(np.int64)
     for column in EDGE_COLUMNS:
         if column not in edges and column != "climb_m":
@@ -278,6 +321,26 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     return RoadNetwork(nodes, edges, dict(meta or {})), report
 
 
+def _metric_measures(geoms: gpd.GeoSeries, crs_metric: CRS, area: BaseGeometry | None,
+                     profile: SpeedProfile, curvature: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Return each edge's urban flag and turning (deg/km; zeros without ``curvature``).
+
+    The edges are projected to ``crs_metric`` a chunk at a time, so only one chunk of metric
+    geometries exists at once.
+    """
+    n = len(geoms)
+    urban = np.zeros(n, dtype=bool)
+    turning = np.zeros(n)
+    for part in _chunks(n):
+        metric = geoms.iloc[part].to_crs(crs_metric).values
+        urban[part] = urban_mask(metric, area)
+        if curvature:
+            turning[part] = turning_deg_per_km(metric, profile.curvature["simplify_m"],
+                                               profile.curvature["min_length_m"])
+        del metric
+    return urban, turning
+
+
 def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
                              report: HygieneReport | None = None
                              ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
@@ -285,6 +348,30 @@ def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
 
     ``report`` (if given) receives the component count and what was dropped.
     """
+    nodes, keep_edge = _strong_component(nodes, edges, report)
+    return nodes, (edges if keep_edge.all() else edges[keep_edge])
+
+
+def _take_rows(edges: gpd.GeoDataFrame, keep: np.ndarray) -> gpd.GeoDataFrame:
+    """Return the rows ``keep`` of ``edges`` (a new RangeIndex), emptying ``edges``.
+
+    Each column is copied and then deleted from ``edges`` before the next, so only one
+    column exists twice at a time, even while the caller still holds ``edges``.
+    """
+    rows = None if keep.all() else np.flatnonzero(keep)
+    geometry, crs = edges.geometry.name, edges.crs
+    columns: dict[str, Any] = {}
+    for name in list(edges.columns):
+        column = edges[name] if rows is None else edges[name].iloc[rows]
+        columns[name] = column.reset_index(drop=True)
+        del column
+        del edges[name]
+    return gpd.GeoDataFrame(columns, geometry=geometry, crs=crs, copy=False)
+
+
+def _strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
+                      report: HygieneReport | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the nodes of the largest strongly connected component and its edges' mask."""
     ids = np.unique(np.r_[edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)])
     pu = np.searchsorted(ids, edges["u"].to_numpy(np.int64))
     pv = np.searchsorted(ids, edges["v"].to_numpy(np.int64))
@@ -301,7 +388,7 @@ def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
         dropped = edges.geometry.values[~keep_edge]
         report.dropped_km = float(geodesic_length(dropped).sum() / 1000) if len(dropped) else 0.0
     kept_ids = ids[keep_node]
-    return nodes.loc[nodes.index.isin(kept_ids)].sort_index(), edges[keep_edge]
+    return nodes.loc[nodes.index.isin(kept_ids)].sort_index(), keep_edge
 
 
 def consolidate_intersections(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, tolerance_m: float,

@@ -173,17 +173,17 @@ def import_network(source: str | Path, out: str | Path | None = None,
             "profile": profile.describe() | _effective(profile, speed_options, dem),
             "options": {"consolidate_m": options.consolidate_m, **asdict(options.flags)}}
     notes: list[str] = []
-    osm_area = area if kind == "osm" else None  # an OSM import always has an area
-    with timed(log, f"network built from {source.name}"):
-        if osm_area is not None:
-            network, railways = _from_osm(source, osm_area, build, meta, options.flags, notes)
-        else:
-            network, railways = _from_layer(source, area, build, meta, options.layer, notes)
     extras = {}
-    if osm_area is not None:
+    if kind == "osm":
+        # named features first: their pass's node-location index is freed before the build
         with timed(log, "named features read"):
-            extras = {"railways": railways,
-                      "features": features_from_file(source, osm_area.polygon)}
+            features = features_from_file(source, area.polygon)
+        with timed(log, f"network built from {source.name}"):
+            network, railways = _from_osm(source, area, build, meta, options.flags, notes)
+        extras = {"railways": railways, "features": features}
+    else:
+        with timed(log, f"network built from {source.name}"):
+            network, railways = _from_layer(source, area, build, meta, options.layer, notes)
     with timed(log, f"network saved to {folder}"):
         save_network(network, folder, extras)
     return ImportResult(network, folder, reused=False, notes=notes,
@@ -230,9 +230,12 @@ def _from_osm(source: Path, area: Area, build: BuildOptions, meta: dict, flags: 
         raise OSMDataError(f"no drivable roads in {source.name} within {area.label}; {hint}")
     turn_data = read_turn_data(source)
     nodes, edges = split_ways(ways, turn_data.via_nodes())
+    del ways
+    roads.ways = None  # the polylines are in the edges now: free them before the build
     meta = meta | {"source": f"OpenStreetMap extract {source.name}",
                    "attribution": settings.osm_attribution, "area": _area_meta(area)}
     network, report = build_network(nodes, edges, build, roads.places, roads.landuse, meta)
+    del nodes, edges
     network.meta["hygiene"] = report.as_dict()
     _hygiene_notes(report, notes)
     turns.attach(network, turn_data.restrictions, turn_data.barriers, turn_data.skipped, notes)

@@ -119,11 +119,53 @@ def way_direction(tags: Mapping[str, str], highway: str) -> int:
     return 0
 
 
-def _way_row(way_id: int, cls: str, tags) -> tuple:
-    return (way_id, cls, tags.get("name") or tags.get("name:zh"), tags.get("ref"),
-            way_direction(tags, cls) if cls != "ferry" else 0, tags.get("maxspeed"),
-            tags.get("maxspeed:forward"), tags.get("maxspeed:backward"),
-            tags.get("maxspeed:hgv"), tags.get("lanes"), tags.get("duration"))
+#: Way columns read from tags: (column, tag, fallback tag).
+_TEXT_TAGS = (("name", "name", "name:zh"), ("ref", "ref", None), ("maxspeed", "maxspeed", None),
+              ("maxspeed_forward", "maxspeed:forward", None),
+              ("maxspeed_backward", "maxspeed:backward", None),
+              ("maxspeed_hgv", "maxspeed:hgv", None), ("lanes", "lanes", None),
+              ("duration", "duration", None))
+
+
+class _WayColumns:
+    """Way attributes gathered column by column, without a Python object per way.
+
+    Numbers go to typed arrays; a text tag is kept only for the ways that have it, each
+    distinct string stored once.
+    """
+
+    def __init__(self) -> None:
+        self.way_id, self.direction, self.highway = array("q"), array("b"), array("l")
+        self.text = {column: (array("q"), []) for column, _, _ in _TEXT_TAGS}
+        self.strings: dict[str, str] = {}
+        self.classes: dict[str, int] = {}
+
+    def add(self, way_id: int, cls: str, tags) -> None:
+        row = len(self.way_id)
+        self.way_id.append(way_id)
+        self.direction.append(way_direction(tags, cls) if cls != "ferry" else 0)
+        self.highway.append(self.classes.setdefault(cls, len(self.classes)))
+        for column, tag, fallback in _TEXT_TAGS:
+            value = (tags.get(tag) or tags.get(fallback)) if fallback else tags.get(tag)
+            if value is not None:
+                rows, values = self.text[column]
+                rows.append(row)
+                values.append(self.strings.setdefault(value, value))
+
+    def frame(self) -> pd.DataFrame:
+        """Return the attributes as a DataFrame with :data:`WAY_COLUMNS`."""
+        n = len(self.way_id)
+        names = np.array(list(self.classes), dtype=object)
+        columns: dict[str, object] = {
+            "way_id": np.frombuffer(self.way_id, dtype=np.int64).copy(),
+            "highway": names[np.frombuffer(self.highway, dtype=np.int_)].tolist() if n else []}
+        for column, _, _ in _TEXT_TAGS:
+            rows, values = self.text[column]
+            full = np.full(n, None, dtype=object)
+            full[np.frombuffer(rows, dtype=np.int64)] = values
+            columns[column] = full.tolist()
+        columns["direction"] = np.frombuffer(self.direction, dtype=np.int8).copy()
+        return pd.DataFrame(columns)[WAY_COLUMNS]
 
 
 def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags = ImportFlags(),
@@ -154,7 +196,8 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
     """
     path = check_osm_file(path)
     refs, lons, lats = array("q"), array("d"), array("d")
-    offsets, rows, rails, places, landuse = [0], [], [], [], []
+    offsets, rails, places, landuse = array("q", [0]), [], [], []
+    rows = _WayColumns()
     nan = float("nan")
     keys = osmium.filter.KeyFilter("highway", "railway", "route", "landuse", "place")
     try:
@@ -185,7 +228,7 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
                             lons.append(nan)
                             lats.append(nan)
                     offsets.append(len(refs))
-                    rows.append(_way_row(obj.id, cls, tags))
+                    rows.add(obj.id, cls, tags)
                 if tags.get("railway") == "rail":
                     rails.append(_rail_row(obj, tags))
                 if tags.get("landuse") in landuse_kinds and obj.is_closed():
@@ -196,10 +239,9 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
     except (RuntimeError, osmium.InvalidLocationError) as exc:  # malformed file or coordinates
         raise OSMDataError(f"cannot read OSM file {path}: {exc}; is it truncated or corrupt? "
                            "download it again") from None
-    attrs = pd.DataFrame(rows, columns=WAY_COLUMNS)
-    attrs["way_id"] = attrs["way_id"].astype(np.int64)
-    attrs["direction"] = attrs["direction"].astype(np.int8)
-    ways = Ways(attrs, np.asarray(offsets, dtype=np.int64), np.frombuffer(refs, dtype=np.int64),
+    attrs = rows.frame()
+    del rows
+    ways = Ways(attrs, np.frombuffer(offsets, dtype=np.int64), np.frombuffer(refs, dtype=np.int64),
                 np.frombuffer(lons, dtype=np.float64), np.frombuffer(lats, dtype=np.float64))
     rail_rows = [r for r in rails if r is not None]
     railways = gpd.GeoDataFrame([r[0] for r in rail_rows], columns=RAIL_COLUMNS,

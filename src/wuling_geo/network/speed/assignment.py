@@ -77,7 +77,8 @@ def _lanes_cap(edges: pd.DataFrame, urban: np.ndarray, profile: SpeedProfile) ->
 
 def assign_speeds(edges: gpd.GeoDataFrame, profile: SpeedProfile,
                   options: SpeedOptions | None = None, grades: GradePieces | None = None,
-                  metric_geoms: np.ndarray | None = None) -> gpd.GeoDataFrame:
+                  metric_geoms: np.ndarray | None = None,
+                  turning: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """Return ``edges`` with speeds (km/h) and travel times (s) for the car and truck profiles.
 
     Parameters
@@ -94,6 +95,9 @@ def assign_speeds(edges: gpd.GeoDataFrame, profile: SpeedProfile,
         Grades along the edges from :func:`wuling_geo.network.speed.dem.sample_grades` (grade penalty).
     metric_geoms
         The edge geometries in a metric CRS (for the curvature penalty).
+    turning
+        The edges' turning (deg/km, :func:`~wuling_geo.network.speed.mountain.turning_deg_per_km`
+        of ``metric_geoms``) when already measured; it replaces ``metric_geoms``.
 
     Returns
     -------
@@ -107,7 +111,7 @@ def assign_speeds(edges: gpd.GeoDataFrame, profile: SpeedProfile,
         If an edge's class is not in the profile.
     """
     options = options or SpeedOptions()
-    out = edges.copy()
+    out = edges.copy(deep=False)  # copy-on-write: the new columns never reach ``edges``
     n = len(out)
     classes = out["highway"].astype(object)
     ferry = (classes == FERRY).to_numpy()
@@ -133,11 +137,16 @@ def assign_speeds(edges: gpd.GeoDataFrame, profile: SpeedProfile,
     base = np.where(np.isnan(user), base, user)
     base = np.where(np.isnan(limit_car), base, limit_car)
 
-    turning = np.zeros(n)
     use_curvature = profile.curvature["enabled"] if options.curvature is None else options.curvature
-    if use_curvature and metric_geoms is not None and n:
+    measured = use_curvature and n and (turning is not None or metric_geoms is not None)
+    if turning is not None:
+        turning = np.array(turning, dtype=float)
+    elif measured:
         turning = turning_deg_per_km(metric_geoms, profile.curvature["simplify_m"],
                                      profile.curvature["min_length_m"])
+    else:
+        turning = np.zeros(n)
+    if measured:
         ratio = np.where(class_car > 0, class_winding / class_car, 1.0)
         base = base * curvature_factor(turning, ratio, profile.curvature["straight_deg_per_km"],
                                        profile.curvature["winding_deg_per_km"])
