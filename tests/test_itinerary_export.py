@@ -102,7 +102,7 @@ def test_html_escapes_names_and_osm_networks_are_credited(grid):
     evil = stop(osm, 8, "<script>alert('x')</script>&co")
     itin = plan_itinerary(osm, at(osm, 1), [evil])
     page = to_html(itin)
-    assert "<script>" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;co" in page
+    assert "<script>" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;co" in page
     assert "© OpenStreetMap contributors, ODbL" in page and "SYNTHETIC" not in page
     assert "© OpenStreetMap contributors, ODbL" in to_markdown(itin)
     gpx = gpxpy.parse(to_gpx(itin))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import html
 import io
 import os
 from pathlib import Path
@@ -21,6 +20,7 @@ from wuling_geo._util.files import atomic_dir, check_output
 from wuling_geo._util.timeparse import WEEKDAYS, format_clock, format_duration
 from wuling_geo.analysis.itinerary.result import Call, DayPlan, Itinerary
 from wuling_geo.present.exports.tables import csv_cell
+from wuling_geo.present.templating import render_page
 
 #: File names written by :func:`write_itinerary` (the map only when the renderer is present).
 FILES = ("itinerary.gpx", "itinerary.csv", "itinerary.md", "itinerary.html",
@@ -207,51 +207,20 @@ def to_markdown(itin: Itinerary) -> str:
     return "\n".join(out)
 
 
-_CSS = ("body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:60em;margin:2em auto;"
-        "padding:0 1em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}"
-        "td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}"
-        ".credit{color:#555;font-size:.9em}.wide{max-width:100%;overflow-x:auto}"
-        # Phones: the tables take the screen's width and long names wrap instead of overflowing.
-        "@media (max-width:600px){body{margin:1em auto;padding:0 .6em}table{width:100%;"
-        "font-size:.85em}td,th{padding:.2em .3em;overflow-wrap:anywhere;word-break:break-word}}")
-
-
 def to_html(itin: Itinerary) -> str:
-    """Return a standalone HTML itinerary (every name and message escaped)."""
-    e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="zh"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>Itinerary · 行程</title><style>{_CSS}</style></head><body>",
-             "<h1>Itinerary · 行程</h1>", f"<p><strong>Total:</strong> {e(_totals(itin))}</p>"]
-    for day in itin.days:
-        if _free_day(day):
-            parts.append(f"<h2>{e(day.title)}</h2><p>{e(_free_day(day))}.</p>")
-            continue
-        parts.append(f"<h2>{e(day.title)}</h2><p>Drive {e(format_duration(day.drive_s))}, "
-                     f"{day.distance_m / 1000:.1f} km.</p>")
-        parts.append('<div class="wide"><table><tr><th>#</th><th>time</th><th>place</th>'
-                     '<th>what</th></tr>')
-        for i, call in enumerate(day.calls, start=1):
-            time = _time(call)
-            parts.append(f"<tr><td>{i}</td><td>{e(time)}</td><td>{e(call.label)}</td>"
-                         f"<td>{e(_call_text(call))}</td></tr>")
-        parts.append('</table></div><div class="wide"><table><tr><th>leg</th><th>from</th><th>to</th>'
-                     "<th>depart</th><th>arrive</th><th>drive</th><th>km</th></tr>")
-        for leg in day.legs:
-            parts.append(f"<tr><td>{leg.leg}</td><td>{e(leg.from_name)}</td><td>{e(leg.to_name)}</td>"
-                         f"<td>{_clock(leg.depart)}</td><td>{_clock(leg.arrive)}</td>"
-                         f"<td>{e(format_duration(leg.drive_s))}</td>"
-                         f"<td>{leg.distance_m / 1000:.1f}</td></tr>")
-        parts.append("</table></div>")
-    if itin.dropped:
-        parts.append("<h2>Left out</h2><ul>")
-        parts += [f"<li><strong>{e(d.label)}</strong>: {e(d.reason)}</li>" for d in itin.dropped]
-        parts.append("</ul>")
-    parts.append(f"<p>Solver: {e(itin.solver)}{' — optimal' if itin.optimal else ''}.</p>")
-    parts += [f"<p>Note: {e(n)}</p>" for n in itin.notes]
-    parts.append(f'<p class="credit">{e(_assumption_note())}<br>{e(_credit(itin))}</p>')
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    """Return a standalone HTML itinerary (the ``itinerary.html`` template, autoescaped)."""
+    days = [{"title": day.title, "free": _free_day(day), "drive": format_duration(day.drive_s),
+             "km": f"{day.distance_m / 1000:.1f}",
+             "calls": [{"time": _time(c), "label": c.label, "what": _call_text(c)}
+                       for c in day.calls],
+             "legs": [{"leg": leg.leg, "from_name": leg.from_name, "to_name": leg.to_name,
+                       "depart": _clock(leg.depart), "arrive": _clock(leg.arrive),
+                       "drive": format_duration(leg.drive_s), "km": f"{leg.distance_m / 1000:.1f}"}
+                      for leg in day.legs]}
+            for day in itin.days]
+    return render_page("itinerary.html", totals=_totals(itin), days=days, dropped=itin.dropped,
+                       solver=itin.solver, optimal=itin.optimal, notes=itin.notes,
+                       assumption=_assumption_note(), credit=_credit(itin))
 
 
 # ---------------------------------------------------------------- writing

@@ -27,6 +27,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import InputError, OutputError
 from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo.present.maps.i18n import LANGS, check_lang, text
+from wuling_geo.present.templating import render_page
 
 BASEMAPS = ("osm", "amap", "none")
 INDEX_NAME = "index.html"
@@ -403,49 +404,21 @@ def write_index(maps_dir: str | Path, lang: str = "zh") -> Path:
     if not is_own_index(target):
         raise OutputError(f"{target} was not written by wuling-geo and is left alone: write the "
                           "maps to another folder")
-    rows = []
+    pages = []
     for page in sorted(folder.glob("*.html")):
         if page.name == INDEX_NAME or page.name.startswith("."):
             continue
         head = page.read_text(encoding="utf-8", errors="replace")[:20000]
         found = _TITLE.search(head)
-        title = html.unescape(found.group(1)).strip() if found else page.stem
         stat = page.stat()
-        when = datetime.fromtimestamp(stat.st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
-        rows.append(f'<li><a href="{html.escape(quote(page.name))}">{html.escape(title)}</a>'
-                    f'<span>{html.escape(page.name)} · {stat.st_size / 1024:.0f} KB · {when}</span></li>')
-    shots = [f'<figure><img src="{html.escape(quote(p.name))}" alt="{html.escape(p.stem)}" '
-             f'loading="lazy"><figcaption>{html.escape(p.name)}</figcaption></figure>'
+        pages.append({"href": quote(page.name), "name": page.name, "kb": f"{stat.st_size / 1024:.0f}",
+                      "title": html.unescape(found.group(1)).strip() if found else page.stem,
+                      "when": datetime.fromtimestamp(stat.st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")})
+    shots = [{"href": quote(p.name), "alt": p.stem, "name": p.name}
              for p in sorted(folder.glob("*.png"))]
-    heading = _index_heading()
-    body = "\n".join(rows) or f"<li>{text('no_maps', lang)}</li>"
-    page_html = f"""<!DOCTYPE html>
-<html lang="{'zh-CN' if lang == 'zh' else 'en'}">
-<head>
-<meta charset="utf-8">
-{GENERATOR}
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(heading)}</title>
-<style>
-body{{font-family:system-ui,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
-margin:0 auto;max-width:920px;padding:16px;line-height:1.5;color:#222}}
-h1{{font-size:1.4em}} ul{{padding:0;list-style:none}} li{{margin:10px 0}}
-li a{{font-size:1.1em;display:inline-block;min-height:32px}}
-li span{{display:block;color:#666;font-size:.9em}}
-figure{{display:inline-block;margin:8px;max-width:420px}} img{{max-width:100%;border:1px solid #ccc}}
-footer{{color:#666;font-size:.85em;margin-top:24px}}
-</style>
-</head>
-<body>
-<h1>{html.escape(heading)}</h1>
-<ul>
-{body}
-</ul>
-{"".join(shots)}
-<footer>{html.escape(OSM_CREDIT)}</footer>
-</body>
-</html>
-"""
+    page_html = render_page("index.html", html_lang="zh-CN" if lang == "zh" else "en",
+                            heading=_index_heading(), pages=pages, shots=shots,
+                            no_maps=text("no_maps", lang), credit=OSM_CREDIT, generator=GENERATOR)
     with atomic_path(target) as tmp:
         tmp.write_text(page_html, encoding="utf-8")
     return target
