@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
@@ -31,7 +31,7 @@ def worker_count() -> int:
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None
-                ) -> Iterator[R]:
+                ) -> Generator[R, None, None]:
     """Yield ``fn(item)`` for each item, in order, computed on a pool of threads.
 
     At most two tasks per thread are under way or waiting to be taken, so large results

@@ -157,7 +157,10 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     legs = table.legs()
     used = sorted({stop for _, a, b in legs for stop in (a, b)})
     stops: list[ServiceStop] = [table.stops[s] for s in used]
-    points = [start] + [Site(s.id, s.name, float(s.lon), float(s.lat)) for s in stops]
+    points = [start]
+    for s in stops:
+        assert s.lon is not None and s.lat is not None  # legs() keeps only resolved stops
+        points.append(Site(s.id, s.name, float(s.lon), float(s.lat)))
     walk_mps = settings.access_speed_kph / 3.6
     far_mps = settings.offnetwork_speed_kph / 3.6
     ground, entry, on_net, snaps = _ground_times(network, points, profile, walk_mps, far_mps)
@@ -166,7 +169,9 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
     graph = ground.copy()
     via = np.full((k, k), "ground", dtype=object)
     for service, a, b in legs:
-        seconds = (service.wait_minutes + service.in_vehicle_minutes) * 60
+        in_vehicle = service.in_vehicle_minutes
+        assert in_vehicle is not None  # legs() keeps only services with an in-vehicle time
+        seconds = (service.wait_minutes + in_vehicle) * 60
         i, j = index[a], index[b]
         if seconds < graph[i, j]:
             graph[i, j], via[i, j] = seconds, service.id
@@ -188,8 +193,8 @@ def reach(network: RoadNetwork, origin, services: ServiceTable | None = None,
                      f"legs off the network are straight lines at {settings.offnetwork_speed_kph:g} "
                      "km/h (settings.offnetwork_speed_kph, an assumption)")
     elif not on_net.all():
-        off = ", ".join(p.name for p, on in zip(points, on_net, strict=True) if not on)
-        notes.append(f"{off} lie(s) off the road network: ground legs to and from them are "
+        off_names = ", ".join(p.name for p, on in zip(points, on_net, strict=True) if not on)
+        notes.append(f"{off_names} lie(s) off the road network: ground legs to and from them are "
                      f"straight lines at {settings.offnetwork_speed_kph:g} km/h "
                      "(settings.offnetwork_speed_kph, an assumption)")
     rows = []

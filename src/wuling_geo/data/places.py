@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -78,7 +78,7 @@ class Site:
 
 
 #: What a single place may be given as (see the module docstring).
-PlaceLike = str | Site | Resolution | shapely.Point | tuple | Mapping
+PlaceLike: TypeAlias = str | Site | Resolution | shapely.Point | tuple | Mapping
 
 
 class _LazyGeocoder:

@@ -119,7 +119,7 @@ def build(n: int, u: np.ndarray, v: np.ndarray, seconds: np.ndarray,
     inf = float("inf")
 
     def shortcuts(x: int) -> list[tuple[int, int, float]]:
-        found = []
+        found: list[tuple[int, int, float]] = []
         targets = out[x]
         if not targets:
             return found

@@ -180,7 +180,7 @@ def read_turn_data(path: str | Path) -> TurnData:
         processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.RELATION)
         for obj in processor.with_filter(keys):
             tags = dict(obj.tags)
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):  # is_node(), narrowed for typing
                 if "barrier" not in tags:
                     continue
                 car, car_tag = barrier_access(tags, "car")
@@ -190,7 +190,7 @@ def read_turn_data(path: str | Path) -> TurnData:
                 barriers.append((obj.id, obj.location.lon, obj.location.lat, tags["barrier"],
                                  car, truck, _metres(tags.get("maxheight")),
                                  _metres(tags.get("maxwidth"))))
-            elif obj.is_relation():
+            elif isinstance(obj, osmium.osm.Relation):
                 members = [(m.type, m.ref, m.role) for m in obj.members]
                 got, why = restriction_rows(obj.id, tags, members)
                 rows.extend(got)

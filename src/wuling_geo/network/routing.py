@@ -214,7 +214,8 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
     if turns.applies(network, profile):
         seconds, meters, pieces, node_ids = turns.fastest_path(network, origin, target, profile,
                                                                limit)
-        parts = [substring(geoms[e], a, b, normalized=True) for e, a, b in pieces]
+        parts: list[shapely.LineString] = [substring(geoms[e], a, b, normalized=True)
+                                           for e, a, b in pieces]
         return Path(seconds, meters, _joined(parts, origin, target), node_ids)
     # --- end turn hook
     graph = search_graph(network, [origin], profile, "from")
@@ -232,7 +233,7 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
     while chain[-1] != n:
         chain.append(int(pred[chain[-1]]))
     chain.reverse()  # virtual origin, first node, …, end_node
-    parts: list[shapely.LineString] = []
+    parts = []
     meters = 0.0
     first = chain[1]
     # First partial edge: from the origin point to the first real node.

@@ -13,7 +13,7 @@ statistics (:mod:`.stats`).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -199,7 +199,8 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
 
 
 def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray, direction: str,
-               sets: list, bands: list[float]) -> Iterator[tuple[list[RoadReach], list]]:
+               sets: list, bands: list[float]
+               ) -> Generator[tuple[list[RoadReach], list], None, None]:
     """Yield the reached road and the nested polygons (WGS-84) of each origin set's bands.
 
     With at least as many sets as threads, each thread takes whole sets (their polygons
@@ -230,9 +231,9 @@ def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray
         with closing(ordered_map(whole, range(len(sets)))) as done:
             yield from done
         return
-    with closing(ordered_map(one, [(k, b) for k in range(len(sets)) for b in bands])) as done:
+    with closing(ordered_map(one, [(k, b) for k in range(len(sets)) for b in bands])) as each:
         for _ in sets:
-            got = [next(done) for _ in bands]
+            got = [next(each) for _ in bands]
             yield [r for r, _ in got], nested_polygons(cells, [f for _, f in got])
 
 
@@ -287,7 +288,8 @@ class _Context:
 
     def _group_name(self, members: list[int]) -> str:
         categories = {self.points[i].category for i in members}
-        return categories.pop() if len(categories) == 1 and None not in categories else "nearest"
+        only = categories.pop() if len(categories) == 1 else None
+        return only if only is not None else "nearest"
 
     def frame(self, rows: list[dict]) -> gpd.GeoDataFrame:
         """Return the rows as a GeoDataFrame with the documented columns."""
@@ -316,12 +318,13 @@ def standard_catchments(network: RoadNetwork, resolutions: list[Resolution],
     for place_id in STANDARD_IDS:
         res = by_id.get(place_id)
         if res is None or not res.resolved:
-            notes.append(f"catchments: {res.place.label if res else place_id} skipped, no known position")
+            label = res.place.label if res is not None and res.place is not None else place_id
+            notes.append(f"catchments: {label} skipped, no known position")
         else:
             each.append(res)
     try:
         scenic, skipped = category_origins(resolutions, "scenic")
-        each += [r for r in scenic if r.place.part_of is None]
+        each += [r for r in scenic if r.place is not None and r.place.part_of is None]
         notes += [f"catchments: {n}" for n in skipped]
     except InputError as exc:
         notes.append(f"catchments: scenic areas skipped ({exc})")

@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -60,8 +61,9 @@ def save_cells(index, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     cells = _pack(index.cells)
     own = _pack(index.own)
-    arrays = {name: getattr(index, name) for name in _ARRAYS}
-    scalars = {name: np.asarray(getattr(index, name)) for name in _SCALARS}
+    # Typed as Any: numpy's savez stub would match a dict of arrays against allow_pickle.
+    arrays: dict[str, Any] = {name: getattr(index, name) for name in _ARRAYS}
+    scalars: dict[str, Any] = {name: np.asarray(getattr(index, name)) for name in _SCALARS}
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
         np.savez(fh, cells_wkb=cells[0], cells_at=cells[1], cells_has=cells[2],
                  own_wkb=own[0], own_at=own[1], own_has=own[2], **arrays, **scalars)

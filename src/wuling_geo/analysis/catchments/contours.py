@@ -35,9 +35,10 @@ holds the engine to under 5 %.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import closing
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import contourpy
 import numpy as np
@@ -56,6 +57,9 @@ from wuling_geo.analysis.catchments.road_reach import (
 )
 from wuling_geo.network.model import RoadNetwork, Snap
 from wuling_geo.network.routing import reverse_edges
+
+if TYPE_CHECKING:
+    from contourpy._contourpy import FillReturn_OuterOffset
 
 __all__ = ["DEFAULT_CELL_M", "MAX_CELLS", "RoadSamples", "cell_for", "contour_bands", "road_samples",
            "surface_bands"]
@@ -191,11 +195,11 @@ def surface_bands(xy: np.ndarray, t: np.ndarray, limits: list[float], access: fl
     row = ((xy[:, 1] - win.y0) / cell).astype(np.int64)
     flat = row * win.shape[1] + col
     # the earliest sample per cell: its time, and its point (distances are measured to it)
-    surface = np.full(win.shape[0] * win.shape[1], np.inf)
+    surface: np.ndarray = np.full(win.shape[0] * win.shape[1], np.inf)
     np.minimum.at(surface, flat, t)
     best = np.nonzero(t == surface[flat])[0]
-    px = np.zeros(surface.shape, dtype=np.float32)
-    py = np.zeros(surface.shape, dtype=np.float32)
+    px: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
+    py: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
     px[flat[best]] = xy[best, 0] - win.x0
     py[flat[best]] = xy[best, 1] - win.y0
     surface, px, py = (a.reshape(win.shape) for a in (surface, px, py))
@@ -234,7 +238,8 @@ def _contour(road: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window, acc
     gen = contourpy.contour_generator(xs.astype(float) + win.x0, ys.astype(float) + win.y0,
                                       dist, name="serial",
                                       fill_type=contourpy.FillType.OuterOffset)
-    points, offsets = gen.filled(-1.0, access)
+    # FillType.OuterOffset: contourpy returns (points, offsets)
+    points, offsets = cast("FillReturn_OuterOffset", gen.filled(-1.0, access))
     return _polygons(points, offsets)
 
 
@@ -266,7 +271,8 @@ def _simplified(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry:
 
 def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
                   sets: list, bands: list[float], access: float, tolerance: float,
-                  cell_m: float | None = None) -> Iterator[tuple[list[RoadReach], list]]:
+                  cell_m: float | None = None
+                  ) -> Generator[tuple[list[RoadReach], list], None, None]:
     """Yield the reached road and nested band polygons (WGS-84) of each origin set.
 
     The contour engine's counterpart of the exact engine's per-set producer in

@@ -55,12 +55,14 @@ def category_origins(resolutions: Iterable[Resolution], category: str
     chosen, notes = [], []
     members = [r for r in resolutions if r.place is not None and r.place.category == category]
     for res in members:
+        place = res.place
+        assert place is not None  # members keep only resolutions with a place
         if not res.resolved:
-            notes.append(f"{res.place.label}: skipped, no known position")
+            notes.append(f"{place.label}: skipped, no known position")
         elif res.geometry is not None and not isinstance(res.geometry, shapely.Point):
-            notes.append(f"{res.place.label}: skipped, a {res.geometry.geom_type} is not one origin")
+            notes.append(f"{place.label}: skipped, a {res.geometry.geom_type} is not one origin")
         elif "outside-district" in res.flags:
-            notes.append(f"{res.place.label}: skipped, its position lies outside the district")
+            notes.append(f"{place.label}: skipped, its position lies outside the district")
         else:
             chosen.append(res)
     if not chosen:

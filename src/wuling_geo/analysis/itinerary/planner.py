@@ -252,9 +252,9 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
                          f"off it ({', '.join(d.name for d in off_network)})")
 
     bases: list[Stop] = []
-    for b in (start_stop, night_stop if days > 1 else None, end_stop):
-        if b is not None and not any(b is x or same_place(b, x) for x in bases):
-            bases.append(b)
+    for base in (start_stop, night_stop if days > 1 else None, end_stop):
+        if base is not None and not any(base is x or same_place(base, x) for x in bases):
+            bases.append(base)
     n = len(todo)
 
     def base_loc(stop: Stop) -> int:
@@ -273,9 +273,8 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
     open_days = tuple(frozenset(d for d in range(days)
                                 if weekdays[d] is None or weekdays[d] not in s.closed_days)
                       for s in todo)
-    day_names = tuple(f"day {d + 1}" + ("" if weekdays[d] is None else
-                                        f" ({WEEKDAYS[weekdays[d]].capitalize()})")
-                      for d in range(days))
+    day_names = tuple(f"day {d + 1}" + ("" if wd is None else f" ({WEEKDAYS[wd].capitalize()})")
+                      for d, wd in enumerate(weekdays))
     problem = Problem(travel, tuple(s.dwell_s for s in todo),
                       tuple(s.opening for s in todo), open_days, tuple(s.must for s in todo),
                       day_start, day_end, windows, max_drive, tuple(names), day_names)
@@ -361,7 +360,7 @@ def _assemble(network, problem: Problem, routes, places: list[Stop], snaps, prof
         calls += [call(c.stop, "visit", c.arrive, c.start, c.leave) for c in sched.calls]
         calls.append(call(last, end_kind, sched.arrive_end, None, None))
         locs = [first, *(c.stop for c in sched.calls), last]
-        legs = []
+        legs: list[Leg] = []
         for i in range(len(locs) - 1):
             a, b = locs[i], locs[i + 1]
             if a == b:
@@ -373,6 +372,7 @@ def _assemble(network, problem: Problem, routes, places: list[Stop], snaps, prof
                 geom = shapely.LineString([pt, snaps[b].point if a != b else pt])
             depart = calls[i].leave
             arrive = calls[i + 1].arrive
+            assert depart is not None and arrive is not None  # a leg leaves a start or visit
             drive = int(problem.travel[a, b])
             legs.append(Leg(d + 1, len(legs) + 1, places[a].name, places[b].name, depart,
                             arrive, drive, float(p.meters), geom))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias, TypeGuard
 
 from pydantic import AfterValidator, BaseModel, ValidationError
 
@@ -30,7 +30,7 @@ from wuling_geo.data.places import PlaceLike, Site, as_site
 
 #: What a stop may be given as: a gazetteer name/id, ``"lon,lat"``, a geocoder answer,
 #: ``(lon, lat)`` in WGS-84, … (anything :func:`wuling_geo.data.places.as_site` takes).
-StopLike = PlaceLike
+StopLike: TypeAlias = PlaceLike
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def make_stop(item: StopLike, what: str = "stop", must: bool = True,
                 closed_days=closed, must=must)
 
 
-def _is_pair(item: Any) -> bool:
+def _is_pair(item: Any) -> TypeGuard[tuple | list]:
     return (isinstance(item, tuple | list) and len(item) == 2
             and not any(isinstance(v, str) for v in item))
 

@@ -175,6 +175,7 @@ def import_network(source: str | Path, out: str | Path | None = None,
     notes: list[str] = []
     extras = {}
     if kind == "osm":
+        assert area is not None  # parse_area always runs for an OSM file
         # named features first: their pass's node-location index is freed before the build
         with timed(log, "named features read"):
             features = features_from_file(source, area.polygon)
@@ -222,6 +223,7 @@ def _from_osm(source: Path, area: Area, build: BuildOptions, meta: dict, flags: 
               notes: list[str]) -> tuple[RoadNetwork, gpd.GeoDataFrame]:
     roads = read_osm_roads(source, build.profile.drivable, flags,
                            frozenset(build.profile.urban["landuse"]))
+    assert roads.ways is not None  # a fresh read always holds its ways
     ways = roads.ways.clip(area.polygon)
     if len(ways) == 0:
         where = roads.ways.bounds()

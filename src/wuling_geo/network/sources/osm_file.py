@@ -59,9 +59,12 @@ class ImportFlags:
 
 @dataclass
 class OSMRoads:
-    """What one pass over an OSM file yields."""
+    """What one pass over an OSM file yields.
 
-    ways: Ways
+    ``ways`` is set to ``None`` by a consumer that has split them into edges, to free them.
+    """
+
+    ways: Ways | None
     railways: gpd.GeoDataFrame
     places: pd.DataFrame
     landuse: gpd.GeoSeries
@@ -136,7 +139,8 @@ class _WayColumns:
 
     def __init__(self) -> None:
         self.way_id, self.direction, self.highway = array("q"), array("b"), array("l")
-        self.text = {column: (array("q"), []) for column, _, _ in _TEXT_TAGS}
+        self.text: dict[str, tuple[array[int], list[str]]] = {
+            column: (array("q"), []) for column, _, _ in _TEXT_TAGS}
         self.strings: dict[str, str] = {}
         self.classes: dict[str, int] = {}
 

@@ -142,6 +142,7 @@ def assign_speeds(edges: gpd.GeoDataFrame, profile: SpeedProfile,
     if turning is not None:
         turning = np.array(turning, dtype=float)
     elif measured:
+        assert metric_geoms is not None  # measured needs turning or metric_geoms
         turning = turning_deg_per_km(metric_geoms, profile.curvature["simplify_m"],
                                      profile.curvature["min_length_m"])
     else:
