@@ -25,12 +25,12 @@ def _speed_options(func):
     options = [
         click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
                      help="Network folder [default: geodata/cache/network]."),
-        click.option("--area", default=None, metavar="qianjiang|W,S,E,N|FILE",
-                     help="Area to keep: the district, a WGS-84 box or a polygon file "
-                          "[default for OSM: qianjiang]."),
+        click.option("--area", default=None, metavar="qianjiang|neighbours|W,S,E,N|FILE",
+                     help="Area to keep: the district, the district and its four neighbouring "
+                          "counties, a WGS-84 box or a polygon file [default for OSM: qianjiang]."),
         click.option("--buffer-km", type=Finite(0, MAX_BUFFER_KM), default=None,
                      help=f"Grow the area by this much [default: {DEFAULT_BUFFER_KM:g} for "
-                          "qianjiang, else 0]."),
+                          "qianjiang and neighbours, else 0]."),
         click.option("--profile-file", type=click.Path(dir_okay=False), default=None,
                      help="Speed profile TOML replacing the shipped one (data/speeds.toml)."),
         click.option("--dem", type=click.Path(dir_okay=False), default=None,

@@ -1,4 +1,4 @@
-"""``wuling-geo route``: plan a multi-stop, multi-day tourism itinerary."""
+"""``wuling-geo route``: plan a multi-stop, multi-day tourism itinerary, or a plain A→B route."""
 
 from __future__ import annotations
 
@@ -78,15 +78,17 @@ def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: t
     """Plan the best route through scenic areas over one or more days.
 
     Every --visit stop is visited, as many --optional stops as fit, with the least driving,
-    within opening hours, the daily window and the driving limit. Prints the plan per day;
+    within opening hours, the daily window and the driving limit. With no stops and an --end
+    other than --start, gives the fastest route from start to end. Prints the plan per day;
     with --out, writes GPX, CSV, Markdown, HTML, the legs as GeoJSON and a web map.
     """
     if out_dir is not None:
         check_output(out_dir, folder=True)
         if offline and not no_map:
             check_assets()
-    if not visits and not optional:
-        raise InputError("no stops to visit: name at least one with --visit or --optional")
+    if not visits and not optional and (end is None or end.strip() == start.strip()):
+        raise InputError("no stops to visit: name at least one with --visit or --optional, "
+                         "or an --end other than --start for a plain route")
     days = _days(days_text)
     dwell_map = _dwell(dwell)
     geocoder = make_geocoder(ctx, network_dir=network_dir)

@@ -1,7 +1,8 @@
-"""The area a network covers: ``qianjiang`` (the district plus a buffer), a box or a polygon file.
+"""The area a network covers: ``qianjiang``, ``neighbours``, a box or a polygon file.
 
-Catchments must not stop at the district border, so the default area is the district grown
-by :data:`DEFAULT_BUFFER_KM`.
+``qianjiang`` is the district, ``neighbours`` the district and the four adjacent counties.
+Catchments must not stop at the district border, so the named areas are grown by
+:data:`DEFAULT_BUFFER_KM` unless told otherwise.
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ from shapely.geometry.base import BaseGeometry
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.geo import repair_polygons
-from wuling_geo.data.boundary import district
+from wuling_geo.data.boundary import boundaries, district
 
 log = logging.getLogger(__name__)
 
 #: How far (km) beyond the district boundary the default network reaches.
 DEFAULT_BUFFER_KM = 20.0
 DEFAULT_AREA = "qianjiang"
+#: Qianjiang and the four counties sharing its border (彭水, 酉阳, 利川, 咸丰), as shipped in
+#: ``geodata/boundary.geojson``.
+NEIGHBOURS_AREA = "neighbours"
+NAMED_AREAS = (DEFAULT_AREA, NEIGHBOURS_AREA)
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,13 @@ def parse_area(text: str | None = None, buffer_km: float | None = None) -> Area:
     Parameters
     ----------
     text
-        ``"qianjiang"`` (default), ``"W,S,E,N"`` in WGS-84 degrees, or a polygon file
-        (GeoJSON, GeoPackage, shapefile; its polygons are merged).
+        ``"qianjiang"`` (default), ``"neighbours"`` (Qianjiang and the four adjacent
+        counties: the union of every polygon of ``geodata/boundary.geojson``),
+        ``"W,S,E,N"`` in WGS-84 degrees, or a polygon file (GeoJSON, GeoPackage, shapefile;
+        its polygons are merged).
     buffer_km
-        Grow the area by this much; default :data:`DEFAULT_BUFFER_KM` for ``qianjiang`` and
-        0 otherwise.
+        Grow the area by this much; default :data:`DEFAULT_BUFFER_KM` for the named areas
+        (``qianjiang``, ``neighbours``) and 0 otherwise.
 
     Raises
     ------
@@ -70,13 +77,20 @@ def parse_area(text: str | None = None, buffer_km: float | None = None) -> Area:
     text = (text or DEFAULT_AREA).strip()
     if buffer_km is not None and not (math.isfinite(buffer_km) and buffer_km >= 0):
         raise InputError(f"--buffer-km must not be negative (got {buffer_km})")
-    if text.lower() == DEFAULT_AREA:
+    if text.lower() in NAMED_AREAS:
+        name = text.lower()
         km = DEFAULT_BUFFER_KM if buffer_km is None else buffer_km
         boundary = settings.boundary_path()
         digest = hashlib.sha256(boundary.read_bytes()).hexdigest()[:16] if boundary.exists() \
             else None
-        return Area(_buffer(district(), km), f"Qianjiang District + {km:g} km",
-                    {"area": DEFAULT_AREA, "buffer_km": km, "boundary_sha256": digest})
+        if name == DEFAULT_AREA:
+            polygon, label = district(), "Qianjiang District"
+        else:
+            gdf = boundaries()
+            polygon = shapely.union_all(gdf.geometry.values)
+            label = f"Qianjiang District and its {len(gdf) - 1} neighbouring counties"
+        return Area(_buffer(polygon, km), f"{label} + {km:g} km",
+                    {"area": name, "buffer_km": km, "boundary_sha256": digest})
     km = 0.0 if buffer_km is None else buffer_km
     if "," in text and not Path(text).exists():
         box = _parse_box(text)
@@ -91,7 +105,7 @@ def _parse_box(text: str) -> tuple[float, float, float, float]:
         west, south, east, north = (float(p) for p in parts)
     except ValueError:
         raise InputError(f"--area {text!r} is not W,S,E,N (four numbers in degrees), "
-                         "'qianjiang' or a polygon file") from None
+                         "'qianjiang', 'neighbours' or a polygon file") from None
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         raise InputError(f"--area {text!r} is not a box: give W,S,E,N with W < E and S < N "
                          "(longitude first, WGS-84 degrees)")
@@ -100,8 +114,8 @@ def _parse_box(text: str) -> tuple[float, float, float, float]:
 
 def _polygon_file(path: Path, km: float) -> Area:
     if not path.is_file():
-        raise InputError(f"--area {path}: no such file; give 'qianjiang', W,S,E,N or a "
-                         "polygon file")
+        raise InputError(f"--area {path}: no such file; give 'qianjiang', 'neighbours', "
+                         "W,S,E,N or a polygon file")
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files

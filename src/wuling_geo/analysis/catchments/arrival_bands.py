@@ -83,7 +83,8 @@ def bands_from_node_times(network: RoadNetwork, node_seconds: np.ndarray, starts
             "n_origins": 1, "origin_lon": origin_lonlat[0], "origin_lat": origin_lonlat[1],
             "snap_m": np.nan, "area_km2": stats.area_km2,
             "share_of_district": stats.share_of_district, "road_km": stats.road_km,
-            "features_inside": stats.features_inside, "farthest_lon": np.nan,
+            "features_inside": stats.features_inside, "county_share": stats.county_share,
+            "farthest_lon": np.nan,
             "farthest_lat": np.nan, "farthest_min": np.nan, "buffer_m": access,
             "attribution": attribution, "geometry": poly_ll,
         })

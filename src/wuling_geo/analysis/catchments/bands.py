@@ -52,8 +52,8 @@ MODES = ("each", "nearest")
 ENGINES = ("contour", "exact")
 COLUMNS = ("origin_id", "origin_name", "mode", "direction", "profile", "minutes", "n_origins",
            "origin_lon", "origin_lat", "snap_m", "area_km2", "share_of_district", "road_km",
-           "features_inside", "farthest_lon", "farthest_lat", "farthest_min", "buffer_m",
-           "attribution")
+           "features_inside", "county_share", "farthest_lon", "farthest_lat", "farthest_min",
+           "buffer_m", "attribution")
 
 
 def check_minutes(minutes: Iterable[float]) -> list[float]:
@@ -130,6 +130,9 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         ``features_inside`` holds one record (``layer``, ``id``, ``name``, ``grade``) per
         feature inside the band (``None`` without ``stats``);
         :func:`~wuling_geo.analysis.catchments.stats.features_table` makes a long table of them.
+        ``county_share`` holds one record (``adcode``, ``county``, ``name_en``, ``role``,
+        ``share``) per county of the shipped boundary: Qianjiang and its four neighbours, the
+        share (0–1) of each county's area inside the band (``None`` without ``stats``).
 
     Raises
     ------
@@ -279,6 +282,7 @@ class _Context:
                 "snap_m": round(max(self.snaps[i].distance_m for i in members), 1),
                 "area_km2": st.area_km2, "share_of_district": st.share_of_district,
                 "road_km": st.road_km, "features_inside": st.features_inside,
+                "county_share": st.county_share,
                 "farthest_lon": farthest[0], "farthest_lat": farthest[1],
                 "farthest_min": farthest[2], "buffer_m": self.access,
                 "attribution": self.network.meta.get("attribution") or settings.osm_attribution,

@@ -1,4 +1,4 @@
-"""Statistics of a catchment band: area, share of the district, road km, features, farthest point."""
+"""Statistics of a catchment band: area, share of each county, road km, features, farthest point."""
 
 from __future__ import annotations
 
@@ -21,12 +21,13 @@ from wuling_geo.network.model import RoadNetwork
 
 @dataclass(frozen=True)
 class BandStats:
-    """What a band covers (``share_of_district`` and ``features_inside`` only with stats)."""
+    """What a band covers (the shares and ``features_inside`` only with stats)."""
 
     area_km2: float
     share_of_district: float | None
     road_km: float
     features_inside: list[dict[str, str | None]] | None
+    county_share: list[dict[str, Any]] | None = None
 
 
 def metric_points(network: RoadNetwork, points: list[shapely.Point]) -> np.ndarray:
@@ -78,6 +79,40 @@ def district_share(network: RoadNetwork, polygon_m: shapely.Geometry) -> float:
     if polygon_m.is_empty or not shapely.intersects(district, polygon_m):
         return 0.0
     return round(area_within(polygon_m, district) / area, 4)
+
+
+#: The fields of one record of ``county_share``.
+COUNTY_FIELDS = ("adcode", "county", "name_en", "role", "share")
+
+
+@lru_cache(maxsize=8)
+def _counties_in(crs_wkt: str) -> tuple[tuple[dict[str, Any], shapely.Geometry, float], ...]:
+    gdf = boundary.boundaries()
+    metric = gdf.geometry.to_crs(CRS(crs_wkt)).values
+    out = []
+    for (_, row), geom in zip(gdf.iterrows(), metric, strict=True):
+        shapely.prepare(geom)
+        info = {"adcode": int(row["adcode"]), "county": str(row["name_zh"]),
+                "name_en": str(row["name_en"]), "role": str(row["role"])}
+        out.append((info, geom, float(geom.area)))
+    return tuple(out)
+
+
+def county_share(network: RoadNetwork, polygon_m: shapely.Geometry) -> list[dict[str, Any]]:
+    """Return the share (0–1) of each county's area inside a metric polygon.
+
+    One record per polygon of ``geodata/boundary.geojson`` (Qianjiang first, then the four
+    neighbouring counties), with :data:`COUNTY_FIELDS`: ``adcode``, ``county`` (Chinese
+    name), ``name_en``, ``role`` (``district`` or ``neighbour``) and ``share``, the area of
+    the county inside the band over the county's area, rounded to 4 decimals. Qianjiang's
+    share equals ``share_of_district``.
+    """
+    out = []
+    for info, county, area in _counties_in(network.crs_metric.to_wkt()):
+        inside = (0.0 if polygon_m.is_empty or not shapely.intersects(county, polygon_m)
+                  else area_within(polygon_m, county))
+        out.append({**info, "share": round(min(max(inside / area, 0.0), 1.0), 4)})
+    return out
 
 
 def area_within(polygon: shapely.Geometry, region: shapely.Geometry) -> float:
@@ -201,16 +236,35 @@ def features_table(bands: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*keys, *INSIDE_FIELDS])
 
 
+#: The columns of a band that hold lists of records (JSON text in files).
+RECORD_COLUMNS = ("features_inside", "county_share")
+
+
 def inside_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return ``frame`` with ``features_inside`` as JSON text, for files that hold no lists."""
-    if "features_inside" not in frame:
+    """Return ``frame`` with the :data:`RECORD_COLUMNS` as JSON text, for files without lists."""
+    columns = [c for c in RECORD_COLUMNS if c in frame]
+    if not columns:
         return frame
     out = frame.copy()
-    out["features_inside"] = [None if v is None or (isinstance(v, float) and np.isnan(v))
-                              else v if isinstance(v, str)
-                              else json.dumps(list(v), ensure_ascii=False)
-                              for v in frame["features_inside"]]
+    for column in columns:
+        out[column] = [None if v is None or (isinstance(v, float) and np.isnan(v))
+                       else v if isinstance(v, str)
+                       else json.dumps(list(v), ensure_ascii=False)
+                       for v in frame[column]]
     return out
+
+
+def county_records(value: Any) -> list[dict[str, Any]]:
+    """Return the ``county_share`` of a band as records, in memory or as JSON text from a file."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError:
+            return []
+    return [{k: item.get(k) for k in COUNTY_FIELDS} for item in list(value)
+            if isinstance(item, dict)]
 
 
 def band_stats(network: RoadNetwork, polygon_m: shapely.Geometry, polygon_ll: shapely.Geometry,
@@ -221,4 +275,4 @@ def band_stats(network: RoadNetwork, polygon_m: shapely.Geometry, polygon_ll: sh
     if not stats:
         return BandStats(area, None, road, None)
     return BandStats(area, district_share(network, polygon_m), road,
-                     features_inside(polygon_ll, layers))
+                     features_inside(polygon_ll, layers), county_share(network, polygon_m))

@@ -4,7 +4,8 @@
 arrive, visit, leave, drive time and distance per leg — that honours visit lengths,
 opening hours and closing days, the daily window, a daily driving limit and an overnight
 base, visits every must-visit stop, fits in as many optional stops as it can and then
-drives as little as possible.
+drives as little as possible. With no stops and an ``end`` other than the start, the plan is
+a plain route: the fastest path from start to end, one leg.
 
 Solver. Travel times between the stops come from the network
 (:func:`wuling_geo.network.routing.travel_time_matrix`, rounded to whole seconds). Requests with
@@ -168,7 +169,8 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
         :class:`~wuling_geo.data.geocode.geocoder.Resolution`, ``(lon, lat)`` (WGS-84) … (see
         :func:`wuling_geo.data.places.as_sites`).
     visits
-        Stops to visit (must-visit unless ``must`` selects some of them).
+        Stops to visit (must-visit unless ``must`` selects some of them). May be empty when
+        ``end`` differs from ``start``: the plan is then the fastest route between them.
     end
         Where the last day ends (default: ``start``).
     days
@@ -202,7 +204,7 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
     Raises
     ------
     InputError
-        Malformed times, days < 1, unknown or repeated stops.
+        Malformed times, days < 1, unknown or repeated stops, no stop and no distinct end.
     NetworkError
         A stop off the network, or unreachable by road.
     InfeasibleError
@@ -239,15 +241,17 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
     todo = _select_must(todo, must)
     todo += [make_stop(v, "optional stop", must=False, geocoder=geocoder)
              for v in (optional or ())]
-    if not todo:
-        raise InputError("no stops to visit: name at least one with --visit or --optional")
+    plain = end is not None and not same_place(end_stop, start_stop)
+    if not todo and not plain:
+        raise InputError("no stops to visit: name at least one with --visit or --optional, "
+                         "or an --end other than the start for a plain route")
     for i, a in enumerate(todo):
         for b in todo[:i]:
             if same_place(a, b):
                 raise InputError(f"{a.name} is listed twice among the stops: give it once")
     todo = apply_dwell(todo, dwell)
     todo, off_network = _drop_off_network(network, todo)
-    if not todo:
+    if not todo and not plain:
         raise InputError("no stops to visit on the road network: every optional stop lies "
                          f"off it ({', '.join(d.name for d in off_network)})")
 

@@ -43,7 +43,7 @@ def write_catchments(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     if suffix not in {".gpkg", ".geojson"}:
         raise InputError(f"cannot write catchments to {target.name}: use a .gpkg or .geojson file")
     attribution = "; ".join(sorted(set(gdf["attribution"]))) if len(gdf) else settings.osm_attribution
-    gdf = inside_as_text(gdf)  # files hold no lists: the features inside as JSON text
+    gdf = inside_as_text(gdf)  # files hold no lists: features and county shares as JSON
     with atomic_path(target) as tmp:  # tmp ends in the real extension, as GDAL wants
         if suffix == ".gpkg":
             gdf.to_file(tmp, layer="catchments", driver="GPKG", engine="pyogrio",
