@@ -17,7 +17,7 @@ from wuling_geo.cli._options import (
     provider_option,
 )
 from wuling_geo.data import datum as _datum
-from wuling_geo.data.layers import resolve_layers
+from wuling_geo.data.layers import coverage, coverage_line, resolve_layers
 from wuling_geo.present.exports.layers import write_layers
 
 
@@ -96,6 +96,8 @@ def print_layer_report(report) -> None:
     click.echo(f"wrote {gpkg} ({', '.join(f'{k} {v}' for k, v in report.counts.items())})")
     click.echo("resolved by method: " + ", ".join(f"{m} {n}" for m, n in
                                                   sorted(report.methods.items())))
+    click.echo("resolved per layer: " + "; ".join(
+        f"{layer} {coverage_line(counts)}" for layer, counts in coverage(report.frames).items()))
     if report.unresolved:
         names = ", ".join(r.place.name_zh for r in report.unresolved)
         click.echo(f"unresolved ({len(report.unresolved)}): {names}")

@@ -36,6 +36,23 @@ class LayerReport:
     frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
 
+def coverage(frames: dict[str, gpd.GeoDataFrame]) -> dict[str, Counter]:
+    """Return, per place layer, how many places resolved by each method (``unresolved`` too).
+
+    ``frames`` are :func:`layer_frames`' layers; the boundary layer is left out.
+    """
+    return {name: Counter(frame["method"].astype(str)) for name, frame in frames.items()
+            if name != "boundary" and "method" in frame}
+
+
+def coverage_line(counts: Counter) -> str:
+    """Return ``"1/12 (gazetteer 1)"``: resolved of all, then each method that resolved some."""
+    resolved = {m: n for m, n in sorted(counts.items()) if m != "unresolved"}
+    methods = ", ".join(f"{m} {n}" for m, n in resolved.items())
+    text = f"{sum(resolved.values())}/{sum(counts.values())}"
+    return f"{text} ({methods})" if methods else text
+
+
 def _attribution(res: Resolution) -> str:
     if res.method in {"osm", "nominatim"}:
         return settings.osm_attribution

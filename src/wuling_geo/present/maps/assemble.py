@@ -43,6 +43,7 @@ class PageContent:
     outline: list[dict] = field(default_factory=list)
     shift: dict | None = None
     groups: list[dict] = field(default_factory=list)
+    coverage: list[dict] = field(default_factory=list)
 
 
 def _tiles(basemap: str, lang: str) -> folium.TileLayer | None:
@@ -192,11 +193,13 @@ def render_page(page: PageContent, basemap: str, offline: bool) -> str:
     layers.add_to(m)
     lang = page.lang
     config = {"title": page.title, "legend": page.legend, "unresolved": page.unresolved,
+              "coverage": page.coverage,
               "attribution": page.attribution, "shift": page.shift,
               "groups": [{"title": g["title"], "layers": {html.escape(k): v for k, v in g["layers"].items()}}
                          for g in page.groups],
               "text": {"facts": text("facts", lang), "unresolved": text("unresolved", lang),
                        "unresolvedNote": text("unresolved_note", lang),
+                       "coverage": text("coverage", lang),
                        "notFound": text("not_found", lang), "zoomIn": text("zoom_in", lang),
                        "zoomOut": text("zoom_out", lang), "layers": text("layers", lang),
                        "minimapHide": text("minimap_hide", lang),

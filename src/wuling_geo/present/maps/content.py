@@ -19,6 +19,7 @@ import shapely
 from wuling_geo import settings
 from wuling_geo.data.datum import convert_geometry
 from wuling_geo.data.gazetteer import normalise_name
+from wuling_geo.data.layers import coverage, coverage_line
 from wuling_geo.present.maps.i18n import (
     category_label,
     confidence_label,
@@ -287,6 +288,12 @@ def place_overlay(key: str, frame, shaper: Shaper, lang: str, parents: PlaceName
             overlay.shapes.append(feature(link, {"kind": "part-link", "style": shape_style(
                 COLOURS["scenic-part"], 1.5, dash="3 5", opacity=0.7)}))
     return overlay
+
+
+def layer_coverage(frames: dict, lang: str) -> list[dict]:
+    """Return, per place layer, its name and how many of its places the map shows, and how."""
+    return [{"layer": category_label(key, lang), "text": coverage_line(counts)}
+            for key, counts in coverage(frames).items()]
 
 
 def unresolved_places(frames: dict, lang: str, parents: PlaceNames) -> list[dict]:

@@ -88,6 +88,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "unreachable": {"zh": "无法到达", "en": "unreachable"},
     # unresolved panel
     "unresolved": {"zh": "未定位地点", "en": "Places without a position"},
+    "coverage": {"zh": "各图层已定位", "en": "Located per layer"},
     "unresolved_note": {"zh": "以下地点尚无可靠坐标，未画在地图上。",
                         "en": "These places have no reliable position yet and are not drawn."},
     "not_identified": {"zh": "尚未确认是哪一处", "en": "not yet identified"},

@@ -259,6 +259,7 @@ def prepare_map(*, layers: dict | None = None, catchments=None, routes=None, sur
         title=title or text("title", lang), lang=lang, overlays=overlays,
         legend=_legend(overlays, bands, days, lang, basemap, origins),
         unresolved=_map_data.unresolved_places(places, lang, parents),
+        coverage=_map_data.layer_coverage(places, lang),
         search=search, bounds=bounds, attribution=credit, outline=outline,
         shift=_shift_grid(bounds, datum), groups=groups)
 

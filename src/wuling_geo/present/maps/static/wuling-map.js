@@ -271,6 +271,10 @@
       var head = cfg.text.unresolved + " (" + cfg.unresolved.length + ")";
       panel("bottomleft", "wg-unresolved", head, !WG.small(), function (box) {
         box.appendChild(el("div", "wg-note", cfg.text.unresolvedNote));
+        if (cfg.coverage && cfg.coverage.length) {  /* resolved of all, per layer, and how */
+          box.appendChild(el("div", "wg-coverage", cfg.text.coverage + ": " + cfg.coverage
+            .map(function (c) { return c.layer + " " + c.text; }).join("; ")));
+        }
         var list = el("ul");
         cfg.unresolved.forEach(function (u) {
           var li = el("li");
