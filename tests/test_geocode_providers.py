@@ -18,7 +18,8 @@ from wuling_geo.data.geocode import kinds
 from wuling_geo.data.geocode.amap import AmapProvider
 from wuling_geo.data.geocode.baidu import BaiduProvider, confidence_of
 from wuling_geo.data.geocode.geocoder import Geocoder
-from wuling_geo.data.geocode.provider import RateLimiter, make_provider
+from wuling_geo.data.geocode.provider import RateLimiter
+from wuling_geo.data.geocode.providers import make_provider
 from wuling_geo.data.geocode.tianditu import TiandituProvider
 
 from . import provider_standins as standin

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wuling_geo._util.errors import InputError
+from wuling_geo._util.trees import tree_lengths
 from wuling_geo.network import routing
 from wuling_geo.network.model import Snap
 
@@ -82,7 +83,7 @@ def test_tree_lengths_matches_walk():
             s += step[j]
             j = pred[j]
         walk[i] = s
-    assert routing.tree_lengths(pred, step) == pytest.approx(walk)
+    assert tree_lengths(pred, step) == pytest.approx(walk)
 
 
 @st.composite

@@ -5,7 +5,7 @@ for a large matrix and stored in the cache), the times and road metres to the de
 road ends come from its many-to-many search. Otherwise one Dijkstra search per origin (on
 scipy's compiled code, origins in chunks) gives the times to every node and the
 shortest-path tree; the road distance along that tree is summed by pointer jumping
-(:func:`wuling_geo.network.routing.tree_lengths`). Both give the same answers. Destinations
+(:func:`wuling_geo._util.trees.tree_lengths`). Both give the same answers. Destinations
 are read off the per-node results with the point rule of the network's index
 (:class:`wuling_geo.network.index.NetworkIndex`).
 """
@@ -19,6 +19,7 @@ from scipy.sparse import csgraph
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.progress import bar
+from wuling_geo._util.trees import tree_lengths
 from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.places import as_sites
 from wuling_geo.network import contraction, routing, turns
@@ -85,7 +86,7 @@ def _tree_meters(network: RoadNetwork, pred: np.ndarray, origins: PointSnaps,
         step[has] = _step_meters(network, pred[has], col[has], origins, lengths, pairs)
         offset = (np.arange(rows) * size)[:, None]
         flat_pred = np.where(has, pred + offset, -1).ravel()
-        return routing.tree_lengths(flat_pred, step.ravel()).reshape(rows, size)[:, nodes]
+        return tree_lengths(flat_pred, step.ravel()).reshape(rows, size)[:, nodes]
     n = len(network.nodes)
     cur = np.broadcast_to(nodes, (rows, len(nodes))).astype(np.int64)
     row = np.broadcast_to(np.arange(rows)[:, None], cur.shape)

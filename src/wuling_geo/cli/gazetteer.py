@@ -13,7 +13,8 @@ from wuling_geo.cli._options import info, network_option, resolve_network_dir
 from wuling_geo.data import curation
 from wuling_geo.data import gazetteer_edit as edit
 from wuling_geo.data.gazetteer import CONFIDENCES, load_gazetteer
-from wuling_geo.data.geocode.provider import PROVIDER_NAMES, make_provider
+from wuling_geo.data.geocode.provider import PROVIDER_NAMES
+from wuling_geo.data.geocode.providers import make_provider
 from wuling_geo.data.osm_features import load_features
 
 

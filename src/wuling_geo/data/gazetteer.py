@@ -114,6 +114,23 @@ def normalise_name(text: str) -> str:
     return re.sub(r"[\s\-_'’·.,()（）]", "", text)
 
 
+#: Generic suffixes a name may carry (景区, 古镇, 站, 'Town' …): core_name drops them.
+_SUFFIXES = tuple(sorted((normalise_name(s) for s in (
+    "国家级风景名胜区", "风景名胜区", "国家地质公园", "旅游景区", "旅游区", "风景区", "景区",
+    "古镇", "火车站", "铁路站", "站", "机场", "街道办事处", "街道", "镇", "乡",
+    "scenic area", "scenic spot", "railway station", "station", "ancient town", "old town",
+    "airport", "subdistrict", "town", "township")), key=len, reverse=True))
+
+
+def core_name(name: str) -> str:
+    """Return a folded name without generic suffixes such as 景区, 古镇, 站 or 'Town'."""
+    folded = normalise_name(name)
+    for suffix in _SUFFIXES:
+        if folded.endswith(suffix) and len(folded) > len(suffix) + 1:
+            return folded[: -len(suffix)]
+    return folded
+
+
 class Gazetteer:
     """An ordered, id-indexed collection of :class:`Place` with name lookup."""
 

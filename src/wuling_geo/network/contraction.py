@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from wuling_geo import settings
-from wuling_geo.network import routing
+from wuling_geo._util.trees import tree_lengths
 from wuling_geo.network.index import link_cost
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import PointSnaps
@@ -334,7 +334,7 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray, sources: np.ndarray,
         keys = r.astype(np.int64) * size + c
         parent = np.full(len(r), -1, dtype=np.int64)
         parent[has] = np.searchsorted(keys, r[has].astype(np.int64) * size + pp)
-        total = routing.tree_lengths(parent, step)
+        total = tree_lengths(parent, step)
         ok = np.ones(len(r), dtype=bool)
         if stall is not None:
             # Stall on demand, with the chunk's dense distances as the lookup table: the stall

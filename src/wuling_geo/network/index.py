@@ -34,7 +34,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import InputError, NetworkError
 
 if TYPE_CHECKING:
-    from wuling_geo.network.model import RoadNetwork, Snap
+    from wuling_geo.network.model import RoadNetwork
 
 T = TypeVar("T")
 
@@ -44,6 +44,22 @@ AT_NODE = 1e-9
 TWIN_TOLERANCE_M = 0.01
 #: … and have the same recorded length to within this many metres.
 TWIN_LENGTH_M = 0.5
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Where a point meets the network: on edge ``edge`` at ``fraction`` of its length.
+
+    ``distance_m`` is the straight distance from the point to the road; ``point`` the
+    snapped location (WGS-84); ``u``/``v`` the edge's end nodes.
+    """
+
+    edge: int
+    u: int
+    v: int
+    fraction: float
+    distance_m: float
+    point: shapely.Point
 
 
 @dataclass(frozen=True)
@@ -271,9 +287,7 @@ class NetworkIndex:
         return PointSnaps(edge, frac, shapely.distance(lines, pts))
 
     def to_snaps(self, snaps: PointSnaps) -> list[Snap]:
-        """Return :class:`~wuling_geo.network.model.Snap` objects, with their WGS-84 points."""
-        from wuling_geo.network.model import Snap
-
+        """Return :class:`Snap` objects, with their WGS-84 points."""
         snapped = shapely.line_interpolate_point(self.edges_metric[snaps.edge], snaps.fraction,
                                                  normalized=True)
         lon, lat = self._to_lonlat.transform(shapely.get_x(snapped), shapely.get_y(snapped))

@@ -39,6 +39,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import NetworkError
 from wuling_geo._util.files import atomic_dir
 from wuling_geo._util.geo import utm_crs
+from wuling_geo.network.index import Snap
 from wuling_geo.network.storage import CACHE_FORMAT, META, OWNER, read_meta, sha256_file
 from wuling_geo.network.storage import verify as verify_checksums
 
@@ -51,22 +52,6 @@ _TABLES = ("nodes", "edges")
 _DERIVED = ("_index", "node_ids", "node_position", "edge_u", "edge_v", "crs_metric", "graph")
 #: Tables stored beside the edges when a network has them (see :class:`RoadNetwork`).
 TURN_TABLES = ("restrictions", "barriers")
-
-
-@dataclass(frozen=True)
-class Snap:
-    """Where a point meets the network: on edge ``edge`` at ``fraction`` of its length.
-
-    ``distance_m`` is the straight distance from the point to the road; ``point`` the
-    snapped location (WGS-84); ``u``/``v`` the edge's end nodes.
-    """
-
-    edge: int
-    u: int
-    v: int
-    fraction: float
-    distance_m: float
-    point: shapely.Point
 
 
 @dataclass

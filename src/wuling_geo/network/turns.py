@@ -107,8 +107,6 @@ def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndar
         The :class:`Rules`, a count of what could not be resolved (by reason) and a boolean
         mask of the restriction rows that were applied.
     """
-    from wuling_geo.network.routing import reverse_edges
-
     m = len(network.edges)
     pairs: list[np.ndarray] = []
     chains: list[Chain] = []
@@ -146,7 +144,7 @@ def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndar
                 used[i] = True
     blocked = _blocked_nodes(network, profile)
     if len(blocked):
-        twin = reverse_edges(network)
+        twin = network.index.twin
         into = np.flatnonzero(np.isin(network.edge_v, blocked))
         for e in into:
             at = int(network.edge_v[e])
@@ -270,10 +268,8 @@ def _build_turn_graph(network: RoadNetwork, profile: str) -> TurnGraph:
 def _source_links(network: RoadNetwork, graph: TurnGraph, snap: Snap, direction: str
                   ) -> dict[int, float]:
     """Return state → seconds joining a snapped point to the states (see module docstring)."""
-    from wuling_geo.network.routing import reverse_edges
-
     times, mat = graph.times, graph.matrix
-    twin = int(reverse_edges(network)[snap.edge])
+    twin = int(network.index.twin[snap.edge])
     e, f = snap.edge, snap.fraction
     links: dict[int, float] = {}
 
@@ -325,9 +321,7 @@ def search_matrix(network: RoadNetwork, snaps: list[Snap], profile: str, directi
 def _direct(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
             out: np.ndarray) -> None:
     """Lower node times by the points' own edges (reached without any turn)."""
-    from wuling_geo.network.routing import reverse_edges
-
-    twin = reverse_edges(network)
+    twin = network.index.twin
     for i, s in enumerate(snaps):
         u, v = int(network.edge_u[s.edge]), int(network.edge_v[s.edge])
         if direction == "from":
@@ -442,10 +436,8 @@ def edge_entry(graph: TurnGraph, dist: np.ndarray) -> np.ndarray:
 def times_to_points(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, origins: list[Snap],
                     targets: list[Snap]) -> np.ndarray:
     """Return origin→target seconds from the origins' state times ``dist``."""
-    from wuling_geo.network.routing import reverse_edges
-
     times = graph.times
-    twin = reverse_edges(network)
+    twin = network.index.twin
     entry = edge_entry(graph, dist)
     nodes = _nodes_from_states(network, graph, dist, origins, None, "from")
     out = np.full((len(origins), len(targets)), np.inf)
@@ -482,10 +474,8 @@ def best_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, target
     ``dist`` holds one search's state times. The last state is driven for the returned
     fraction of its edge (``whole`` when the target is that edge's end node).
     """
-    from wuling_geo.network.routing import reverse_edges
-
     times = graph.times
-    twin = int(reverse_edges(network)[target.edge])
+    twin = int(network.index.twin[target.edge])
     options: list[tuple[float, int, float, bool]] = []
     for s in np.flatnonzero(graph.state_edge == target.edge):
         options.append((dist[s] + target.fraction * times[target.edge], int(s), target.fraction,
@@ -505,14 +495,12 @@ def best_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, target
 def _direct_to_node(network: RoadNetwork, graph: TurnGraph, origin: Snap, target: Snap
                     ) -> tuple[float, int, float] | None:
     """Return (seconds, edge, start fraction) when the target is the end of the origin's edge."""
-    from wuling_geo.network.routing import reverse_edges
-
     nodes = set()
     if target.fraction <= _AT_NODE:
         nodes.add(int(network.edge_u[target.edge]))
     if target.fraction >= 1 - _AT_NODE:
         nodes.add(int(network.edge_v[target.edge]))
-    twin = int(reverse_edges(network)[origin.edge])
+    twin = int(network.index.twin[origin.edge])
     best = None
     for edge, done in ((origin.edge, origin.fraction), (twin, 1 - origin.fraction)):
         if edge >= 0 and int(network.edge_v[edge]) in nodes:
@@ -542,10 +530,8 @@ def first_partial(network: RoadNetwork, graph: TurnGraph, origin: Snap, first_st
 
     ``None`` when the origin is the junction where the first state starts.
     """
-    from wuling_geo.network.routing import reverse_edges
-
     times, mat = graph.times, graph.matrix
-    twin = int(reverse_edges(network)[origin.edge])
+    twin = int(network.index.twin[origin.edge])
     for edge, done in ((origin.edge, origin.fraction), (twin, 1 - origin.fraction)):
         if edge < 0:
             continue
@@ -646,7 +632,7 @@ def attach(network: RoadNetwork, restrictions: pd.DataFrame, barriers: pd.DataFr
 def od_arrays(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
               profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
     """Edge-based (seconds, metres) of every origin→target pair along the fastest path."""
-    from wuling_geo.network.routing import tree_lengths
+    from wuling_geo._util.trees import tree_lengths
 
     graph = turn_graph(network, profile)
     lengths = network.edges["length"].to_numpy(dtype=float)

@@ -37,7 +37,7 @@ from wuling_geo._util.geo import repair_polygons
 from wuling_geo._util.progress import progress
 from wuling_geo.data import boundary
 from wuling_geo.data import datum as _datum
-from wuling_geo.data.gazetteer import Gazetteer, Place, load_gazetteer, normalise_name
+from wuling_geo.data.gazetteer import Gazetteer, Place, core_name, load_gazetteer, normalise_name
 from wuling_geo.data.osm_features import KIND_TAGS, NAME_TAGS, check_features_path, load_features
 
 log = logging.getLogger(__name__)
@@ -50,24 +50,9 @@ METHODS = ("gazetteer", "osm", "nominatim", "tianditu", "amap", "baidu", "coordi
 _COORD_RE = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?)\s*[,\s]\s*([-+]?\d+(?:\.\d*)?)\s*$")
 
 # Generic suffixes dropped before comparing names ("小南海景区" ~ "小南海"), longest first.
-_SUFFIXES = tuple(sorted((normalise_name(s) for s in (
-    "国家级风景名胜区", "风景名胜区", "国家地质公园", "旅游景区", "旅游区", "风景区", "景区",
-    "古镇", "火车站", "铁路站", "站", "机场", "街道办事处", "街道", "镇", "乡",
-    "scenic area", "scenic spot", "railway station", "station", "ancient town", "old town",
-    "airport", "subdistrict", "town", "township")), key=len, reverse=True))
-
 # Pinyin of 镇, 乡, 街道, 景区, 古镇: a name ending in one says what kind of place it is.
 _PINYIN_SUFFIXES = tuple(normalise_name(s) for s in ("zhen", "xiang", "jiedao", "jingqu", "guzhen"))
 
-
-
-def core_name(name: str) -> str:
-    """Return a folded name without generic suffixes such as 景区, 古镇, 站 or 'Town'."""
-    folded = normalise_name(name)
-    for suffix in _SUFFIXES:
-        if folded.endswith(suffix) and len(folded) > len(suffix) + 1:
-            return folded[: -len(suffix)]
-    return folded
 
 
 def _kind_ok(place: Place, tags: dict) -> bool:
@@ -233,7 +218,7 @@ class Geocoder:
         if isinstance(provider, str) and provider.strip().lower() == "nominatim":
             online, provider = True, None
         elif isinstance(provider, str):
-            from wuling_geo.data.geocode.provider import make_provider
+            from wuling_geo.data.geocode.providers import make_provider
 
             provider = make_provider(provider)
         self.online = online or provider is not None

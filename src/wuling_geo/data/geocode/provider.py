@@ -36,7 +36,6 @@ from urllib3.util.retry import Retry
 
 from wuling_geo import settings
 from wuling_geo._util.errors import (
-    InputError,
     NoMatchError,
     OfflineError,
     ProviderError,
@@ -293,7 +292,7 @@ class OnlineProvider:
         if not self._zone.covers(shapely.Point(lon, lat)):
             flags.append("outside-district")
         if place is not None:
-            from wuling_geo.data.geocode.geocoder import core_name
+            from wuling_geo.data.gazetteer import core_name
 
             if not kinds.fits(place.subtype, hit.place_class):
                 flags.append("kind-mismatch")
@@ -342,30 +341,9 @@ class OnlineProvider:
         return found
 
 
-#: Provider names accepted by :func:`make_provider` (and ``--provider``, with "nominatim").
+#: Provider names accepted by :func:`wuling_geo.data.geocode.providers.make_provider` (and
+#: ``--provider``, with "nominatim").
 PROVIDER_NAMES = ("tianditu", "amap", "baidu")
-
-
-def make_provider(name: str, **kwargs) -> OnlineProvider:
-    """Return the provider called ``name`` (``tianditu``, ``amap`` or ``baidu``).
-
-    Raises
-    ------
-    InputError
-        For an unknown name.
-    ProviderKeyError
-        If the provider has no key.
-    """
-    from wuling_geo.data.geocode.amap import AmapProvider
-    from wuling_geo.data.geocode.baidu import BaiduProvider
-    from wuling_geo.data.geocode.tianditu import TiandituProvider
-
-    classes = {"tianditu": TiandituProvider, "amap": AmapProvider, "baidu": BaiduProvider}
-    key = str(name).strip().lower()
-    if key not in classes:
-        msg = f"unknown provider {name!r}: use one of {', '.join((*PROVIDER_NAMES, 'nominatim'))}"
-        raise InputError(msg)
-    return classes[key](**kwargs)
 
 
 def key_error(provider: OnlineProvider, code: object, info: object) -> ProviderKeyError:
@@ -382,4 +360,4 @@ def quota_error(provider: OnlineProvider, code: object, info: object) -> QuotaEr
 
 
 __all__ = ["CONFIDENCE_STEPS", "PROVIDER_NAMES", "Candidate", "Hit", "OnlineProvider", "Provenance",
-           "RateLimiter", "Throttled", "key_error", "lower", "make_provider", "quota_error"]
+           "RateLimiter", "Throttled", "key_error", "lower", "quota_error"]
