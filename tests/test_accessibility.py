@@ -98,7 +98,7 @@ def test_hex_grid_cells_sit_on_one_lattice_whatever_the_area():
 def test_cell_too_small_is_refused_before_any_work(monkeypatch):
     net = grid_network(3, 3)
     monkeypatch.setattr(routing, "nearest_times", lambda *a, **k: pytest.fail("searched"))
-    with pytest.raises(InputError, match=r"--cell 5 m would make about [\d,]+ cells.*--cell \d+"):
+    with pytest.raises(InputError, match=r"`cell_m` 5 m would make about [\d,]+ cells.*`cell_m` \d+"):
         accessibility_surface(net, [node_site(net, 1)], cell_m=5)
     with pytest.raises(InputError, match="not a positive number"):
         accessibility_surface(net, [node_site(net, 1)], cell_m=-100)

@@ -207,7 +207,7 @@ def test_missing_key_says_where_to_put_one(tmp_path, monkeypatch):
 
 def test_offline_fails_fast_with_a_hint(closed_port_url):
     start = time.monotonic()
-    with pytest.raises(OfflineError, match="offline.*drop --provider"):
+    with pytest.raises(OfflineError, match="offline.*drop `provider`"):
         AmapProvider(key=KEY, base_url=closed_port_url).candidates("神龟峡")
     assert time.monotonic() - start < 10
 

@@ -83,7 +83,7 @@ def test_float_options_have_bounds(capsys, args, bound):
 def test_consolidation_is_bounded_in_the_api_too():
     assert check_consolidate_m(None) is None and check_consolidate_m(15) == 15
     for bad in (100, 0, -1, float("nan"), float("inf")):
-        with pytest.raises(InputError, match="--consolidate-m"):
+        with pytest.raises(InputError, match="`consolidate_m`"):
             check_consolidate_m(bad)
 
 

@@ -229,7 +229,7 @@ def test_day_end_drive_limit_and_closed_day_messages():
     assert never_visitable(p, 0) == "小南海 is closed on every day of the trip (day 1 (Mon))"
     p = one_stop(600, 5 * H, opening=((8 * H, 12 * H), (14 * H, 17 * H)))
     assert never_visitable(p, 0) == ("小南海 is open at most 4h00 at a time (08:00-12:00, "
-                                     "14:00-17:00) but the visit takes 5h00: shorten it with --dwell")
+                                     "14:00-17:00) but the visit takes 5h00: shorten it with `dwell`")
 
 
 def test_aggregate_shortfall_says_how_much_is_missing():
@@ -240,13 +240,13 @@ def test_aggregate_shortfall_says_how_much_is_missing():
                 ((8 * H, 18 * H),), None, ("A", "B", "C", "base"))
     assert aggregate_shortfall(p) == (
         "the 3 must-visit stops need at least 13h30 of visits and driving but 1 day of travel "
-        "give 10h00 (3h30 short): add a day, widen --day or make some stops --optional")
+        "give 10h00 (3h30 short): add a day, widen `day_window` or make some stops `optional`")
     assert solve_exact(p) is not None and reference_of(p) is None  # bound agrees with search
     p2 = Problem(T, (0,) * 3, ((),) * 3, (frozenset({0, 1}),) * 3, (True,) * 3, (3, 3), (3, 3),
                  ((8 * H, 18 * H),) * 2, 40 * 60, ("A", "B", "C", "base"))
     assert aggregate_shortfall(p2) == (
         "the 3 must-visit stops need at least 1h30 of driving but 2 days × 40 min allow 1h20 "
-        "(10 min short): add a day or raise --max-drive")
+        "(10 min short): add a day or raise `max_drive_per_day`")
 
 
 def test_must_visit_that_does_not_fit_is_named_with_the_overrun():

@@ -134,8 +134,8 @@ def test_fields_set_classes_speeds_and_directions(tmp_path):
 
 
 @pytest.mark.parametrize(("fields", "message"), [
-    ({"class_field": "kind"}, r"no field 'kind' for --class-field \(fields: name, grade"),
-    ({"oneway_field": "nope"}, r"no field 'nope' for --oneway-field"),
+    ({"class_field": "kind"}, r"no field 'kind' for `class_field` \(fields: name, grade"),
+    ({"oneway_field": "nope"}, r"no field 'nope' for `oneway_field`"),
     ({"class_field": "name"}, r"classes the speed profile does not know \(main, cross"),
     ({"oneway_field": "name"}, r"one-way field 'name' has values"),
     ({"datum": "mars2"}, r"unknown datum 'mars2'"),

@@ -8,7 +8,27 @@ from __future__ import annotations
 
 
 class WulingGeoError(Exception):
-    """Base of every error caused by input, data or environment (not by a bug)."""
+    """Base of every error caused by input, data or environment (not by a bug).
+
+    Messages speak of library parameters (``cell_m``), never of command-line flags. ``param``
+    names the parameter(s) a message mentions, so the command line can reword them for its
+    flags (``cell_m`` -> ``--cell``) through its one table of parameters and flags.
+
+    Parameters
+    ----------
+    *args
+        The message (one line: what was wrong and what to do).
+    param
+        The library parameter name, or names, the message mentions word for word.
+    """
+
+    #: Library parameter names the message mentions (empty: none).
+    param: tuple[str, ...] = ()
+
+    def __init__(self, *args: object, param: str | tuple[str, ...] | None = None) -> None:
+        super().__init__(*args)
+        if param:
+            self.param = (param,) if isinstance(param, str) else tuple(param)
 
 
 class InputError(WulingGeoError, ValueError):

@@ -77,7 +77,7 @@ def _missing_folder(target: Path) -> Path:
     ancestor = _existing_ancestor(target)
     if ancestor.is_dir():
         raise OutputError(f"output folder {target.parent} does not exist: create it first or "
-                          "choose another --out")
+                          "choose another `out`", param="out")
     return ancestor
 
 
@@ -112,8 +112,8 @@ def check_output(path: str | os.PathLike[str], *, folder: bool = False,
         if owner is not None:
             if Path.cwd().is_relative_to(target):
                 raise OutputError(f"cannot replace {given} (the current folder or one containing "
-                                  f"it) with a {owner.label}: choose a new folder, e.g. --out "
-                                  "network")
+                                  f"it) with a {owner.label}: choose a new folder, e.g. `out` "
+                                  "network", param="out")
             if target.is_dir() and not _is_empty(target) and not owner.recognise(target):
                 raise OutputError(f"{given} is not empty and is not a {owner.label} written by "
                                   "wuling-geo; it is left alone: choose a new or empty folder")

@@ -45,10 +45,10 @@ def check_cell_size(area: BaseGeometry, cell_m: float, max_cells: int | None = N
     count = estimate_cells(area, cell_m)
     if count > cap:
         smallest = np.sqrt(count * hex_area_m2(cell_m) / cap / (SQRT3 / 2))
-        msg = (f"--cell {cell_m:g} m would make about {count:,} cells, more than the cap of "
-               f"{cap:,} (settings.accessibility_max_cells): use --cell {int(np.ceil(smallest))} "
+        msg = (f"`cell_m` {cell_m:g} m would make about {count:,} cells, more than the cap of "
+               f"{cap:,} (settings.accessibility_max_cells): use `cell_m` {int(np.ceil(smallest))} "
                "or larger")
-        raise InputError(msg)
+        raise InputError(msg, param="cell_m")
     return count
 
 

@@ -14,6 +14,7 @@ import click
 from wuling_geo import settings
 from wuling_geo._util.errors import WulingGeoError, clip
 from wuling_geo.cli import batch, build, catchments, data, gazetteer, logistics, maps, network, route
+from wuling_geo.cli._flags import for_flags
 
 #: Longest error message printed (characters): a safety net behind the clipping of quoted
 #: input in the messages themselves.
@@ -125,7 +126,7 @@ def _run(argv: list[str] | None) -> int:
         click.echo("wuling-geo: aborted", err=True)
         return 130
     except WulingGeoError as exc:
-        message = " ".join(clip(str(exc), MESSAGE_LIMIT).split())
+        message = " ".join(clip(for_flags(str(exc)), MESSAGE_LIMIT).split())
         click.echo(f"wuling-geo: error: {message}", err=True)
         return 2
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ import click
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import check_output
 from wuling_geo.analysis.itinerary.planner import plan_itinerary
+from wuling_geo.cli._flags import for_flags
 from wuling_geo.cli._options import (
     datum_option,
     make_geocoder,
@@ -104,7 +105,7 @@ def route_cmd(ctx: click.Context, network_dir: str | None, start: str, visits: t
                           overnight=stops["overnight"], optional=stops["optional"],
                           dwell=dwell_map, profile=profile, start_time=start_time,
                           end_time=end_time, start_weekday=weekday, start_date=start_date)
-    click.echo(format_text(itin))
+    click.echo(for_flags(format_text(itin)))
     if out_dir is not None:
         for path in write_itinerary(itin, out_dir, with_map=not no_map, offline=offline or None):
             click.echo(f"wrote {path}")

@@ -123,5 +123,5 @@ def check_in_district(lon: float, lat: float, what: str = "point") -> None:
         raise OutsideDistrictError(msg)
     km = distance_outside_km(lon, lat)
     msg = (f"{what} {lon},{lat} lies {km:.1f} km outside Qianjiang District: give WGS-84 "
-           "lon,lat inside the district, or set --datum if it is GCJ-02/BD-09")
-    raise OutsideDistrictError(msg)
+           "lon,lat inside the district, or set `datum` if it is GCJ-02/BD-09")
+    raise OutsideDistrictError(msg, param="datum")

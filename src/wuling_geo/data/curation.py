@@ -197,8 +197,8 @@ def load_review(folder: str | Path, gazetteer: Gazetteer) -> Review:
                       tuple(rec["sources"]), places, list(rec.get("notes", [])),
                       list(rec.get("accepted", [])))
     except FileNotFoundError:
-        raise InputError(f"{clip(str(folder), 120)} holds no {REVIEW_FILE}: give the --out folder "
-                         "of 'wuling-geo gazetteer candidates'") from None
+        raise InputError(f"{clip(str(folder), 120)} holds no {REVIEW_FILE}: give the `out` folder "
+                         "of 'wuling-geo gazetteer candidates'", param="out") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{clip(str(path), 120)} is not a readable review ({type(exc).__name__}"
                          "): make the review again with 'wuling-geo gazetteer candidates'") \
@@ -370,7 +370,8 @@ def collect_candidates(gazetteer: Gazetteer, places: list[Place], *,
     no more; the other sources go on.
     """
     if gazetteer.path is None or not Path(gazetteer.path).is_file():
-        raise InputError("the gazetteer was not read from a file: pass --gazetteer FILE")
+        raise InputError("the gazetteer was not read from a file: pass `gazetteer_path` FILE",
+                         param="gazetteer_path")
     zone = boundary.district_with_margin()
     index = _OsmIndex(features) if features is not None and len(features) else None
     sources = ["gazetteer"] + (["osm"] if index else []) + (["nominatim"] if nominatim else [])

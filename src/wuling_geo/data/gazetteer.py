@@ -420,10 +420,12 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise GazetteerError(f"{path}: gazetteer file not found; pass --gazetteer FILE") from None
+        raise GazetteerError(f"{path}: gazetteer file not found; pass `gazetteer_path` FILE",
+                             param="gazetteer_path") from None
     except UnicodeDecodeError as exc:
         raise GazetteerError(f"{path}:1: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:  # a folder, a path under a file, no permission
         raise GazetteerError(f"{path}: cannot read the gazetteer ({exc.strerror}); check the "
-                             "data folder (WULING_GEO_DATA) or pass --gazetteer FILE") from None
+                             "data folder (WULING_GEO_DATA) or pass `gazetteer_path` FILE",
+                             param="gazetteer_path") from None
     return parse_gazetteer(text, path)

@@ -135,7 +135,8 @@ def position_values(proposal: Proposal, confidence: str | None = None,
         if not proposal.usable or proposal.confidence not in CONFIDENCES:
             raise InputError(f"candidate {proposal.n} of {proposal.place_id} failed a check "
                              f"({', '.join(proposal.flags) or proposal.confidence}): choose "
-                             "another, or give --confidence after checking it yourself")
+                             "another, or give `confidence` after checking it yourself",
+                             param="confidence")
         confidence = proposal.confidence
     elif confidence not in CONFIDENCES:
         raise InputError(f"unknown confidence {confidence!r}: use one of {', '.join(CONFIDENCES)}")
@@ -156,9 +157,11 @@ def _target(gazetteer_path: Path, review: Review) -> Path:
     target = gazetteer_path.resolve()
     if target != review.gazetteer_path:
         raise InputError(f"the review was made for {review.gazetteer_path}, not {target}: pass "
-                         f"--gazetteer {review.gazetteer_path}, or make a new review")
+                         f"`gazetteer_path` {review.gazetteer_path}, or make a new review",
+                         param="gazetteer_path")
     if not target.is_file():
-        raise InputError(f"gazetteer {target} not found: pass --gazetteer FILE")
+        raise InputError(f"gazetteer {target} not found: pass `gazetteer_path` FILE",
+                         param="gazetteer_path")
     if file_sha256(target) != review.gazetteer_sha256:
         raise InputError(f"{target} changed since the review was made: run 'wuling-geo gazetteer "
                          "candidates' again so the review matches the file")
@@ -190,7 +193,8 @@ def accept(gazetteer_path: str | Path, review: Review, review_dir: str | Path,
     for place_id, n in choices:
         prop = review.proposal(place_id, n)
         if gaz.get(place_id).position is not None and not replace:
-            raise InputError(f"{place_id} already has a position: give --replace to replace it")
+            raise InputError(f"{place_id} already has a position: give `replace` to replace it",
+                             param="replace")
         values = position_values(prop, confidence, today)
         comment = f"accepted {today} from candidate {n} of the review of {review.created[:10]}"
         text = set_table(text, place_id, "position", values, comment)
@@ -306,11 +310,12 @@ def accept_geometry(gazetteer_path: str | Path, place_id: str, geometry: BaseGeo
         kind = "nothing" if geometry is None else geometry.geom_type
         raise InputError(f"{place_id}: a geometry must be a line or polygon, not {kind}")
     if not source.strip():
-        raise InputError("--source is empty: say where the geometry comes from")
+        raise InputError("`source` is empty: say where the geometry comes from", param="source")
     if confidence not in CONFIDENCES:
         raise InputError(f"unknown confidence {confidence!r}: use one of {', '.join(CONFIDENCES)}")
     if place.geometry is not None and not replace:
-        raise InputError(f"{place_id} already has a geometry: give --replace to replace it")
+        raise InputError(f"{place_id} already has a geometry: give `replace` to replace it",
+                         param="replace")
     datum = _datum.parse_datum(datum)
     rel = f"{SHAPES_DIR}/{place_id}.geojson"
     values = {"file": rel, "datum": datum, "source": source.strip(),

@@ -169,8 +169,9 @@ def check_features_path(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_file():
         what = "is a folder" if path.is_dir() else "does not exist"
-        raise OSMDataError(f"OSM file {clip(str(path), 120)} {what}: check --osm (give an .osm, "
-                           ".osm.bz2 or .osm.pbf file, or cached features .parquet)")
+        raise OSMDataError(f"OSM file {clip(str(path), 120)} {what}: check `features` (give an "
+                           ".osm, .osm.bz2 or .osm.pbf file, or cached features .parquet)",
+                           param="features")
     return path
 
 

@@ -110,7 +110,7 @@ def site_from_resolution(res: Resolution) -> Site:
         label = res.place.label if res.place is not None else res.query
         raise UnresolvedPlaceError(f"{label} has no known position ({res.source}): import "
                                    "OSM data with 'wuling-geo network import FILE', use "
-                                   "--online, or give lon,lat")
+                                   "`online`, or give lon,lat", param="online")
     if res.place is not None:
         p = res.place
         return Site(p.id, p.name_zh, float(res.lon), float(res.lat), p.label, p.category, p,
@@ -283,9 +283,9 @@ def category_sites(geocoder: Geocoder, category: str, required: bool = True
             missing.append(place.name_zh)
     if required and not sites:
         msg = (f"no {category} place has a known position ({len(missing)} unresolved): import OSM "
-               "data with 'wuling-geo network import FILE', use --online, or name places or "
+               "data with 'wuling-geo network import FILE', use `online`, or name places or "
                "lon,lat instead")
-        raise UnresolvedPlaceError(msg)
+        raise UnresolvedPlaceError(msg, param="online")
     return sites, missing
 
 

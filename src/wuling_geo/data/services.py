@@ -366,7 +366,8 @@ def load_services(path: str | Path | None = None, geocoder: Geocoder | None = No
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"services file {path} not found: pass --services FILE") from None
+        raise InputError(f"services file {path} not found: pass `services_path` FILE",
+                         param="services_path") from None
     except (UnicodeDecodeError, OSError) as exc:
         raise InputError(f"cannot read services file {path}: {exc}") from None
     return parse_services(text, path, geocoder)

@@ -76,7 +76,7 @@ def parse_area(text: str | None = None, buffer_km: float | None = None) -> Area:
     """
     text = (text or DEFAULT_AREA).strip()
     if buffer_km is not None and not (math.isfinite(buffer_km) and buffer_km >= 0):
-        raise InputError(f"--buffer-km must not be negative (got {buffer_km})")
+        raise InputError(f"`buffer_km` must not be negative (got {buffer_km})", param="buffer_km")
     if text.lower() in NAMED_AREAS:
         name = text.lower()
         km = DEFAULT_BUFFER_KM if buffer_km is None else buffer_km
@@ -104,18 +104,18 @@ def _parse_box(text: str) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(p) for p in parts)
     except ValueError:
-        raise InputError(f"--area {text!r} is not W,S,E,N (four numbers in degrees), "
-                         "'qianjiang', 'neighbours' or a polygon file") from None
+        raise InputError(f"`area` {text!r} is not W,S,E,N (four numbers in degrees), "
+                         "'qianjiang', 'neighbours' or a polygon file", param="area") from None
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise InputError(f"--area {text!r} is not a box: give W,S,E,N with W < E and S < N "
-                         "(longitude first, WGS-84 degrees)")
+        raise InputError(f"`area` {text!r} is not a box: give W,S,E,N with W < E and S < N "
+                         "(longitude first, WGS-84 degrees)", param="area")
     return west, south, east, north
 
 
 def _polygon_file(path: Path, km: float) -> Area:
     if not path.is_file():
-        raise InputError(f"--area {path}: no such file; give 'qianjiang', 'neighbours', "
-                         "W,S,E,N or a polygon file")
+        raise InputError(f"`area` {path}: no such file; give 'qianjiang', 'neighbours', "
+                         "W,S,E,N or a polygon file", param="area")
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files

@@ -100,7 +100,7 @@ def verify(folder: str | Path, meta: dict[str, Any]) -> None:
         if not path.is_file() or sha256_file(path) != digest:
             raise NetworkError(f"road network at {folder} is corrupt: {name} does not match its "
                                "checksum; rebuild it with 'wuling-geo network import' or "
-                               "'network fetch' (add --force)")
+                               "'network fetch' (with `force`)", param="force")
 
 
 def status(folder: str | Path, expected: str | None = None) -> Status:

@@ -91,7 +91,7 @@ class WorkFolder:
                     raise ValueError(meta.get("format"))
             except (OSError, ValueError, AttributeError):
                 raise OutputError(f"{self.folder} exists and is not a wuling-geo batch work folder: "
-                                  "move it away or choose another --out") from None
+                                  "move it away or choose another `out`", param="out") from None
             if meta.get("key") == self.key:
                 self.done = {int(i) for i in meta.get("done", []) if self.part(int(i)).is_file()}
             else:
@@ -148,8 +148,8 @@ def dask_client(n_workers: int | None = None, scheduler: str | None = None) -> I
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot reach the Dask scheduler {scheduler} ({type(exc).__name__}): "
-                             "start one with 'dask scheduler', or leave --scheduler out for a "
-                             "local cluster") from None
+                             "start one with 'dask scheduler', or leave `scheduler` out for a "
+                             "local cluster", param="scheduler") from None
         with client:
             yield client
         return

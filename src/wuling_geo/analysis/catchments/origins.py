@@ -68,5 +68,6 @@ def category_origins(resolutions: Iterable[Resolution], category: str
     if not chosen:
         raise InputError(f"no place of category {category!r} has a usable position "
                          f"({len(members)} in the gazetteer): import OSM data with 'wuling-geo "
-                         "network import FILE', use --online, or give places with --from")
+                         "network import FILE', use `online`, or give places with `origins`",
+                         param=("online", "origins"))
     return chosen, notes

@@ -18,7 +18,11 @@ from wuling_geo.analysis.itinerary.model import (
     simulate,
 )
 
-_HINT = "add a day, widen --day or --max-drive, shorten --dwell, or make it --optional"
+#: Parameters the messages of this module name (for :class:`InfeasibleError`'s ``param``).
+PARAMS = ("day_window", "max_drive_per_day", "dwell", "optional")
+
+_HINT = ("add a day, widen `day_window` or `max_drive_per_day`, shorten `dwell`, or make it "
+         "`optional`")
 
 
 def _windows_text(problem: Problem, stop: int) -> str:
@@ -34,7 +38,7 @@ def never_visitable(problem: Problem, stop: int) -> str | None:
     if not problem.latest_starts(stop):
         longest = max(b - a for a, b in problem.opening[stop])
         return (f"{name} is open at most {dur(longest)} at a time ({_windows_text(problem, stop)}) "
-                f"but the visit takes {dur(problem.dwell[stop])}: shorten it with --dwell")
+                f"but the visit takes {dur(problem.dwell[stop])}: shorten it with `dwell`")
     tried = []
     for day in sorted(problem.open_days[stop]):
         schedule, broken = simulate(problem, day, (stop,), soft=True)
@@ -118,12 +122,12 @@ def aggregate_shortfall(problem: Problem) -> str | None:
     if need > have:
         return (f"the {len(must)} must-visit stops need at least {dur(need)} of visits and "
                 f"driving but {days} day{plural} of travel give {dur(have)} ({dur(need - have)} "
-                f"short): add a day, widen --day or make some stops --optional")
+                f"short): add a day, widen `day_window` or make some stops `optional`")
     if problem.max_drive is not None and drive_in > days * problem.max_drive:
         allowed = days * problem.max_drive
         return (f"the {len(must)} must-visit stops need at least {dur(drive_in)} of driving but "
                 f"{days} day{plural} × {dur(problem.max_drive)} allow {dur(allowed)} "
-                f"({dur(drive_in - allowed)} short): add a day or raise --max-drive")
+                f"({dur(drive_in - allowed)} short): add a day or raise `max_drive_per_day`")
     return None
 
 

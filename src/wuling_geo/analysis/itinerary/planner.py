@@ -44,6 +44,7 @@ from wuling_geo._util.timeparse import (
 )
 from wuling_geo.analysis.itinerary.exact import solve_exact
 from wuling_geo.analysis.itinerary.explain import (
+    PARAMS,
     aggregate_shortfall,
     empty_day_problem,
     must_not_fitting,
@@ -234,7 +235,7 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
                   if overnight is not None else start_stop)
     notes = []
     if overnight is not None and days == 1:
-        notes.append("a one-day trip has no overnight base: --overnight ignored")
+        notes.append("a one-day trip has no overnight base: `overnight` ignored")
     if isinstance(visits, str):
         visits = [visits]
     todo = [make_stop(v, "stop to visit", geocoder=geocoder) for v in visits]
@@ -243,8 +244,9 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
              for v in (optional or ())]
     plain = end is not None and not same_place(end_stop, start_stop)
     if not todo and not plain:
-        raise InputError("no stops to visit: name at least one with --visit or --optional, "
-                         "or an --end other than the start for a plain route")
+        raise InputError("no stops to visit: name at least one with `visits` or `optional`, "
+                         "or an `end` other than the start for a plain route",
+                         param=("visits", "optional", "end"))
     for i, a in enumerate(todo):
         for b in todo[:i]:
             if same_place(a, b):
@@ -298,7 +300,7 @@ def _solve(problem: Problem):
     """Check, solve and explain; return the problem used, routes, solver, optimality, drops."""
     reason = empty_day_problem(problem)
     if reason:
-        raise InfeasibleError(reason)
+        raise InfeasibleError(reason, param=PARAMS)
     pre_dropped: list[tuple[int, str]] = []
     closed = list(problem.open_days)
     for s in range(problem.n):
@@ -306,7 +308,7 @@ def _solve(problem: Problem):
         if why is None:
             continue
         if problem.must[s]:
-            raise InfeasibleError(why)
+            raise InfeasibleError(why, param=PARAMS)
         pre_dropped.append((s, why))
         closed[s] = frozenset()
     if pre_dropped:
@@ -315,7 +317,7 @@ def _solve(problem: Problem):
                           problem.max_drive, problem.names, problem.day_names)
     reason = aggregate_shortfall(problem)
     if reason:
-        raise InfeasibleError(reason)
+        raise InfeasibleError(reason, param=PARAMS)
     candidates = problem.n - len(pre_dropped)
     if candidates <= settings.itinerary_exact_max_stops:
         routes, solver, optimal = solve_exact(problem), "exact (dynamic programming)", True
@@ -326,12 +328,12 @@ def _solve(problem: Problem):
         if routes is not None:
             routes = repair(problem, routes)
     if routes is None:  # even empty days failed; cannot happen after empty_day_problem
-        raise InfeasibleError("no plan meets the day windows and driving limit")
+        raise InfeasibleError("no plan meets the day windows and driving limit", param=PARAMS)
     check_routes(problem, routes)
     seen = {s for r in routes for s in r}
     missing = [s for s in range(problem.n) if problem.must[s] and s not in seen]
     if missing:
-        raise InfeasibleError(must_not_fitting(problem, routes, missing))
+        raise InfeasibleError(must_not_fitting(problem, routes, missing), param=PARAMS)
     pre = dict(pre_dropped)
     dropped = [(s, pre.get(s) or no_room(problem, routes, s)) for s in range(problem.n)
                if not problem.must[s] and s not in seen]

@@ -448,8 +448,8 @@ class Geocoder:
         res = self.resolve(query, datum, require_in_district)
         if not res.resolved:
             msg = (f"{res.place.label} has no known position ({res.source}): import OSM data "
-                   "with 'wuling-geo network import FILE', use --online, or give lon,lat")
-            raise UnresolvedPlaceError(msg)
+                   "with 'wuling-geo network import FILE', use `online`, or give lon,lat")
+            raise UnresolvedPlaceError(msg, param="online")
         return res
 
 

@@ -70,7 +70,7 @@ def search(query: str, viewbox: tuple[float, float, float, float], limit: int = 
         return json.loads(cached.read_text(encoding="utf-8"))
     url = ox.settings.nominatim_url.rstrip("/") + "/search"
     log.debug("Nominatim cache miss for %r: asking %s", query, url)
-    hint = "geocode offline from an OSM extract (--osm FILE) or drop --online"
+    hint = "geocode offline from an OSM extract (`features` FILE) or drop `online`"
     require_online(url, "Nominatim", hint)
     if "127.0.0.1" not in url and "localhost" not in url:
         (limiter or RateLimiter(RATE)).wait()

@@ -56,8 +56,8 @@ log = logging.getLogger(__name__)
 CONFIDENCE_STEPS = ("high", "medium-high", "medium", "low-medium", "low", "none")
 DISTRICT_NAME = "重庆市黔江区"
 DISTRICT_ADCODE = str(boundary.DISTRICT_ADCODE)
-OFFLINE_HINT = ("geocode offline instead: drop --provider (the gazetteer and OSM features "
-                "need no network) or give --osm FILE")
+OFFLINE_HINT = ("geocode offline instead: drop `provider` (the gazetteer and OSM features "
+                "need no network) or give `features` FILE")
 
 
 def lower(confidence: str, steps: int = 1) -> str:
@@ -337,7 +337,7 @@ class OnlineProvider:
         if found is None:
             what = place.name_zh if isinstance(place, Place) else place
             raise self._fail(NoMatchError, f"no match for {what!r} of the right kind inside "
-                             "Qianjiang District: check the name or try another --provider")
+                             "Qianjiang District: check the name or try another `provider`")
         return found
 
 
@@ -356,7 +356,7 @@ def key_error(provider: OnlineProvider, code: object, info: object) -> ProviderK
 def quota_error(provider: OnlineProvider, code: object, info: object) -> QuotaError:
     """Return the error for an exhausted daily quota."""
     return provider._fail(QuotaError, f"quota exhausted ({code} {info}): wait until it resets "
-                          "(usually midnight, Beijing time) or use another --provider")
+                          "(usually midnight, Beijing time) or use another `provider`")
 
 
 __all__ = ["CONFIDENCE_STEPS", "PROVIDER_NAMES", "Candidate", "Hit", "OnlineProvider", "Provenance",

@@ -223,9 +223,9 @@ def check_consolidate_m(tolerance_m: float | None) -> float | None:
         return None
     value = float(tolerance_m)
     if not (np.isfinite(value) and 0 < value <= MAX_CONSOLIDATE_M):
-        raise InputError(f"--consolidate-m {tolerance_m} is out of range: give metres above 0 "
+        raise InputError(f"`consolidate_m` {tolerance_m} is out of range: give metres above 0 "
                          f"and at most {MAX_CONSOLIDATE_M:g} (larger tolerances chain junctions "
-                         "together and inflate road length)")
+                         "together and inflate road length)", param="consolidate_m")
     return value
 
 

@@ -150,13 +150,14 @@ def import_network(source: str | Path, out: str | Path | None = None,
                     "check the path")
     check_output(folder, folder=True, owner=network_cache.OWNER)
     if kind == "osm" and options.layer.datum.lower() not in ("wgs84", "wgs-84"):
-        raise InputError("OSM files are WGS-84: drop --datum (it applies to road layers)")
+        raise InputError("OSM files are WGS-84: drop `datum` (it applies to road layers)",
+                         param="datum")
     check_consolidate_m(options.consolidate_m)
     profile = load_profile(options.speed_file)
     area = parse_area(options.area, options.buffer_km) if kind == "osm" or options.area else None
     dem = Path(options.dem) if options.dem else None
     if dem is not None and not dem.is_file():
-        raise InputError(f"DEM file {dem} not found: check --dem")
+        raise InputError(f"DEM file {dem} not found: check `dem`", param="dem")
     inputs = _inputs(kind, source, area, profile, dem, options)
     digest = network_cache.fingerprint(inputs)
     state = network_cache.status(folder, digest)
@@ -228,8 +229,9 @@ def _from_osm(source: Path, area: Area, build: BuildOptions, meta: dict, flags: 
     if len(ways) == 0:
         where = roads.ways.bounds()
         hint = (f"the file's roads lie within {','.join(f'{b:.4f}' for b in where)}: pass "
-                "--area W,S,E,N" if where else "the file holds no drivable roads at all")
-        raise OSMDataError(f"no drivable roads in {source.name} within {area.label}; {hint}")
+                "`area` W,S,E,N" if where else "the file holds no drivable roads at all")
+        raise OSMDataError(f"no drivable roads in {source.name} within {area.label}; {hint}",
+                          param="area")
     turn_data = read_turn_data(source)
     nodes, edges = split_ways(ways, turn_data.via_nodes())
     del ways
@@ -254,8 +256,8 @@ def _from_layer(source: Path, area: Area | None, build: BuildOptions, meta: dict
     if area is not None:
         ways = ways.clip(area.polygon)
         if len(ways) == 0:
-            raise InputError(f"no roads of {source.name} lie within {area.label}: check --area "
-                             "and --datum")
+            raise InputError(f"no roads of {source.name} lie within {area.label}: check `area` "
+                             "and `datum`", param=("area", "datum"))
     nodes, edges = split_ways(ways)
     meta = meta | {"source": f"road layer {source.name} ({layer.datum} → WGS-84)",
                    "attribution": f"road layer {source.name} (supplied by the user)",

@@ -335,10 +335,10 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
                                               custom_filter=filters)
         except ox._errors.InsufficientResponseError:
             raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check "
-                               "--area") from None
+                               "`area`", param="area") from None
         if graph.number_of_edges() == 0:
             raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check "
-                               "--area")
+                               "`area`", param="area")
         # merge only within a way (see the module docstring): no edge mixes two ways' tags
         graph = ox.simplify_graph(graph, edge_attrs_differ=["osmid"])
         nodes, edges, n_merged = _edges_from_graph(RoadNetwork.from_graph(graph), profile,

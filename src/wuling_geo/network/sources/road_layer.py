@@ -60,8 +60,8 @@ _ONEWAY = {
 
 def _fail_field(path: Path, field: str, option: str, columns: list[str]) -> None:
     have = ", ".join(columns) or "none"
-    raise InputError(f"road layer {path.name} has no field {field!r} for {option} "
-                     f"(fields: {have})")
+    raise InputError(f"road layer {path.name} has no field {field!r} for `{option}` "
+                     f"(fields: {have})", param=option)
 
 
 def read_road_layer(path: str | Path, datum: str = "wgs84", class_field: str | None = None,
@@ -98,7 +98,7 @@ def read_road_layer(path: str | Path, datum: str = "wgs84", class_field: str | N
     path = Path(path)
     datum = parse_datum(datum)
     if snap_m < 0:
-        raise InputError(f"--snap-m must not be negative (got {snap_m})")
+        raise InputError(f"`snap_m` must not be negative (got {snap_m})", param="snap_m")
     if not path.is_file():
         raise InputError(f"road layer {path} not found: check the path")
     try:
@@ -107,8 +107,8 @@ def read_road_layer(path: str | Path, datum: str = "wgs84", class_field: str | N
         raise InputError(f"cannot read road layer {path} ({' '.join(str(exc).split())}): give a "
                          "GeoPackage, GeoJSON or shapefile of lines") from None
     columns = [c for c in gdf.columns if c != "geometry"]
-    for field, option in ((class_field, "--class-field"), (speed_field, "--speed-field"),
-                          (oneway_field, "--oneway-field"), (name_field, "--name-field")):
+    for field, option in ((class_field, "class_field"), (speed_field, "speed_field"),
+                          (oneway_field, "oneway_field"), (name_field, "name_field")):
         if field is not None and field not in gdf.columns:
             _fail_field(path, field, option, columns)
     if "geometry" not in gdf or gdf.geometry.isna().all():

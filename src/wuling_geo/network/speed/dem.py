@@ -62,7 +62,7 @@ def sample_grades(geoms: gpd.GeoSeries, dem_path: str | Path, sample_m: float = 
 
     dem_path = Path(dem_path)
     if not dem_path.is_file():
-        raise InputError(f"DEM file {dem_path} not found: check --dem")
+        raise InputError(f"DEM file {dem_path} not found: check `dem`", param="dem")
     west, south, east, north = geoms.total_bounds
     metric = utm_crs((west + east) / 2, (south + north) / 2)
     lines = geoms.to_crs(metric).values

@@ -86,7 +86,7 @@ def load_profile(path: str | Path | None = None) -> SpeedProfile:
     """
     path = Path(path) if path is not None else default_profile_path()
     if not path.is_file():
-        raise InputError(f"speed profile {path} not found: check --profile-file")
+        raise InputError(f"speed profile {path} not found: check `speed_file`", param="speed_file")
     raw_bytes = path.read_bytes()
     try:
         data = tomllib.loads(raw_bytes.decode("utf-8"))

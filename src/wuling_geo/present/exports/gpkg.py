@@ -26,7 +26,7 @@ def write_gpkg(path: str | Path, layers: dict[str, gpd.GeoDataFrame], attributio
     """
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
-        raise InputError(f"cannot write {path.name}: give --out FILE.gpkg")
+        raise InputError(f"cannot write {path.name}: give `out` FILE.gpkg", param="out")
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
             frame = _lists_as_json(frame)

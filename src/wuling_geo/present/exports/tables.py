@@ -46,7 +46,8 @@ def check_table_path(path: str | Path, geo: bool) -> Path:
     path = Path(path)
     allowed = table_suffixes(geo)
     if path.suffix.lower() not in allowed:
-        raise InputError(f"cannot write {path.name}: give --out FILE{' or FILE'.join(allowed)}")
+        raise InputError(f"cannot write {path.name}: give `out` FILE{' or FILE'.join(allowed)}",
+                         param="out")
     return path
 
 

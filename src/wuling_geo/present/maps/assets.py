@@ -89,10 +89,10 @@ def check_assets(folder: Path | None = None) -> Path:
     """Return the ``node_modules`` folder, or raise if an asset is missing."""
     missing = missing_assets(folder)
     if missing:
-        msg = (f"--offline needs Leaflet and its plugins under {node_modules(folder)} "
+        msg = (f"`offline` needs Leaflet and its plugins under {node_modules(folder)} "
                f"({missing[0]} is missing): run 'wuling-geo map-assets' (uses npm), "
-               "or drop --offline")
-        raise WulingGeoError(msg)
+               "or drop `offline`")
+        raise WulingGeoError(msg, param="offline")
     return node_modules(folder)
 
 
