@@ -48,6 +48,7 @@ from scipy import ndimage
 
 from wuling_geo import settings
 from wuling_geo._util.threads import ordered_map
+from wuling_geo.analysis.catchments.polygons import simplified
 from wuling_geo.analysis.catchments.road_reach import (
     RoadGroups,
     RoadReach,
@@ -259,16 +260,6 @@ def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Ge
     return geom
 
 
-def _simplified(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry:
-    """Douglas–Peucker to ``tolerance``; topology kept only if the quick way breaks it."""
-    if tolerance <= 0 or geom.is_empty:
-        return geom
-    out = shapely.simplify(geom, tolerance, preserve_topology=False)
-    if out.is_empty or not out.is_valid:
-        out = shapely.simplify(geom, tolerance, preserve_topology=True)
-    return out
-
-
 def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
                   sets: list, bands: list[float], access: float, tolerance: float,
                   cell_m: float | None = None
@@ -310,7 +301,7 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
                               cell_for(points, access, cell), ends)
         shown, previous = [], None
         for poly in polys:
-            p = _simplified(poly, tolerance)
+            p = simplified(poly, tolerance)
             p = p if p.is_empty else shapely.transform(p, to_ll)
             if previous is not None and not previous.is_empty:
                 p = shapely.union(p, previous) if not p.is_empty else previous

@@ -94,7 +94,7 @@ def buffer_union(lines: np.ndarray, start: np.ndarray, end: np.ndarray, distance
     return shapely.union_all(shapely.buffer(parts, distance, quad_segs=quad_segs))
 
 
-def _simplified(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry:
+def simplified(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry:
     """Douglas–Peucker to ``tolerance`` (no point moves farther), topology kept if needed."""
     if tolerance <= 0 or geom.is_empty:
         return geom
@@ -237,7 +237,7 @@ class CellIndex:
                 if hole.is_empty:
                     continue
             # The hole lies at least a from the cell's edges: simplifying it keeps it inside.
-            own[cell] = _simplified(hole, tolerance)
+            own[cell] = simplified(hole, tolerance)
         return own
 
     # ------------------------------------------------------------------ per CRS
@@ -301,7 +301,7 @@ class CellIndex:
         cell_full, border = self._classify(reach)
         segments, start, end = reach.segments(border, keys=True)
         frontier = buffer_union(segments, start, end, self.access_m, self.quad_segs)
-        return cell_full, _simplified(frontier, self.tolerance)
+        return cell_full, simplified(frontier, self.tolerance)
 
     def polygon(self, reach: RoadReach) -> shapely.Geometry:
         """Return ``buffer(reached road, access_m)`` as one (Multi)Polygon in metric CRS.

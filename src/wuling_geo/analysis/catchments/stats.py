@@ -180,6 +180,18 @@ def _text(value: Any) -> str | None:
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
+def _cell_value(value: Any) -> Any:
+    """Return a list cell as read from memory, or from a file's JSON text (``[]`` for none)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, str):
+        try:
+            return json.loads(value) if value.strip() else []
+        except ValueError:
+            return []
+    return value
+
+
 def inside_records(value: Any) -> list[dict[str, Any]]:
     """Return the ``features_inside`` of a band as records, however it was stored.
 
@@ -188,13 +200,7 @@ def inside_records(value: Any) -> list[dict[str, Any]]:
     (:func:`inside_as_text`). Older files held ``{layer: {"count", "names", "ids"}}``; those
     are read as records too. ``None`` (no statistics) gives no records.
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else []
-        except ValueError:
-            return []
+    value = _cell_value(value)
     if isinstance(value, dict):  # the older layout: per layer, names (and ids) or a list
         records = []
         for layer, entry in value.items():
@@ -256,13 +262,7 @@ def inside_as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 def county_records(value: Any) -> list[dict[str, Any]]:
     """Return the ``county_share`` of a band as records, in memory or as JSON text from a file."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else []
-        except ValueError:
-            return []
+    value = _cell_value(value)
     return [{k: item.get(k) for k in COUNTY_FIELDS} for item in list(value)
             if isinstance(item, dict)]
 
