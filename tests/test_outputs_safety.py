@@ -148,10 +148,10 @@ def test_map_rewrites_its_own_index(tmp_path):
 
     first = write_index(tmp_path)
     assert is_own_index(first) and "x.html" not in first.read_text(encoding="utf-8")
-    report = render_map(tmp_path / "x.html", layers={}, basemap="none")
+    report = render_map(tmp_path / "x.html", layers={}, basemap="none", index=True)
     assert report.index == first and "x.html" in first.read_text(encoding="utf-8")
     first.write_text("<title>someone else's</title>", encoding="utf-8")
-    report = render_map(tmp_path / "y.html", layers={}, basemap="none")
+    report = render_map(tmp_path / "y.html", layers={}, basemap="none", index=True)
     assert report.index is None and report.index_kept == first
     with pytest.raises(OutputError, match="not written by wuling-geo"):
         write_index(tmp_path)
@@ -298,3 +298,10 @@ def test_failed_online_build_leaves_no_folder(capsys, tmp_path, closed_port_url)
                        "--maps", str(tmp_path / "maps"))
     one_line_error(code, err, "Nominatim")
     assert sorted(tmp_path.iterdir()) == []
+
+
+def test_render_map_writes_only_the_page_it_is_asked_for(tmp_path):
+    from wuling_geo.present.maps.webmap import render_map
+
+    report = render_map(tmp_path / "only.html", layers={}, basemap="none")
+    assert report.index is None and sorted(p.name for p in tmp_path.iterdir()) == ["only.html"]

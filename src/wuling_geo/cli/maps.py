@@ -73,7 +73,7 @@ def map_cmd(ctx: click.Context, network_dir: str | None, catchments: str | None,
     layers = layer_frames(make_geocoder(ctx, network_dir=network_dir).resolve_all())
     report = render_map(target, layers=layers, catchments=catchments, network=network,
                         railways=railways, basemap=basemap, offline=offline or None, lang=lang,
-                        title=title)
+                        title=title, index=True)
     if as_json:
         echo_json(dataclasses.asdict(report))
         return

@@ -106,7 +106,7 @@ def _maps_stage(report: BuildReport, maps_dir: Path) -> None:
     offline = not missing_assets()
     map_report = render_map(
         maps_dir / "qianjiang.html", layers=report.layers.frames, catchments=report.catchments,
-        network=report.network, railways=railways, offline=offline)
+        network=report.network, railways=railways, offline=offline, index=True)
     report.outputs.append(map_report.path)
     if map_report.index is not None:
         report.outputs.append(map_report.index)

@@ -267,8 +267,8 @@ def prepare_map(*, layers: dict | None = None, catchments=None, routes=None, sur
 def render_map(out: str | Path, *, layers: dict | None = None, catchments=None, routes=None,
                surface=None, network=None, railways=None, basemap: str = "osm",
                offline: bool | None = None, lang: str = "zh", title: str | None = None,
-               index: bool = True) -> MapReport:
-    """Render a web map to ``out`` (HTML, written atomically) and refresh the folder's index.
+               index: bool = False) -> MapReport:
+    """Render a web map to ``out`` (HTML, written atomically); with ``index``, refresh the index.
 
     Parameters
     ----------
