@@ -33,6 +33,17 @@ def test_layers_and_the_shipped_map_report_every_civic_seat(capsys, tmp_path):
     code, out, _ = cli(capsys, "layers", "--out", str(tmp_path / "out"))
     assert code == 0 and "resolved per layer: " in out and "civic 31/31 (gazetteer 31)" in out
     frames = layer_frames(Geocoder(features=None).resolve_all())
-    page = prepare_map(layers=frames)
+    page = prepare_map(layers=frames)  # the Chinese interface names the method in Chinese
     civic = next(c for c in page.coverage if c["text"].startswith("31/31"))
-    assert civic["layer"] and "gazetteer 31" in civic["text"]
+    assert civic["layer"] == "街道与乡镇" and civic["text"] == "31/31 (地名库 31)"
+    english = prepare_map(layers=frames, lang="en").coverage
+    assert any(c["text"] == "31/31 (gazetteer 31)" for c in english)
+
+
+def test_every_locating_method_has_a_chinese_name():
+    from wuling_geo.data.geocode.geocoder import METHODS
+    from wuling_geo.present.maps.i18n import method_label
+
+    for method in METHODS:
+        if method != "unresolved":
+            assert method_label(method, "zh") != method or method in {"osm", "nominatim"}, method

@@ -19,11 +19,12 @@ import shapely
 from wuling_geo import settings
 from wuling_geo.data.datum import convert_geometry
 from wuling_geo.data.gazetteer import normalise_name
-from wuling_geo.data.layers import coverage, coverage_line
+from wuling_geo.data.layers import coverage
 from wuling_geo.present.maps.i18n import (
     category_label,
     confidence_label,
     fact_label,
+    method_label,
     names,
     public_source,
     subtype_label,
@@ -221,11 +222,11 @@ def _place_popup(row, lang: str, parents: PlaceNames) -> dict:
     if text_of(row.get("part_of")):
         rows.append((text("part_of", lang), parents[text_of(row.get("part_of"))]))
     method = text_of(row.get("method"))
-    method_label = text(f"method_{method}", lang) if method in {"gazetteer", "osm", "nominatim"} else method
+    shown_method = method_label(method, lang)
     where = public_source(text_of(row.get("source")), lang)
     flags = [text(f"flag_{f}", lang) if f"flag_{f}" in FLAG_KEYS else f
              for f in text_of(row.get("flags")).split(",") if f]
-    rows += [(text("position", lang), " · ".join(x for x in (method_label, where) if x)),
+    rows += [(text("position", lang), " · ".join(x for x in (shown_method, where) if x)),
              (text("from_datum", lang), DATUM_LABELS.get(text_of(row.get("input_datum")), "")),
              (text("confidence", lang), confidence_label(text_of(row.get("confidence")), lang)),
              (text("flags", lang), "、".join(flags) if lang == "zh" else ", ".join(flags))]
@@ -292,8 +293,13 @@ def place_overlay(key: str, frame, shaper: Shaper, lang: str, parents: PlaceName
 
 def layer_coverage(frames: dict, lang: str) -> list[dict]:
     """Return, per place layer, its name and how many of its places the map shows, and how."""
-    return [{"layer": category_label(key, lang), "text": coverage_line(counts)}
-            for key, counts in coverage(frames).items()]
+    out = []
+    for key, counts in coverage(frames).items():
+        located = {m: n for m, n in sorted(counts.items()) if m != "unresolved"}
+        how = ", ".join(f"{method_label(m, lang)} {n}" for m, n in located.items())
+        shown = f"{sum(located.values())}/{sum(counts.values())}"
+        out.append({"layer": category_label(key, lang), "text": f"{shown} ({how})" if how else shown})
+    return out
 
 
 def unresolved_places(frames: dict, lang: str, parents: PlaceNames) -> list[dict]:

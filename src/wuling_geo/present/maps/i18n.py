@@ -81,6 +81,10 @@ _TEXT: dict[str, dict[str, str]] = {
     "method_gazetteer": {"zh": "地名库", "en": "gazetteer"},
     "method_osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
     "method_nominatim": {"zh": "Nominatim", "en": "Nominatim"},
+    "method_tianditu": {"zh": "天地图", "en": "Tianditu"},
+    "method_amap": {"zh": "高德地图", "en": "Amap"},
+    "method_baidu": {"zh": "百度地图", "en": "Baidu"},
+    "method_coordinates": {"zh": "坐标", "en": "coordinates"},
     "from_datum": {"zh": "原始坐标系", "en": "Given in"},
     "flag_outside-district": {"zh": "位于区界之外", "en": "outside the district"},
     "min": {"zh": "分钟", "en": "min"},
@@ -231,6 +235,11 @@ def text(key: str, lang: str, **values: object) -> str:
 def category_label(category: str, lang: str) -> str:
     """Return the display name of a gazetteer category (the category itself if unknown)."""
     return text(category, lang) if category in _CATEGORY_FALLBACK else str(category)
+
+
+def method_label(method: str, lang: str) -> str:
+    """Return how a place was located, for a reader (``gazetteer`` → 地名库)."""
+    return text(f"method_{method}", lang) if f"method_{method}" in _TEXT else str(method)
 
 
 def fact_label(key: str, lang: str) -> tuple[str, str]:
