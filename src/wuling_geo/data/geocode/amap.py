@@ -17,9 +17,7 @@ from wuling_geo.data.geocode.provider import (
     DISTRICT_NAME,
     Hit,
     OnlineProvider,
-    Throttled,
-    key_error,
-    quota_error,
+    raise_for_code,
 )
 
 # infocode groups (错误码说明).
@@ -77,13 +75,8 @@ class AmapProvider(OnlineProvider):
         if str(answer["status"]) == "1":
             return bool(answer.get("geocodes") or answer.get("pois"))
         code, info = str(answer.get("infocode", "")), answer.get("info", "")
-        if code in THROTTLE_CODES:
-            raise Throttled(f"{code} {info}")
-        if code in KEY_CODES:
-            raise key_error(self, code, info)
-        if code in QUOTA_CODES:
-            raise quota_error(self, code, info)
-        raise self._fail(ProviderError, f"error {code} {info}")
+        raise_for_code(self, code, info, throttle=THROTTLE_CODES, keys=KEY_CODES,
+                       quota=QUOTA_CODES)
 
     def parse(self, method: str, answer: dict) -> list[Hit]:
         """Return the geocodes or POIs of an answer (GCJ-02)."""

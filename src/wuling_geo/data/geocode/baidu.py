@@ -19,10 +19,8 @@ from wuling_geo.data.geocode.provider import (
     DISTRICT_NAME,
     Hit,
     OnlineProvider,
-    Throttled,
-    key_error,
     lower,
-    quota_error,
+    raise_for_code,
 )
 
 KEY_CODES = {3, 5, 9, 101, 102} | set(range(200, 300))
@@ -103,13 +101,8 @@ class BaiduProvider(OnlineProvider):
             return bool(answer.get("result") or answer.get("results"))
         if code == 1 and "无相关结果" in str(info):
             return False
-        if code in THROTTLE_CODES:
-            raise Throttled(f"{code} {info}")
-        if code in KEY_CODES:
-            raise key_error(self, code, info)
-        if code in QUOTA_CODES:
-            raise quota_error(self, code, info)
-        raise self._fail(ProviderError, f"error {code} {info}")
+        raise_for_code(self, code, info, throttle=THROTTLE_CODES, keys=KEY_CODES,
+                       quota=QUOTA_CODES)
 
     def parse(self, method: str, answer: dict) -> list[Hit]:
         """Return the geocode or places of an answer (in the datum asked for)."""

@@ -22,10 +22,11 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NoReturn
 
 import requests
 import shapely
@@ -359,5 +360,17 @@ def quota_error(provider: OnlineProvider, code: object, info: object) -> QuotaEr
                           "(usually midnight, Beijing time) or use another `provider`")
 
 
+def raise_for_code(provider: OnlineProvider, code: object, info: object, *, throttle: Collection,
+                   keys: Collection, quota: Collection) -> NoReturn:
+    """Raise what a provider's error ``code`` means: throttled (retried), key, quota or other."""
+    if code in throttle:
+        raise Throttled(f"{code} {info}")
+    if code in keys:
+        raise key_error(provider, code, info)
+    if code in quota:
+        raise quota_error(provider, code, info)
+    raise provider._fail(ProviderError, f"error {code} {info}")
+
+
 __all__ = ["CONFIDENCE_STEPS", "PROVIDER_NAMES", "Candidate", "Hit", "OnlineProvider", "Provenance",
-           "RateLimiter", "Throttled", "key_error", "lower", "quota_error"]
+           "RateLimiter", "Throttled", "key_error", "lower", "quota_error", "raise_for_code"]
