@@ -38,6 +38,7 @@ FLAGS: dict[str, str] = {
     "scheduler": "--scheduler",
     "services_path": "--services",
     "snap_m": "--snap-m",
+    "turn_costs": "--turn-costs",
     "source": "--source",
     "speed_field": "--speed-field",
     "speed_file": "--profile-file",

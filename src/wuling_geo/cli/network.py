@@ -38,6 +38,12 @@ def _speed_options(func):
         click.option("--no-curvature", is_flag=True,
                      help="Switch off the curvature penalty for winding roads."),
         click.option("--no-grade", is_flag=True, help="Switch off the grade penalty (--dem)."),
+        click.option("--no-junction-delays", is_flag=True,
+                     help="Switch off the delays at traffic signals, stop and give-way signs "
+                          "and crossings."),
+        click.option("--turn-costs", is_flag=True,
+                     help="Add the profile's turn costs by angle (left, right, U-turn); every "
+                          "search then runs edge-based, which is slower."),
         click.option("--consolidate-m", type=Finite(0, MAX_CONSOLIDATE_M, min_open=True),
                      default=None,
                      help="Merge intersections closer than this many metres (at most "
@@ -55,12 +61,14 @@ def _speed_options(func):
     return func
 
 
-def _options(area, buffer_km, profile_file, dem, no_curvature, no_grade, consolidate_m,
-             keep_ferries, keep_private, keep_construction, layer=None) -> ImportOptions:
+def _options(area, buffer_km, profile_file, dem, no_curvature, no_grade, no_junction_delays,
+             turn_costs, consolidate_m, keep_ferries, keep_private, keep_construction,
+             layer=None) -> ImportOptions:
     return ImportOptions(
         area=area, buffer_km=buffer_km, speed_file=profile_file, dem=dem,
         flags=ImportFlags(keep_ferries, keep_private, keep_construction),
         curvature=False if no_curvature else None, grade=False if no_grade else None,
+        junctions=False if no_junction_delays else None, turn_costs=True if turn_costs else None,
         consolidate_m=consolidate_m, layer=layer or LayerFields())
 
 
@@ -104,8 +112,9 @@ def network_group() -> None:
               help="Join road layer line ends closer than this (m).")
 @click.option("--force", is_flag=True, help="Rebuild even if the cached network is up to date.")
 def import_cmd(source, out_dir, area, buffer_km, profile_file, dem, no_curvature, no_grade,
-               consolidate_m, keep_ferries, keep_private, keep_construction, as_json, datum,
-               class_field, speed_field, oneway_field, name_field, snap_m, force) -> None:
+               no_junction_delays, turn_costs, consolidate_m, keep_ferries, keep_private,
+               keep_construction, as_json, datum, class_field, speed_field, oneway_field,
+               name_field, snap_m, force) -> None:
     """Build a network from SOURCE: an OSM extract (.osm, .osm.bz2, .osm.pbf) or a road layer
     (.gpkg, .geojson, .shp).
 
@@ -114,7 +123,8 @@ def import_cmd(source, out_dir, area, buffer_km, profile_file, dem, no_curvature
     """
     layer = LayerFields(datum, class_field, speed_field, oneway_field, name_field, snap_m)
     options = _options(area, buffer_km, profile_file, dem, no_curvature, no_grade,
-                       consolidate_m, keep_ferries, keep_private, keep_construction, layer)
+                       no_junction_delays, turn_costs, consolidate_m, keep_ferries, keep_private,
+                       keep_construction, layer)
     result = import_network(source, out_dir, options, force=force)
     _report(result, Path(source).name, as_json)
 
@@ -122,14 +132,16 @@ def import_cmd(source, out_dir, area, buffer_km, profile_file, dem, no_curvature
 @network_group.command("fetch")
 @_speed_options
 def fetch_cmd(out_dir, area, buffer_km, profile_file, dem, no_curvature, no_grade,
-              consolidate_m, keep_ferries, keep_private, keep_construction, as_json) -> None:
+              no_junction_delays, turn_costs, consolidate_m, keep_ferries, keep_private,
+              keep_construction, as_json) -> None:
     """Download the drivable network, railways and named features from OpenStreetMap
     (Overpass, through osmnx) for Qianjiang plus a buffer.
     """
     from wuling_geo.network.sources.overpass import fetch_network
 
     options = _options(area, buffer_km, profile_file, dem, no_curvature, no_grade,
-                       consolidate_m, keep_ferries, keep_private, keep_construction)
+                       no_junction_delays, turn_costs, consolidate_m, keep_ferries, keep_private,
+                       keep_construction)
     result = fetch_network(out_dir, options)
     _report(result, "Overpass", as_json)
 

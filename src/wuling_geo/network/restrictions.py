@@ -51,6 +51,11 @@ EXEMPTS = {"car": frozenset({"motorcar", "motor_vehicle", "vehicle", "car"}),
 RESTRICTION_COLUMNS = ["relation", "kind", "value", "from_way", "via_kind", "via", "to_way",
                        "car", "truck"]
 BARRIER_COLUMNS = ["node", "x", "y", "barrier", "car", "truck", "maxheight", "maxwidth"]
+CONTROL_COLUMNS = ["node", "kind", "direction"]
+#: Node tags that say whether and which way a node controls traffic.
+CONTROL_NODE_TAGS = ("highway", "crossing", "railway", "direction", "traffic_signals:direction")
+#: Traffic-control node kinds that delay a vehicle passing them (see :func:`control_kind`).
+CONTROL_KINDS = ("traffic_signals", "stop", "give_way", "crossing", "level_crossing")
 
 
 @dataclass
@@ -60,11 +65,17 @@ class TurnData:
     restrictions: pd.DataFrame
     barriers: pd.DataFrame
     skipped: Counter = field(default_factory=Counter)
+    controls: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONTROL_COLUMNS))
 
     def via_nodes(self) -> np.ndarray:
-        """Return the node ids the road graph must keep as junctions (vias and barriers)."""
+        """Return the node ids the road graph must keep as junctions.
+
+        Via nodes, barriers and traffic-control nodes: a delay or a block applies where the
+        node is, so it must be the end of an edge.
+        """
         node_via = self.restrictions.loc[self.restrictions["via_kind"] == "node", "via"]
-        ids = [v[0] for v in node_via] + self.barriers["node"].tolist()
+        ids = ([v[0] for v in node_via] + self.barriers["node"].tolist()
+               + self.controls["node"].tolist())
         return np.unique(np.asarray(ids, dtype=np.int64))
 
 
@@ -164,8 +175,35 @@ def _metres(text: str | None) -> float:
         return float("nan")
 
 
+def control_kind(tags: dict[str, str]) -> str | None:
+    """Return the traffic-control kind of a node (one of :data:`CONTROL_KINDS`) or ``None``.
+
+    ``highway=traffic_signals|stop|give_way|crossing`` and ``railway=level_crossing``; a
+    crossing with ``crossing=traffic_signals`` is a traffic signal for the vehicles.
+    """
+    highway = (tags.get("highway") or "").strip()
+    if highway == "crossing" and (tags.get("crossing") or "").strip() == "traffic_signals":
+        return "traffic_signals"
+    if highway in ("traffic_signals", "stop", "give_way", "crossing"):
+        return highway
+    if (tags.get("railway") or "").strip() == "level_crossing":
+        return "level_crossing"
+    return None
+
+
+def control_direction(tags: dict[str, str], kind: str) -> str:
+    """Return ``forward``, ``backward`` or ``both``: which way along the way a control faces.
+
+    ``traffic_signals:direction`` (signals) or ``direction`` (every kind); other values
+    (``both``, compass bearings, missing) apply both ways.
+    """
+    value = tags.get("traffic_signals:direction") if kind == "traffic_signals" else None
+    value = (value or tags.get("direction") or "").strip().lower()
+    return value if value in ("forward", "backward") else "both"
+
+
 def read_turn_data(path: str | Path) -> TurnData:
-    """Read restriction relations and barrier nodes of an OSM file (one pass, pyosmium).
+    """Read restrictions, barriers and traffic-control nodes of an OSM file (one pyosmium pass).
 
     Raises
     ------
@@ -174,13 +212,17 @@ def read_turn_data(path: str | Path) -> TurnData:
     """
     rows: list[tuple] = []
     barriers: list[tuple] = []
+    controls: list[tuple] = []
     skipped: Counter = Counter()
-    keys = osmium.filter.KeyFilter("barrier", "type")
+    keys = osmium.filter.KeyFilter("barrier", "type", "highway", "railway")
     try:
         processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.RELATION)
         for obj in processor.with_filter(keys):
             tags = dict(obj.tags)
             if isinstance(obj, osmium.osm.Node):  # is_node(), narrowed for typing
+                kind = control_kind(tags)
+                if kind is not None:
+                    controls.append((obj.id, kind, control_direction(tags, kind)))
                 if "barrier" not in tags:
                     continue
                 car, car_tag = barrier_access(tags, "car")
@@ -204,7 +246,9 @@ def read_turn_data(path: str | Path) -> TurnData:
     # A barrier blocking nobody changes no route: keep only those that matter.
     frame = frame[~(frame["car"].astype(bool) & frame["truck"].astype(bool))
                   | frame["maxheight"].notna() | frame["maxwidth"].notna()]
-    return TurnData(table, frame.reset_index(drop=True), skipped)
+    control_frame = pd.DataFrame(controls, columns=CONTROL_COLUMNS).astype(
+        {"node": "int64", "kind": str, "direction": str})
+    return TurnData(table, frame.reset_index(drop=True), skipped, control_frame)
 
 
 def _passable_kind(tags: dict[str, str]) -> bool:

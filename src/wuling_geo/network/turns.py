@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
+from pyproj import Geod
 from scipy.sparse import csgraph
 
 from wuling_geo._util.errors import InputError
@@ -35,6 +37,7 @@ from wuling_geo.network.model import RoadNetwork, Snap
 
 _AT_NODE = 1e-9
 _TINY = 1e-9
+_GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,8 @@ def rules(network: RoadNetwork, profile: str) -> Rules:
 
 def applies(network: RoadNetwork, profile: str) -> bool:
     """Whether searches for ``profile`` on this network must be edge-based."""
+    if network.meta.get("turn_costs"):
+        return True
     if network.restrictions is None and network.barriers is None:
         return False
     return bool(rules(network, profile))
@@ -260,9 +265,65 @@ def _build_turn_graph(network: RoadNetwork, profile: str) -> TurnGraph:
     rows = np.r_[rows, np.asarray(extra_r, dtype=np.int64)]
     cols = np.r_[cols, np.asarray(extra_c, dtype=np.int64)]
     weight = np.maximum(times[state_edge_arr[rows]], _TINY)
+    costs = network.meta.get("turn_costs")
+    if costs:
+        weight = weight + turn_costs(network, state_edge_arr[rows], state_edge_arr[cols], costs)
     size = len(state_edge_arr)
     matrix = sp.csr_matrix((weight, (rows, cols)), shape=(size, size))
     return TurnGraph(matrix, state_edge_arr, times)
+
+
+def edge_bearings(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """Return each edge's bearing (degrees from north) leaving its start and entering its end."""
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        geoms = network.edges.geometry.values
+        x = [shapely.get_x(shapely.get_point(geoms, i)) for i in (0, 1, -2, -1)]
+        y = [shapely.get_y(shapely.get_point(geoms, i)) for i in (0, 1, -2, -1)]
+        start, _, _ = _GEOD.inv(x[0], y[0], x[1], y[1])
+        end, _, _ = _GEOD.inv(x[2], y[2], x[3], y[3])
+        return np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+
+    return network.index.memo("edge_bearings", build)
+
+
+def turn_angle(network: RoadNetwork, into: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Return the turn (degrees in [-180, 180)) from edges ``into`` onto edges ``out``.
+
+    Positive turns are to the right (clockwise), negative to the left, 0 straight on.
+    """
+    start, end = edge_bearings(network)
+    return (start[out] - end[into] + 180.0) % 360.0 - 180.0
+
+
+def _road_count(network: RoadNetwork) -> np.ndarray:
+    """Return per node how many roads (distinct neighbouring nodes) meet there."""
+    def build() -> np.ndarray:
+        u, v = network.edge_u, network.edge_v
+        pairs = np.unique(np.c_[np.minimum(u, v), np.maximum(u, v)], axis=0)
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        return np.bincount(pairs.ravel(), minlength=len(network.nodes))
+
+    return network.index.memo("turn_road_count", build)
+
+
+def turn_costs(network: RoadNetwork, into: np.ndarray, out: np.ndarray,
+               costs: dict[str, float]) -> np.ndarray:
+    """Return the cost (s) of turning from edges ``into`` onto edges ``out``.
+
+    The profile's ``[turn_costs]`` (``turn_s``, ``bias``, ``u_turn_s``; see ``speeds.toml``):
+    a sigmoid of the angle, left turns dearer than right ones for ``bias`` > 1, charged
+    where three or more roads meet; a U-turn (onto the same road back) adds ``u_turn_s``
+    wherever it is made.
+    """
+    angle = turn_angle(network, into, out)
+    turn_s, bias, u_turn_s = costs["turn_s"], costs["bias"], costs["u_turn_s"]
+    right = angle >= 0
+    share = np.abs(angle) / 180.0
+    exponent = np.where(right, 13.0 * share / bias - 6.5 * bias, 13.0 * share * bias - 6.5 / bias)
+    cost = turn_s / (1.0 + np.exp(-exponent))
+    u_turn = network.index.twin[into] == out
+    junction = _road_count(network)[network.edge_v[into]] > 2
+    return np.where(junction | u_turn, cost, 0.0) + np.where(u_turn, u_turn_s, 0.0)
 
 
 def _source_links(network: RoadNetwork, graph: TurnGraph, snap: Snap, direction: str

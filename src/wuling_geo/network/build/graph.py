@@ -27,8 +27,14 @@ from wuling_geo import settings
 from wuling_geo._util.errors import InputError, NetworkError
 from wuling_geo._util.geo import utm_crs
 from wuling_geo.network.model import RoadNetwork
-from wuling_geo.network.speed.assignment import SpeedOptions, assign_speeds
+from wuling_geo.network.speed.assignment import (
+    SpeedOptions,
+    assign_speeds,
+    junction_seconds,
+    turn_cost_values,
+)
 from wuling_geo.network.speed.dem import sample_grades
+from wuling_geo.network.speed.junctions import add_junction_delays
 from wuling_geo.network.speed.mountain import turning_deg_per_km
 from wuling_geo.network.speed.profile import SpeedProfile
 from wuling_geo.network.speed.urban import urban_area, urban_mask
@@ -38,7 +44,8 @@ _GEOD = Geod(ellps="WGS84")
 #: Edge columns of a built network, in order (``climb_m`` only with a DEM).
 EDGE_COLUMNS = ["u", "v", "key", "length", "highway", "name", "ref", "oneway", "reversed",
                 "maxspeed", "lanes", "urban", "turning_deg_per_km", "speed_kph_car",
-                "travel_time_car", "speed_kph_truck", "travel_time_truck", "climb_m", "way_id"]
+                "travel_time_car", "speed_kph_truck", "travel_time_truck", "junction_delay_s",
+                "climb_m", "way_id"]
 
 
 @dataclass
@@ -242,6 +249,7 @@ class HygieneReport:
     consolidated_nodes: int = 0
     invalid_landuse: int = 0
     dem_coverage: float | None = None
+    junction_delays: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as a JSON-ready dict."""
@@ -250,7 +258,8 @@ class HygieneReport:
 
 def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOptions,
                   places: pd.DataFrame | None = None, landuse: gpd.GeoSeries | None = None,
-                  meta: dict[str, Any] | None = None) -> tuple[RoadNetwork, HygieneReport]:
+                  meta: dict[str, Any] | None = None, controls: pd.DataFrame | None = None
+                  ) -> tuple[RoadNetwork, HygieneReport]:
     """Finish a network: consolidate, keep the largest strong component, add speeds.
 
     Parameters
@@ -266,6 +275,10 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
         :mod:`wuling_geo.network.speed.urban`), used when ``edges`` has no ``urban`` column.
     meta
         Provenance to store with the network.
+    controls
+        Traffic-control nodes (``node``, ``kind``, ``direction``) whose junction delays are
+        added to the travel times of the edges approaching them
+        (:mod:`wuling_geo.network.speed.junctions`).
 
     Returns
     -------
@@ -308,9 +321,14 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
         grades = sample_grades(edges.geometry, options.dem, options.profile.grade["sample_m"])
         report.dem_coverage = grades.coverage
     edges = assign_speeds(edges, options.profile, options.speeds, grades, turning=turning)
+    seconds = junction_seconds(options.profile, options.speeds)
+    if seconds and controls is not None and len(controls):
+        report.junction_delays = dict(add_junction_delays(edges, controls, seconds))
     edges["key"] = edges.groupby(["u", "v"]).cumcount().astype(np.int64)
     for column in EDGE_COLUMNS:
-        if column not in edges and column != "climb_m":
+        if column == "junction_delay_s" and column not in edges:
+            edges[column] = 0.0
+        elif column not in edges and column != "climb_m":
             edges[column] = None
     columns = [c for c in EDGE_COLUMNS if c in edges] + ["geometry"]
     edges = gpd.GeoDataFrame(edges[columns], geometry="geometry", crs=settings.storage_crs)
@@ -318,7 +336,11 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
         edges[column] = edges[column].astype(np.int64)
     edges["oneway"] = edges["oneway"].astype(bool)
     edges["reversed"] = edges["reversed"].astype(bool)
-    return RoadNetwork(nodes, edges, dict(meta or {})), report
+    meta = dict(meta or {})
+    costs = turn_cost_values(options.profile, options.speeds)
+    if costs:
+        meta["turn_costs"] = costs
+    return RoadNetwork(nodes, edges, meta), report
 
 
 def _metric_measures(geoms: gpd.GeoSeries, crs_metric: CRS, area: BaseGeometry | None,

@@ -31,7 +31,7 @@ from wuling_geo.network.model import RoadNetwork, load_network, save_network
 from wuling_geo.network.restrictions import read_turn_data
 from wuling_geo.network.sources.osm_file import ImportFlags, clip_lines, read_osm_roads
 from wuling_geo.network.sources.road_layer import ROAD_LAYER_SUFFIXES, read_road_layer
-from wuling_geo.network.speed.assignment import SpeedOptions
+from wuling_geo.network.speed.assignment import SpeedOptions, junction_seconds, turn_cost_values
 from wuling_geo.network.speed.profile import SpeedProfile, load_profile
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ class ImportOptions:
     flags: ImportFlags = field(default_factory=ImportFlags)
     curvature: bool | None = None
     grade: bool | None = None
+    junctions: bool | None = None
+    turn_costs: bool | None = None
     consolidate_m: float | None = None
     layer: LayerFields = field(default_factory=LayerFields)
     profile_file: InitVar[str | Path | None] = None
@@ -168,7 +170,8 @@ def import_network(source: str | Path, out: str | Path | None = None,
                             features=features if features.is_file() else None)
     if state == "corrupt":
         log.info(f"the cached network at {folder} is corrupt: rebuilding it")
-    speed_options = SpeedOptions(options.curvature, options.grade)
+    speed_options = SpeedOptions(options.curvature, options.grade, options.junctions,
+                                 options.turn_costs)
     build = BuildOptions(profile, speed_options, dem, options.consolidate_m)
     meta = {"kind": kind, "created": _now(), "fingerprint": digest, "inputs": inputs,
             "profile": profile.describe() | _effective(profile, speed_options, dem),
@@ -204,6 +207,8 @@ def _inputs(kind: str, source: Path, area: Area | None, profile: SpeedProfile, d
         "flags": asdict(options.flags),
         "curvature": options.curvature,
         "grade": options.grade,
+        "junctions": options.junctions,
+        "turn_costs": options.turn_costs,
         "consolidate_m": options.consolidate_m,
         "layer": asdict(options.layer) if kind == "layer" else None,
     }
@@ -213,7 +218,9 @@ def _effective(profile: SpeedProfile, speeds: SpeedOptions, dem: Path | None) ->
     curvature = profile.curvature["enabled"] if speeds.curvature is None else speeds.curvature
     grade = profile.grade["enabled"] if speeds.grade is None else speeds.grade
     return {"curvature": bool(curvature), "grade": bool(grade and dem is not None),
-            "dem": str(dem) if dem else None}
+            "dem": str(dem) if dem else None,
+            "junction_delays_s": junction_seconds(profile, speeds),
+            "turn_costs": turn_cost_values(profile, speeds)}
 
 
 def _area_meta(area: Area | None) -> dict[str, Any] | None:
@@ -238,7 +245,8 @@ def _from_osm(source: Path, area: Area, build: BuildOptions, meta: dict, flags: 
     roads.ways = None  # the polylines are in the edges now: free them before the build
     meta = meta | {"source": f"OpenStreetMap extract {source.name}",
                    "attribution": settings.osm_attribution, "area": _area_meta(area)}
-    network, report = build_network(nodes, edges, build, roads.places, roads.landuse, meta)
+    network, report = build_network(nodes, edges, build, roads.places, roads.landuse, meta,
+                                    controls=turn_data.controls)
     del nodes, edges
     network.meta["hygiene"] = report.as_dict()
     _hygiene_notes(report, notes)
@@ -292,3 +300,8 @@ def _hygiene_notes(report, notes: list[str]) -> None:
         notes.append(f"the DEM covers {report.dem_coverage:.0%} of the road pieces; the rest "
                      "has no grade penalty")
 
+    if report.junction_delays:
+        parts = ", ".join(f"{n} at {kind.replace('_', ' ')}"
+                          for kind, n in sorted(report.junction_delays.items()))
+        notes.append(f"junction delays on {sum(report.junction_delays.values())} approaches "
+                     f"({parts})")

@@ -40,6 +40,12 @@ from wuling_geo.network.area import parse_area
 from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m
 from wuling_geo.network.build.importer import ImportOptions, ImportResult, _effective, _hygiene_notes
 from wuling_geo.network.model import RoadNetwork, save_network
+from wuling_geo.network.restrictions import (
+    CONTROL_COLUMNS,
+    CONTROL_NODE_TAGS,
+    control_direction,
+    control_kind,
+)
 from wuling_geo.network.sources.osm_file import (
     CLOSED_ACCESS,
     EXCLUDED_SERVICE,
@@ -232,6 +238,22 @@ def _edges_from_graph(network: RoadNetwork, profile: SpeedProfile, flags: Import
     return network.nodes, gdf[keep].reset_index(drop=True), n_merged
 
 
+def _controls(graph) -> pd.DataFrame:
+    """Mark the graph's traffic-control nodes (attribute ``control``) and return them.
+
+    The same rules as the file importer's (:func:`control_kind`, :func:`control_direction`).
+    """
+    rows = []
+    for node, data in graph.nodes(data=True):
+        tags = {k: str(v) for k, v in data.items() if k in CONTROL_NODE_TAGS}
+        kind = control_kind(tags)
+        if kind is not None:
+            data["control"] = kind
+            rows.append((int(node), kind, control_direction(tags, kind)))
+    return pd.DataFrame(rows, columns=CONTROL_COLUMNS).astype(
+        {"node": "int64", "kind": str, "direction": str})
+
+
 def _railways(polygon) -> gpd.GeoDataFrame:
     import osmnx as ox
 
@@ -327,7 +349,8 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
     require_online(ox.settings.overpass_url, "Overpass", OFFLINE_HINT)
     filters = overpass_filters(profile, options.flags)
     tags = list(dict.fromkeys([*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS]))
-    with osmnx_settings(useful_tags_way=tags):
+    node_tags = list(dict.fromkeys([*ox.settings.useful_tags_node, *CONTROL_NODE_TAGS]))
+    with osmnx_settings(useful_tags_way=tags, useful_tags_node=node_tags):
         log.info(f"downloading the road network of {area.label} from {ox.settings.overpass_url}")
         try:
             with timed(log, "Overpass road query"):
@@ -339,8 +362,11 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         if graph.number_of_edges() == 0:
             raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check "
                                "`area`", param="area")
-        # merge only within a way (see the module docstring): no edge mixes two ways' tags
-        graph = ox.simplify_graph(graph, edge_attrs_differ=["osmid"])
+        controls = _controls(graph)
+        # merge only within a way (see the module docstring): no edge mixes two ways' tags;
+        # traffic-control nodes stay edge ends, as the file importer keeps them
+        graph = ox.simplify_graph(graph, edge_attrs_differ=["osmid"],
+                                  node_attrs_include=["control"])
         nodes, edges, n_merged = _edges_from_graph(RoadNetwork.from_graph(graph), profile,
                                                    options.flags)
         if edges.empty:
@@ -351,7 +377,8 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         features = features.drop_duplicates(["osm_type", "osm_id"]).reset_index(drop=True)
         railways = _railways(area.polygon)
         places, landuse = _urban_inputs(area.polygon, profile)
-    speed_options = SpeedOptions(options.curvature, options.grade)
+    speed_options = SpeedOptions(options.curvature, options.grade, options.junctions,
+                                 options.turn_costs)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     meta = {
         "kind": "overpass", "created": created,
@@ -359,7 +386,8 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         "attribution": settings.osm_attribution,
         "query": {"overpass_url": ox.settings.overpass_url, "way_filters": filters,
                   "osmnx": "graph_from_polygon(simplify=False, retain_all=True), "
-                           "simplify_graph(edge_attrs_differ=['osmid'])",
+                           "simplify_graph(edge_attrs_differ=['osmid'], "
+                           "node_attrs_include=['control'])",
                   "features": {"name": True}, "railways": {"railway": "rail"},
                   "urban": {"landuse": sorted(profile.urban["landuse"]),
                             "place": ["city", "town"]}},
@@ -368,7 +396,8 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         "options": {"consolidate_m": options.consolidate_m, **asdict(options.flags)},
     }
     build = BuildOptions(profile, speed_options, dem, options.consolidate_m)
-    network, report = build_network(nodes, edges, build, places, landuse, meta)
+    network, report = build_network(nodes, edges, build, places, landuse, meta,
+                                    controls=controls)
     network.meta["hygiene"] = report.as_dict()
     network.meta["railways"] = len(railways)
     network.meta["merged_tag_edges"] = n_merged

@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from wuling_geo._util.errors import NetworkError
+from wuling_geo._util.errors import InputError, NetworkError
 from wuling_geo.network.speed.dem import GradePieces
 from wuling_geo.network.speed.mountain import climb_speed_kph, curvature_factor, turning_deg_per_km
 from wuling_geo.network.speed.profile import SpeedProfile, parse_duration_s, parse_maxspeed
@@ -30,6 +30,33 @@ class SpeedOptions:
 
     curvature: bool | None = None
     grade: bool | None = None
+    junctions: bool | None = None
+    turn_costs: bool | None = None
+
+
+def junction_seconds(profile: SpeedProfile, options: SpeedOptions) -> dict[str, float]:
+    """Return the junction delays (s by control kind) that apply, empty when switched off."""
+    return {} if options.junctions is False else dict(profile.junctions)
+
+
+def turn_cost_values(profile: SpeedProfile, options: SpeedOptions) -> dict[str, float] | None:
+    """Return the turn-cost settings that apply, or ``None`` when turn costs are off.
+
+    ``options.turn_costs=True`` switches on the profile's ``[turn_costs]`` even when its
+    ``enabled`` is false.
+
+    Raises
+    ------
+    InputError
+        If turn costs are asked for and the profile has no ``[turn_costs]`` table.
+    """
+    enabled = profile.turn_costs_enabled if options.turn_costs is None else options.turn_costs
+    if not enabled:
+        return None
+    if profile.turn_costs is None:
+        raise InputError(f"speed profile {profile.path} has no [turn_costs] table: copy it from "
+                         "the shipped speeds.toml or drop `turn_costs`", param="turn_costs")
+    return dict(profile.turn_costs)
 
 
 def _column(edges: pd.DataFrame, name: str) -> pd.Series:

@@ -12,7 +12,7 @@ import hashlib
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -50,6 +50,9 @@ class SpeedProfile:
     grade: dict[str, Any]
     urban: dict[str, Any]
     ferry_kph: float
+    junctions: dict[str, float] = field(default_factory=dict)
+    turn_costs: dict[str, float] | None = None
+    turn_costs_enabled: bool = False
 
     @property
     def drivable(self) -> frozenset[str]:
@@ -59,7 +62,9 @@ class SpeedProfile:
     def describe(self) -> dict[str, Any]:
         """Return what the network metadata records about this profile."""
         return {"name": self.name, "file": str(self.path), "sha256": self.sha256,
-                "curvature": bool(self.curvature["enabled"]), "grade": bool(self.grade["enabled"])}
+                "curvature": bool(self.curvature["enabled"]), "grade": bool(self.grade["enabled"]),
+                "junction_delays_s": dict(self.junctions),
+                "turn_costs": self.turn_costs if self.turn_costs_enabled else None}
 
 
 def default_profile_path() -> Path:
@@ -107,8 +112,13 @@ def load_profile(path: str | Path | None = None) -> SpeedProfile:
     urban = {"city_radius_m": m.urban.city_radius_m.value,
              "town_radius_m": m.urban.town_radius_m.value,
              "landuse": list(m.urban.landuse.values), "landuse_min_km2": m.urban.landuse.min_km2}
+    junctions = ({k: getattr(m.junctions, k).value for k in _JUNCTIONS}
+                 if m.junctions is not None and m.junctions.enabled else {})
+    turn_costs = ({k: getattr(m.turn_costs, k).value for k in _TURN_COSTS}
+                  if m.turn_costs is not None else None)
     return SpeedProfile(m.name or path.stem, path, hashlib.sha256(raw_bytes).hexdigest(), classes,
-                        zones, lanes, curvature, grade, urban, m.ferry.kph.value)
+                        zones, lanes, curvature, grade, urban, m.ferry.kph.value, junctions,
+                        turn_costs, m.turn_costs is not None and m.turn_costs.enabled)
 
 
 # ---------------------------------------------------------------- the file's schema
@@ -254,6 +264,34 @@ class FerryModel(BaseModel):
     kph: Value
 
 
+class Seconds(_Sourced):
+    """``{ value = 2, source = "..." }``: a time in seconds, zero allowed."""
+
+    value: Annotated[float, AfterValidator(_at_least_zero)]
+
+
+class JunctionsModel(BaseModel):
+    """``[junctions]``: delay (s) at each kind of traffic-control node."""
+
+    model_config = _LOOSE
+    enabled: bool = True
+    traffic_signals: Seconds
+    stop: Seconds
+    give_way: Seconds
+    crossing: Seconds
+    level_crossing: Seconds
+
+
+class TurnCostsModel(BaseModel):
+    """``[turn_costs]``: the cost of turning by angle (edge-based searches)."""
+
+    model_config = _LOOSE
+    enabled: bool = False
+    turn_s: Seconds
+    bias: Value
+    u_turn_s: Seconds
+
+
 class ProfileModel(BaseModel):
     """A speed profile file."""
 
@@ -266,6 +304,8 @@ class ProfileModel(BaseModel):
     grade: GradeModel
     urban: UrbanModel
     ferry: FerryModel
+    junctions: JunctionsModel | None = None
+    turn_costs: TurnCostsModel | None = None
 
     @field_validator("classes")
     @classmethod
@@ -285,6 +325,8 @@ class ProfileModel(BaseModel):
 
 _CURVATURE = ("straight_deg_per_km", "winding_deg_per_km", "min_length_m", "simplify_m")
 _GRADE = ("sample_m", "rolling_resistance", "car_w_per_kg", "truck_w_per_kg")
+_JUNCTIONS = ("traffic_signals", "stop", "give_way", "crossing", "level_crossing")
+_TURN_COSTS = ("turn_s", "bias", "u_turn_s")
 
 
 def _error(path: Path, text: str, exc: ValidationError) -> InputError:
