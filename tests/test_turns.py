@@ -160,3 +160,26 @@ def test_networks_without_rules_keep_the_node_based_search(tmp_path):
     snaps = [mid(net, 4, 1), mid(net, 2, 1), mid(net, 30, 3)]
     np.testing.assert_allclose(turns.travel_time_matrix(net, snaps, snaps),
                                routing.travel_time_matrix(net, snaps, snaps), atol=1e-3)
+
+
+@pytest.mark.parametrize("engine", ["exact", "contour"])
+def test_catchment_does_not_enter_a_road_through_a_forbidden_turn(tmp_path, engine):
+    """Regression: band edges were entered at their start node's time, forbidden turn or not."""
+    from wuling_geo.analysis.catchments.bands import catchments
+
+    free = build(tmp_path, name="free").network
+    banned = build(tmp_path, [rel(100, "no_left_turn", 12, 1, 10)], name="banned").network
+    a = 0.5 * t(free, 4, 1)  # node C reached driving north
+    limit = a + 0.3 * t(free, 1, 2)  # too soon for any legal way onto the west arm
+    assert limit < 0.5 * t(free, 1, 4) + t(free, 4, 2)
+    km = {}
+    for name, net in (("free", free), ("banned", banned)):
+        got = catchments(net, [_lonlat(4, 1)], minutes=[limit / 60], engine=engine)
+        km[name] = float(got["road_km"].iloc[0])
+    west = free.edges[(free.edges["u"] == 1) & (free.edges["v"] == 2)]["length"].iloc[0]
+    assert km["free"] - km["banned"] == pytest.approx(0.3 * west / 1000, rel=1e-3)
+
+
+def _lonlat(a, b):
+    where = {i: (x, y) for i, x, y, _ in NODES}
+    return ((where[a][0] + where[b][0]) / 2, (where[a][1] + where[b][1]) / 2)

@@ -84,7 +84,7 @@ def _check(direction: str, snaps: list[Snap]) -> None:
 
 
 def node_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
-               limit: float | None = None, direction: str = "from") -> np.ndarray:
+               limit: float | None = None, direction: str = "from", edges: bool = False):
     """Return travel times (s) between each snapped point and every node.
 
     Parameters
@@ -99,37 +99,50 @@ def node_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
         Stop searching beyond this many seconds (unreached nodes are ``inf``).
     direction
         ``"from"`` the points to the nodes, or ``"to"`` the points from the nodes.
+    edges
+        Also return every edge's outer time (:func:`outer_times`).
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(len(snaps), n_nodes)``.
+        Shape ``(len(snaps), n_nodes)`` (and ``(len(snaps), n_edges)`` with ``edges``).
     """
     # --- turn hook: restrictions or barriers for this profile need the edge-based search.
     if turns.applies(network, profile):
         _check(direction, snaps)
-        return turns.node_times(network, snaps, profile, limit, direction)
+        return turns.node_times(network, snaps, profile, limit, direction, edges)
     # --- end turn hook
     graph = search_graph(network, snaps, profile, direction)
     n = len(network.nodes)
     sources = np.arange(n, n + len(snaps))
     dist = csgraph.dijkstra(graph, directed=True, indices=sources,
-                            limit=np.inf if limit is None else float(limit))
-    return dist[:, :n]
+                            limit=np.inf if limit is None else float(limit))[:, :n]
+    return (dist, outer_times(network, dist, direction)) if edges else dist
+
+
+def outer_times(network: RoadNetwork, node_time: np.ndarray, direction: str) -> np.ndarray:
+    """Return per edge the time its far side is left, from node times (node-based search).
+
+    ``"from"``: when driving along the edge starts (its start node's time); ``"to"``: the
+    time from its end node onward. The edge-based search computes the same per edge
+    (:func:`wuling_geo.network.turns.outer_times`), later where a turn onto (or after)
+    the edge is forbidden.
+    """
+    return node_time[..., network.edge_u if direction == "from" else network.edge_v]
 
 
 def nearest_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
-                  limit: float | None = None, direction: str = "from"
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  limit: float | None = None, direction: str = "from", edges: bool = False):
     """Return, for every node, the time to/from the nearest snapped point and its index.
 
     One multi-source search (not one per point). Unreached nodes have time ``inf`` and
-    index -1.
+    index -1. With ``edges=True`` also return every edge's outer time
+    (:func:`outer_times`).
     """
     # --- turn hook
     if turns.applies(network, profile):
         _check(direction, snaps)
-        return turns.nearest_times(network, snaps, profile, limit, direction)
+        return turns.nearest_times(network, snaps, profile, limit, direction, edges)
     # --- end turn hook
     graph = search_graph(network, snaps, profile, direction)
     n = len(network.nodes)
@@ -137,6 +150,8 @@ def nearest_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
                                         limit=np.inf if limit is None else float(limit),
                                         min_only=True, return_predecessors=True)
     which = np.where(sources[:n] >= 0, sources[:n] - n, -1)
+    if edges:
+        return dist[:n], which, outer_times(network, dist[:n], direction)
     return dist[:n], which
 
 

@@ -427,11 +427,33 @@ def _group_min(values: np.ndarray, group: np.ndarray, n: int) -> tuple[np.ndarra
 
 
 def node_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
-               limit: float | None = None, direction: str = "from") -> np.ndarray:
-    """Edge-based :func:`wuling_geo.network.routing.node_times` (same contract)."""
+               limit: float | None = None, direction: str = "from", edges: bool = False):
+    """Edge-based :func:`wuling_geo.network.routing.node_times` (same contract).
+
+    With ``edges=True`` also return the :func:`outer_times` of every edge.
+    """
     graph = turn_graph(network, profile)
     dist = state_times(network, snaps, profile, limit, direction)
-    return _nodes_from_states(network, graph, dist, snaps, limit, direction)
+    nodes = _nodes_from_states(network, graph, dist, snaps, limit, direction)
+    return (nodes, outer_times(graph, dist, direction, limit)) if edges else nodes
+
+
+def outer_times(graph: TurnGraph, dist: np.ndarray, direction: str,
+                limit: float | None = None) -> np.ndarray:
+    """Return per edge when its far side is left: the time to drive it from its start.
+
+    ``"from"``: the time at which driving along the edge starts (its entry time, which
+    may be later than its start node's time when a turn onto it is forbidden); ``"to"``:
+    the time from the edge's end onward to the targets, having driven the edge (so a
+    forbidden turn after it counts). The node-based search's equivalents are the node
+    times of the edges' start (``"from"``) or end (``"to"``) nodes.
+    """
+    out = edge_entry(graph, np.atleast_2d(dist))
+    if direction == "to":
+        out = out - graph.times[None, :]
+    if limit is not None:
+        out[out > limit] = np.inf
+    return out if np.ndim(dist) == 2 else out[0]
 
 
 def _nodes_from_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray,
@@ -450,9 +472,11 @@ def _nodes_from_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray,
 
 
 def nearest_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
-                  limit: float | None = None, direction: str = "from"
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Edge-based :func:`wuling_geo.network.routing.nearest_times` (same contract)."""
+                  limit: float | None = None, direction: str = "from", edges: bool = False):
+    """Edge-based :func:`wuling_geo.network.routing.nearest_times` (same contract).
+
+    With ``edges=True`` also return the :func:`outer_times` of every edge.
+    """
     graph = turn_graph(network, profile)
     matrix, size = search_matrix(network, snaps, profile, direction)
     dist, _, source = csgraph.dijkstra(matrix, directed=True,
@@ -481,6 +505,8 @@ def nearest_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
     if limit is not None:
         which[times > limit] = -1
         times[times > limit] = np.inf
+    if edges:
+        return times, which, outer_times(graph, dist, direction, limit)
     return times, which
 
 

@@ -40,6 +40,7 @@ from wuling_geo.analysis.catchments.stats import (
 )
 from wuling_geo.data.geocode.geocoder import Geocoder, Resolution
 from wuling_geo.data.places import Site
+from wuling_geo.network import turns
 from wuling_geo.network.model import RoadNetwork, Snap
 from wuling_geo.network.routing import DIRECTIONS, nearest_times, node_times
 
@@ -178,21 +179,31 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
     limit = bands[-1] * 60.0
     frames = as_layer_frames(layers) if stats else {}
     context = _Context(network, direction, profile, access, tolerance, stats, frames, points, snaps)
+    # Where turns are restricted an edge may be entered later than its start node is
+    # reached: the edge-based search gives every edge its own time (routing.outer_times).
+    by_edge = turns.applies(network, profile)
+    outers = None
     if mode == "each":
-        node_time = node_times(network, snaps, profile, limit=limit, direction=direction)
+        got = node_times(network, snaps, profile, limit=limit, direction=direction,
+                         edges=by_edge)
+        node_time, outer = got if by_edge else (got, None)
         alone = np.zeros(len(network.nodes), dtype=np.int64)  # every node reached from its one origin
         sets = [([i], node_time[i], alone) for i in range(len(points))]
+        outers = None if outer is None else list(outer)
     else:
-        node_time, which = nearest_times(network, snaps, profile, limit=limit, direction=direction)
+        got = nearest_times(network, snaps, profile, limit=limit, direction=direction,
+                            edges=by_edge)
+        node_time, which = got[0], got[1]
         sets = [(list(range(len(points))), node_time, which)]
+        outers = [got[2]] if by_edge else None
     rows = []
     if engine == "exact":
         cells = cell_index(network, road_groups(network), access, settings.catchment_quad_segs,
                            tolerance)
-        producer = _set_bands(network, cells, snaps, times, direction, sets, bands)
+        producer = _set_bands(network, cells, snaps, times, direction, sets, bands, outers)
     else:
         producer = contour_bands(network, snaps, times, direction, sets, bands, access,
-                                 tolerance, cell_m)
+                                 tolerance, cell_m, outers)
     with (closing(producer) as done,
           bar("catchments", total=len(sets) * len(bands), unit="band") as progress):
         for (members, d, which), (reaches, polygons) in zip(sets, done, strict=False):
@@ -202,7 +213,7 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
 
 
 def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray, direction: str,
-               sets: list, bands: list[float]
+               sets: list, bands: list[float], outers: list[np.ndarray] | None = None
                ) -> Generator[tuple[list[RoadReach], list], None, None]:
     """Yield the reached road and the nested polygons (WGS-84) of each origin set's bands.
 
@@ -220,7 +231,8 @@ def _set_bands(network: RoadNetwork, cells, snaps: list[Snap], times: np.ndarray
         pieces = origin_pieces(network, groups, [snaps[i] for i in members], times, seconds,
                                direction)
         return reach(network, groups, d, seconds, direction, times,
-                     [(g, s, e, members[o]) for g, s, e, o in pieces])
+                     [(g, s, e, members[o]) for g, s, e, o in pieces],
+                     outers[k] if outers else None)
 
     def whole(k: int) -> tuple[list[RoadReach], list]:
         reaches = [band(k, b) for b in bands]

@@ -57,7 +57,7 @@ from wuling_geo.analysis.catchments.road_reach import (
     road_groups,
 )
 from wuling_geo.network.model import RoadNetwork, Snap
-from wuling_geo.network.routing import reverse_edges
+from wuling_geo.network.routing import outer_times, reverse_edges
 
 if TYPE_CHECKING:
     from contourpy._contourpy import FillReturn_OuterOffset
@@ -114,16 +114,22 @@ def _sample_roads(groups: RoadGroups, spacing: float) -> RoadSamples:
 
 def _sample_times(network: RoadNetwork, groups: RoadGroups, samples: RoadSamples,
                   node_time: np.ndarray, times: np.ndarray, direction: str, limit: float,
-                  snaps: list[Snap]) -> tuple[np.ndarray, np.ndarray]:
-    """Return the samples reached within ``limit`` (index) and their arrival times (s)."""
+                  snaps: list[Snap], outer: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the samples reached within ``limit`` (index) and their arrival times (s).
+
+    ``outer`` as for :func:`wuling_geo.analysis.catchments.road_reach.reach`.
+    """
     ref, twin = groups.ref, groups.twin
     t_ref = times[ref]
     t_twin = np.where(twin >= 0, times[np.maximum(twin, 0)], np.inf)
-    d_start, d_end = node_time[groups.start], node_time[groups.end]
+    edge_time = outer_times(network, node_time, direction) if outer is None else outer
+    t_own = edge_time[ref]
+    t_other = np.where(twin >= 0, edge_time[np.maximum(twin, 0)], np.inf)
     if direction == "from":  # along the reference from its start; the twin from its end
-        head, tail = d_start, np.where(twin >= 0, d_end, np.inf)
+        head, tail = t_own, t_other
     else:  # to the origin: along the reference to its end; the twin to its start
-        head, tail = np.where(twin >= 0, d_start, np.inf), d_end
+        head, tail = t_other, t_own
     # "from": time(f) = min(head + f·t_ref, tail + (1 - f)·t_twin);
     # "to":   time(f) = min(tail + (1 - f)·t_ref, head + f·t_twin).
     a0, a1 = (t_ref, t_twin) if direction == "from" else (t_twin, t_ref)
@@ -262,7 +268,7 @@ def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Ge
 
 def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
                   sets: list, bands: list[float], access: float, tolerance: float,
-                  cell_m: float | None = None
+                  cell_m: float | None = None, outers: list[np.ndarray] | None = None
                   ) -> Generator[tuple[list[RoadReach], list], None, None]:
     """Yield the reached road and nested band polygons (WGS-84) of each origin set.
 
@@ -287,8 +293,10 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
         for limit in limits:
             pieces = origin_pieces(network, groups, mine, times, limit, direction)
             reaches.append(reach(network, groups, d, limit, direction, times,
-                                 [(g, s, e, members[o]) for g, s, e, o in pieces]))
-        idx, t = _sample_times(network, groups, samples, d, times, direction, limits[-1], mine)
+                                 [(g, s, e, members[o]) for g, s, e, o in pieces],
+                                 outers[k] if outers else None))
+        idx, t = _sample_times(network, groups, samples, d, times, direction, limits[-1], mine,
+                               outers[k] if outers else None)
         xy, tt, ends = [samples.xy[idx]], [t], []
         for limit, r in zip(limits, reaches, strict=True):  # each band's cut points, exactly
             g, frac, _ = r.cut_points()

@@ -21,6 +21,7 @@ import shapely
 
 from wuling_geo.network.index import RoadGroups
 from wuling_geo.network.model import RoadNetwork, Snap
+from wuling_geo.network.routing import outer_times
 
 __all__ = ["RoadGroups", "RoadReach", "origin_pieces", "reach", "road_groups", "substrings"]
 
@@ -193,8 +194,8 @@ def _inside(x: float, merged: list[tuple[float, float]]) -> bool:
 
 
 def reach(network: RoadNetwork, groups: RoadGroups, node_time: np.ndarray, limit: float,
-          direction: str, times: np.ndarray, pieces: list[tuple[int, float, float, int]]
-          ) -> RoadReach:
+          direction: str, times: np.ndarray, pieces: list[tuple[int, float, float, int]],
+          outer: np.ndarray | None = None) -> RoadReach:
     """Return the reached part of every road within ``limit`` seconds.
 
     Parameters
@@ -213,8 +214,12 @@ def reach(network: RoadNetwork, groups: RoadGroups, node_time: np.ndarray, limit
         The edges' travel times (s) for the profile.
     pieces
         :func:`origin_pieces` for this limit.
+    outer
+        Per edge, when its far side is left (:func:`wuling_geo.network.routing.outer_times`);
+        default: from ``node_time``. The edge-based search gives it where turns are
+        restricted, so an edge behind a forbidden turn is not entered at its node's time.
     """
-    entry = node_time[network.edge_u] if direction == "from" else node_time[network.edge_v]
+    entry = outer_times(network, node_time, direction) if outer is None else outer
     with np.errstate(invalid="ignore"):
         frac = np.clip((limit - entry) / np.maximum(times, _EPS), 0.0, 1.0)
     frac[~(entry <= limit)] = 0.0
