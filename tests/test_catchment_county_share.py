@@ -74,3 +74,24 @@ def test_no_stats_no_county_share(bands):
     gdf = catchments(net, [("o", "SYNTHETIC", float(centre.x), float(centre.y))], (4,),
                      stats=False)
     assert gdf["county_share"].iloc[0] is None
+
+
+def test_county_shares_are_shown_in_the_table_and_the_map_popups(bands):
+    from wuling_geo.cli.catchments import format_table
+    from wuling_geo.present.maps.i18n import county_summary
+    from wuling_geo.present.maps.overlays import catchment_overlays
+
+    _, gdf = bands
+    records = {r["adcode"]: r for r in gdf["county_share"].iloc[1]}
+    qj, ps = records[500114], records[500243]
+    want_en = f"{qj['name_en']} {100 * qj['share']:.1f} %, {ps['name_en']} {100 * ps['share']:.1f} %"
+    assert county_summary(gdf["county_share"].iloc[1], "en") == want_en
+    assert f"counties reached: {want_en}" in format_table(gdf)
+    # the same from a file's JSON text, and in Chinese
+    import json
+
+    text = json.dumps(gdf["county_share"].iloc[1], ensure_ascii=False)
+    assert county_summary(text, "zh").startswith(f"{qj['county']} {100 * qj['share']:.1f} %")
+    overlays, _, _ = catchment_overlays(gdf, lambda geoms: list(geoms), "zh")
+    popups = " ".join(str(s) for o in overlays for s in o.shapes)
+    assert "各区县面积占比" in popups and qj["county"] in popups and ps["county"] in popups

@@ -54,6 +54,8 @@ def test_cli_plain_route_prints_and_writes_gpx_and_html(net, network_dir, tmp_pa
     path = _expected(net)
     km = f"{path.meters / 1000:.1f}"
     assert km in out, out
+    total = next(line for line in out.splitlines() if line.startswith("Total:"))
+    assert "visit" not in total and total.endswith(f"driving, {km} km")  # no "0 visits"
     assert (out_dir / "itinerary.html").is_file() and (out_dir / "itinerary_map.html").is_file()
     gpx = gpxpy.parse((out_dir / "itinerary.gpx").read_text(encoding="utf-8"))
     points = [p for t in gpx.tracks for s in t.segments for p in s.points]

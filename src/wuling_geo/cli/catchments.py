@@ -34,6 +34,7 @@ from wuling_geo.data.layers import layer_frames
 from wuling_geo.network.model import PROFILES, load_network
 from wuling_geo.network.routing import DIRECTIONS
 from wuling_geo.present.exports.catchments import write_catchments
+from wuling_geo.present.maps.i18n import county_summary
 
 log = logging.getLogger("wuling_geo.cli")
 
@@ -65,6 +66,9 @@ def format_table(gdf) -> str:
         lines.append(f"{name[:26]:<26} {row.minutes:>5g} {row.snap_m:>6.0f} {row.area_km2:>9.2f} "
                      f"{share:>8} {row.road_km:>8.1f}  {far:<30} "
                      f"{_inside_summary(row.features_inside)}")
+        counties = county_summary(getattr(row, "county_share", None), "en")
+        if counties:
+            lines.append(f"{'':<26} counties reached: {counties}")
     return "\n".join(lines)
 
 

@@ -150,8 +150,11 @@ def to_csv(itin: Itinerary) -> str:
 # ---------------------------------------------------------------- text, Markdown, HTML
 
 def _totals(itin: Itinerary) -> str:
-    return (f"{len(itin.visits)} visits, {format_duration(itin.dwell_s)} visiting, "
-            f"{format_duration(itin.drive_s)} driving, {itin.distance_m / 1000:.1f} km")
+    drive = f"{format_duration(itin.drive_s)} driving, {itin.distance_m / 1000:.1f} km"
+    if not itin.visits:  # a plain A→B route
+        return drive
+    n = len(itin.visits)
+    return f"{n} visit{'s' if n != 1 else ''}, {format_duration(itin.dwell_s)} visiting, {drive}"
 
 
 def format_text(itin: Itinerary) -> str:

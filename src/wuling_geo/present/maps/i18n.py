@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from wuling_geo._util.errors import InputError
+from wuling_geo.analysis.catchments.stats import county_records
 
 LANGS = ("zh", "en")
 
@@ -66,6 +67,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "share": {"zh": "占全区面积", "en": "Share of the district"},
     "road_km": {"zh": "可达道路", "en": "Road reached"},
     "inside": {"zh": "范围内", "en": "Inside"},
+    "counties": {"zh": "各区县面积占比", "en": "Share of each county"},
     "day": {"zh": "第{n}天", "en": "Day {n}"},
     "leg": {"zh": "路段", "en": "Leg"},
     "drive": {"zh": "驾车", "en": "Drive"},
@@ -299,3 +301,18 @@ def names(name_zh: str, name_en: str, lang: str) -> tuple[str, str]:
     if not primary:
         primary, secondary = secondary, ""
     return primary, secondary if secondary != primary else ""
+
+
+def county_summary(records, lang: str) -> str:
+    """Return the counties a band reaches and the share of each, e.g. ``Qianjiang 42.1 %``.
+
+    ``records`` are a band's ``county_share`` (in memory or JSON text from a file); counties
+    not reached are left out, the district first.
+    """
+    parts = []
+    for item in county_records(records):
+        share = item.get("share") or 0.0
+        if share > 0:
+            name = item.get("county") if lang == "zh" else item.get("name_en")
+            parts.append(f"{name} {100 * share:.1f} %")
+    return ", ".join(parts)

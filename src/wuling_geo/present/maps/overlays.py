@@ -28,7 +28,7 @@ from wuling_geo.present.maps.content import (
     shape_style,
     text_of,
 )
-from wuling_geo.present.maps.i18n import category_label, text
+from wuling_geo.present.maps.i18n import category_label, county_summary, text
 
 #: Upper edges (minutes) of the accessibility-surface classes; the last class is open-ended.
 SURFACE_BINS = (15, 30, 45, 60, 90, 120)
@@ -128,6 +128,7 @@ def catchment_overlays(frame, shaper: Shaper, lang: str
                     (text("area", lang), f"{number(row.get('area_km2'))} km²"
                      if clean(row.get("area_km2")) is not None else ""),
                     (text("share", lang), f"{number(pct * 100)} %" if pct is not None else ""),
+                    (text("counties", lang), county_summary(row.get("county_share"), lang)),
                     (text("road_km", lang), f"{number(row.get('road_km'))} km"
                      if clean(row.get("road_km")) is not None else ""),
                     (text("inside", lang), _inside_summary(row.get("features_inside"), lang)),
