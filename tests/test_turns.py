@@ -183,3 +183,32 @@ def test_catchment_does_not_enter_a_road_through_a_forbidden_turn(tmp_path, engi
 def _lonlat(a, b):
     where = {i: (x, y) for i, x, y, _ in NODES}
     return ((where[a][0] + where[b][0]) / 2, (where[a][1] + where[b][1]) / 2)
+
+
+def test_only_turn_onto_a_road_outside_the_network_forbids_every_exit(tmp_path):
+    """Heidelberg, via node 3290886628: the only way allowed was dropped (not strongly connected).
+
+    There, two one-way roads meet and part at the via node, and the only_straight_on's to way
+    leads out of the extract, so it is not in the kept network. The rule was skipped and the
+    from way turned onto the other exit; here the same shape: the to way (14) is a one-way
+    dead end, which the import drops with its node.
+    """
+    nodes = [*NODES, (40, X + D / 2, Y + D / 10, {})]
+    ways = sorted([*WAYS, (14, [1, 40], RES | {"oneway": "yes"})], key=lambda w: w[0])
+    osm = write_osm(tmp_path / "out.osm", nodes, ways, [rel(107, "only_straight_on", 10, 1, 14)])
+    box = f"{X - 2 * D},{Y - 2 * D},{X + 2 * D},{Y + 2 * D}"
+    result = import_network(osm, tmp_path / "net", ImportOptions(area=box))
+    net = result.network
+    assert 40 not in net.nodes.index and 14 not in set(net.edges["way_id"])
+    assert len(net.restrictions) == 1 and not [n for n in result.notes if n.startswith("skipped")]
+    p = mid(net, 2, 1)
+    targets = [mid(net, 1, 5), mid(net, 1, 4), mid(net, 1, 30)]
+    got = routing.travel_time_matrix(net, [p], targets)[0]
+    # every exit at C is forbidden from W: back to W and round the ring
+    assert got[0] == pytest.approx(0.5 * t(net, 1, 2) + t(net, 2, 5) + 0.5 * t(net, 5, 1),
+                                   abs=1e-3)
+    assert got[1] == pytest.approx(0.5 * t(net, 1, 2) + t(net, 2, 4) + 0.5 * t(net, 4, 1),
+                                   abs=1e-3)
+    assert got[2] > 0.5 * t(net, 2, 1) + 0.25 * t(net, 1, 3) + 60
+    path = routing.fastest_path(net, p, targets[0])
+    assert path.nodes == (2, 5)  # back to W, not through C

@@ -124,13 +124,10 @@ def networks(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", ["monaco.osm.pbf",
-                                  pytest.param("heidelberg.test.pbf", marks=[
-                                      pytest.mark.slow,
-                                      # Found, not yet explained: a 3 m path across via node
-                                      # 3290886628 is counted against its only_straight_on.
-                                      pytest.mark.xfail(strict=True, reason=(
-                                          "only_straight_on via node 3290886628 crossed by a "
-                                          "3 m path (issue 14, open)"))])])
+                                  # via node 3290886628: an only_straight_on onto a way
+                                  # cut off from the network (tests/test_turns.py has its shape)
+                                  pytest.param("heidelberg.test.pbf",
+                                               marks=[pytest.mark.slow])])
 def test_no_route_takes_a_forbidden_turn(name, networks):
     net = networks(name)
     rules = independent_restrictions(REALDATA / name)

@@ -7,12 +7,16 @@ import math
 from pathlib import Path
 
 import click
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import check_cache
+from wuling_geo.data.boundary import district_with_margin
 from wuling_geo.data.gazetteer import load_gazetteer
 from wuling_geo.data.geocode.geocoder import Geocoder
+from wuling_geo.network.storage import read_meta
 
 
 class Finite(click.FloatRange):
@@ -104,8 +108,25 @@ def make_geocoder(ctx: click.Context, online: bool = False, osm_file: str | None
     if online or provider:
         check_cache()
     gazetteer_path = (ctx.find_root().obj or {}).get("gazetteer")
+    folder = resolve_network_dir(network_dir)
     return Geocoder(load_gazetteer(gazetteer_path), features=osm_file, online=online,
-                    network=resolve_network_dir(network_dir), provider=provider)
+                    network=folder, provider=provider, area=network_area(folder))
+
+
+def network_area(folder: Path) -> tuple[BaseGeometry, str] | None:
+    """Return ``(box, name)`` of a network of somewhere else than the district, else ``None``.
+
+    A network imported from an extract elsewhere (its ``meta.json`` area does not meet the
+    district) takes places inside its own bounds, and messages name its source.
+    """
+    meta = read_meta(folder) or {}
+    bounds = (meta.get("area") or {}).get("bounds")
+    if not (isinstance(bounds, list) and len(bounds) == 4):
+        return None
+    box = shapely.box(*bounds)
+    if box.intersects(district_with_margin()):
+        return None
+    return box, f"the area of the network ({meta.get('source') or folder})"
 
 
 def echo_json(data) -> None:

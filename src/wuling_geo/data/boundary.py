@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from wuling_geo import settings
 from wuling_geo._util.errors import OutsideDistrictError, WulingGeoError
+from wuling_geo._util.geo import utm_crs
 
 DISTRICT_ADCODE = 500114
 #: Neighbours sharing a border (FACTS.md): 彭水, 酉阳, 利川, 咸丰.
@@ -102,10 +103,13 @@ def distance_outside_km(lon: float, lat: float) -> float:
     return float(poly.distance(pt)) / 1000
 
 
-def check_in_district(lon: float, lat: float, what: str = "point") -> None:
+def check_in_district(lon: float, lat: float, what: str = "point",
+                      zone: tuple[BaseGeometry, str] | None = None) -> None:
     """Raise :class:`OutsideDistrictError` for a point outside the district and its margin.
 
     A point that lies inside once latitude and longitude are swapped is reported as swapped.
+    ``zone`` is another area to check against instead, with its name for the message (the
+    area of a road network of somewhere else, e.g. a real OSM extract in the tests).
     """
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         if -180 <= lat <= 180 and -90 <= lon <= 90:
@@ -114,14 +118,19 @@ def check_in_district(lon: float, lat: float, what: str = "point") -> None:
         else:
             msg = f"{what} {lon},{lat} is not a valid longitude,latitude"
         raise OutsideDistrictError(msg)
-    zone = district_with_margin()
-    if zone.covers(shapely.Point(lon, lat)):
+    area, name = zone if zone is not None else (district_with_margin(), "Qianjiang District")
+    if area.covers(shapely.Point(lon, lat)):
         return
-    if zone.covers(shapely.Point(lat, lon)):
+    if area.covers(shapely.Point(lat, lon)):
         msg = (f"{what} {lon},{lat} looks like lat,lon swapped: give longitude first, "
                f"as {lat},{lon}")
         raise OutsideDistrictError(msg)
-    km = distance_outside_km(lon, lat)
-    msg = (f"{what} {lon},{lat} lies {km:.1f} km outside Qianjiang District: give WGS-84 "
-           "lon,lat inside the district, or set `datum` if it is GCJ-02/BD-09")
+    if zone is None:
+        km = distance_outside_km(lon, lat)
+    else:
+        gs = gpd.GeoSeries([area, shapely.Point(lon, lat)], crs=settings.storage_crs)
+        poly, pt = gs.to_crs(utm_crs(lon, lat))
+        km = float(poly.distance(pt)) / 1000
+    msg = (f"{what} {lon},{lat} lies {km:.1f} km outside {name}: give WGS-84 "
+           "lon,lat inside it, or set `datum` if it is GCJ-02/BD-09")
     raise OutsideDistrictError(msg, param="datum")

@@ -120,6 +120,7 @@ def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndar
     position = network.node_position
     if table is not None and len(table):
         ends, starts = _edge_lookup(network)
+        kept_ways = {w for w, _ in starts}
         for i, row in enumerate(table.itertuples(index=False)):
             if not getattr(row, profile):
                 continue
@@ -127,7 +128,10 @@ def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndar
             if row.via_kind == "node":
                 froms = ends.get((int(row.from_way), via[0]), [])
                 tos = starts.get((int(row.to_way), via[0]), [])
-                if not froms or not tos:
+                # An only_* whose to way is not in the network at all (outside the area, or
+                # cut off with a part not strongly connected) still forbids every exit there.
+                gone = row.kind == "only" and int(row.to_way) not in kept_ways
+                if not froms or not (tos or gone):
                     skipped["via node not on both ways (or outside the area)"] += 1
                     continue
                 at = int(position[via[0]])

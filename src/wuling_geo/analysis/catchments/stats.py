@@ -105,8 +105,12 @@ def county_share(network: RoadNetwork, polygon_m: shapely.Geometry) -> list[dict
     neighbouring counties), with :data:`COUNTY_FIELDS`: ``adcode``, ``county`` (Chinese
     name), ``name_en``, ``role`` (``district`` or ``neighbour``) and ``share``, the area of
     the county inside the band over the county's area, rounded to 4 decimals. Qianjiang's
-    share equals ``share_of_district``.
+    share equals ``share_of_district``. None for a band that meets none of them (a
+    network of somewhere else).
     """
+    counties = _counties_in(network.crs_metric.to_wkt())
+    if polygon_m.is_empty or not any(shapely.intersects(c, polygon_m) for _, c, _ in counties):
+        return []
     out = []
     for info, county, area in _counties_in(network.crs_metric.to_wkt()):
         inside = (0.0 if polygon_m.is_empty or not shapely.intersects(county, polygon_m)

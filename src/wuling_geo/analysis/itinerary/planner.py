@@ -290,7 +290,7 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
     meta = network.meta or {}
     synthetic = bool(meta.get("synthetic"))
     source = str(meta.get("source", "road network"))
-    attribution = str(meta.get("attribution") or "") if synthetic else settings.osm_attribution
+    attribution = str(meta.get("attribution") or ("" if synthetic else settings.osm_attribution))
     dropped_all = (*off_network, *(Dropped(todo[s].name, todo[s].label, why) for s, why in dropped))
     return Itinerary(plans, dropped_all,
                      solver, optimal, profile, source, attribution, synthetic, tuple(notes))

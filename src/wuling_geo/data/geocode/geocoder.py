@@ -194,6 +194,9 @@ class Geocoder:
         ``"baidu"`` (each needs a key, see :mod:`.keys`), an
         :class:`~wuling_geo.data.geocode.provider.OnlineProvider`, or ``"nominatim"``
         (the same as ``online=True``).
+    area
+        ``(polygon, name)`` of the area places must lie in instead of Qianjiang District
+        (a network of somewhere else, e.g. a real OSM extract); default the district.
 
     Notes
     -----
@@ -209,7 +212,8 @@ class Geocoder:
 
     def __init__(self, gazetteer: Gazetteer | None = None, features=None,
                  online: bool = False, network: str | Path | None = None,
-                 provider=None) -> None:
+                 provider=None, area: tuple[BaseGeometry, str] | None = None) -> None:
+        self.area = area
         self.gazetteer = gazetteer if gazetteer is not None else load_gazetteer()
         if features is not None and not isinstance(features, gpd.GeoDataFrame):
             features = check_features_path(features)  # a missing file is an error, at once
@@ -258,7 +262,7 @@ class Geocoder:
 
     @cached_property
     def _zone(self) -> BaseGeometry:
-        return boundary.district_with_margin()
+        return self.area[0] if self.area is not None else boundary.district_with_margin()
 
     # -------------------------------------------------------------- resolution steps
     def _from_osm(self, place: Place) -> Resolution | None:
@@ -409,7 +413,7 @@ class Geocoder:
         wlon, wlat = _datum.convert(lon, lat, src, "wgs84")
         flags: tuple[str, ...] = ()
         if require_in_district:
-            boundary.check_in_district(wlon, wlat, "coordinate")
+            boundary.check_in_district(wlon, wlat, "coordinate", self.area)
         elif not self._zone.covers(shapely.Point(wlon, wlat)):
             flags = ("outside-district",)
         return Resolution(query, None, wlon, wlat, "coordinates", "user input", "as given", src,

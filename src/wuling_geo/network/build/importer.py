@@ -244,7 +244,8 @@ def _from_osm(source: Path, area: Area, build: BuildOptions, meta: dict, flags: 
     del ways
     roads.ways = None  # the polylines are in the edges now: free them before the build
     meta = meta | {"source": f"OpenStreetMap extract {source.name}",
-                   "attribution": settings.osm_attribution, "area": _area_meta(area)}
+                   "attribution": f"{settings.osm_attribution} (extract {source.name})",
+                   "area": _area_meta(area)}
     network, report = build_network(nodes, edges, build, roads.places, roads.landuse, meta,
                                     controls=turn_data.controls)
     del nodes, edges

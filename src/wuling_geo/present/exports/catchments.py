@@ -49,7 +49,8 @@ def write_catchments(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
             gdf.to_file(tmp, layer="catchments", driver="GPKG", engine="pyogrio",
                         layer_metadata={"attribution": attribution}, geometry_type="Unknown")
         else:
-            gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+            # the layer name is the file's, not the temporary file's
+            gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=target.stem)
     return target
 
 

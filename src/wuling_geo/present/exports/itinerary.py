@@ -239,8 +239,14 @@ def _write_map(itin: Itinerary, path: Path, offline: bool | None = None) -> bool
     except ImportError:  # the web-map module is optional for exports
         return False
     title = "wuling-geo itinerary" + (" (SYNTHETIC network, not real roads)" if itin.synthetic
-                                      else "")
-    render_map(path, routes=itin.legs, title=title, index=False, offline=offline)
+                                      else f" ({itin.network_source})")
+    from wuling_geo.data.boundary import district_with_margin
+
+    # the district's places and outline only on a map of the district (not of an extract
+    # of somewhere else)
+    elsewhere = len(itin.legs) and not itin.legs.union_all().intersects(district_with_margin())
+    render_map(path, routes=itin.legs, title=title, index=False, offline=offline,
+               layers={} if elsewhere else None)
     return True
 
 
