@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from wuling_geo._util.errors import InputError
 from wuling_geo.network import routing, turns
 from wuling_geo.network.build.importer import ImportOptions, import_network
 
@@ -112,7 +113,11 @@ def test_hgv_restriction_and_except_apply_to_their_vehicles(tmp_path):
     ({"barrier": "gate"}, True), ({"barrier": "lift_gate"}, True),
     ({"barrier": "bollard", "motor_vehicle": "yes"}, True),
     ({"barrier": "gate", "access": "no"}, False),
-    ({"barrier": "bollard", "bollard": "rising"}, True)])
+    ({"barrier": "bollard", "bollard": "rising"}, True),
+    # contradictory tags: the most specific access tag decides; a list of kinds blocks
+    ({"barrier": "bollard", "access": "no", "motor_vehicle": "yes"}, True),
+    ({"barrier": "gate", "access": "yes", "motorcar": "no"}, False),
+    ({"barrier": "gate;bollard"}, False)])
 def test_barriers_block_or_let_cars_through(tmp_path, tags, passes):
     net = build(tmp_path, tags_30=tags).network
     west, east = mid(net, 1, 30), mid(net, 30, 3)
@@ -212,3 +217,22 @@ def test_only_turn_onto_a_road_outside_the_network_forbids_every_exit(tmp_path):
     assert got[2] > 0.5 * t(net, 2, 1) + 0.25 * t(net, 1, 3) + 60
     path = routing.fastest_path(net, p, targets[0])
     assert path.nodes == (2, 5)  # back to W, not through C
+
+
+def test_a_place_behind_a_bollard_is_explained(tmp_path, capsys):
+    """A dead-end spur behind a bollard: the error names the barrier and where it is."""
+    from .helpers import cli
+
+    spur = [(40, X - D / 2, Y + D / 2, {"barrier": "bollard"}), (41, X - D / 2, Y + D)]
+    nodes = [*NODES, spur[0], (*spur[1], {})]
+    ways = sorted([*WAYS, (15, [1, 40, 41], RES)], key=lambda w: w[0])
+    osm = write_osm(tmp_path / "spur.osm", nodes, ways)
+    box = f"{X - 2 * D},{Y - 2 * D},{X + 2 * D},{Y + 2 * D}"
+    net = import_network(osm, tmp_path / "net", ImportOptions(area=box)).network
+    start, behind = mid(net, 4, 1), net.snap(X - D / 2, Y + 0.75 * D)
+    with pytest.raises(InputError, match=r"bollard at node 40 \(108\.79500,29\.50500\)"):
+        routing.fastest_path(net, start, behind)
+    code = cli(capsys, "route", "--network", str(tmp_path / "net"), "--start",
+               f"{X},{Y - D / 2}", "--end", f"{X - D / 2},{Y + 0.75 * D}")
+    assert code[0] == 2 and len(code[2].strip().splitlines()) == 1
+    assert "barriers closed to it: bollard at node 40" in code[2]

@@ -217,8 +217,6 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
     lengths = network.edges["length"].to_numpy(dtype=float)
     geoms = network.edges.geometry.values
     index = network.index
-    twin = index.twin
-    n = len(network.nodes)
     # On the target's own road (ahead, or behind on a two-way road): no search needed.
     d_via, start, end = index.direct(origin.edge, origin.fraction, target.edge, target.fraction)
     if d_via >= 0:
@@ -227,12 +225,50 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
         return Path(span * times[e], span * lengths[e], geom, ())
     # --- turn hook
     if turns.applies(network, profile):
-        seconds, meters, pieces, node_ids = turns.fastest_path(network, origin, target, profile,
-                                                               limit)
+        try:
+            seconds, meters, pieces, node_ids = turns.fastest_path(network, origin, target,
+                                                                   profile, limit)
+        except InputError as exc:
+            why = barrier_reason(network, origin, target, profile) if limit is None else ""
+            raise (InputError(why) if why else exc) from None
         parts: list[shapely.LineString] = [substring(geoms[e], a, b, normalized=True)
                                            for e, a, b in pieces]
         return Path(seconds, meters, _joined(parts, origin, target), node_ids)
     # --- end turn hook
+    return _node_path(network, origin, target, profile, limit)
+
+
+def barrier_reason(network: RoadNetwork, origin: Snap, target: Snap, profile: str) -> str:
+    """Return why a target is unreachable when barriers are the cause, else ``""``.
+
+    The fastest path ignoring turn rules and barriers is searched; the barriers on it that
+    block ``profile`` are named, with their position, so a user sees what to move past.
+    """
+    try:
+        free = _node_path(network, origin, target, profile, None)
+    except InputError:
+        return ""  # unreachable even without barriers: the plain message says why
+    blocked = set(network.node_ids[turns.blocked_nodes(network, profile)].tolist())
+    on_path = [n for n in free.nodes if n in blocked]
+    if not on_path or network.barriers is None:
+        return ""
+    table = network.barriers.drop_duplicates("node").set_index("node")
+    names = [f"{table.at[n, 'barrier']} at node {n} ({table.at[n, 'x']:.5f},"
+             f"{table.at[n, 'y']:.5f})" for n in on_path[:3]]
+    more = f" and {len(on_path) - 3} more" if len(on_path) > 3 else ""
+    return (f"the destination cannot be reached by {profile}: the road there passes "
+            f"barriers closed to it: {'; '.join(names)}{more}; choose a point on the near side")
+
+
+def _node_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str,
+               limit: float | None) -> Path:
+    """Return the node-based fastest path (no turn rules or barriers): see :func:`fastest_path`."""
+    times = _edge_times(network, profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    geoms = network.edges.geometry.values
+    index = network.index
+    twin = index.twin
+    n = len(network.nodes)
     graph = search_graph(network, [origin], profile, "from")
     dist, pred = csgraph.dijkstra(graph, directed=True, indices=n, return_predecessors=True,
                                   limit=np.inf if limit is None else float(limit))

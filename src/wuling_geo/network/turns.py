@@ -149,7 +149,7 @@ def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndar
                     continue
                 chains.append(chain)
                 used[i] = True
-    blocked = _blocked_nodes(network, profile)
+    blocked = blocked_nodes(network, profile)
     if len(blocked):
         twin = network.index.twin
         into = np.flatnonzero(np.isin(network.edge_v, blocked))
@@ -170,7 +170,7 @@ def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndar
     return Rules(banned, tuple(kept)), skipped, used
 
 
-def _blocked_nodes(network: RoadNetwork, profile: str) -> np.ndarray:
+def blocked_nodes(network: RoadNetwork, profile: str) -> np.ndarray:
     """Return the node positions of barriers that block ``profile``."""
     table = network.barriers
     if table is None or not len(table) or profile not in table:
@@ -640,7 +640,7 @@ def restriction_summary(network: RoadNetwork) -> pd.DataFrame:
         rule = rules(network, profile)
         rows.append({"profile": profile, "banned_turns": len(rule.banned),
                      "via_way_chains": len(rule.chains),
-                     "blocking_barriers": len(_blocked_nodes(network, profile))})
+                     "blocking_barriers": len(blocked_nodes(network, profile))})
     return pd.DataFrame(rows)
 
 

@@ -135,16 +135,25 @@ def _matrix(network: RoadNetwork, snaps: list, profile: str) -> np.ndarray:
     return out
 
 
-def _check_reachable(travel: np.ndarray, stops: list[Stop], bases: list[int],
-                     names: list[str]) -> None:
+def _check_reachable(network: RoadNetwork, snaps: list, profile: str, travel: np.ndarray,
+                     stops: list[Stop], bases: list[int], names: list[str]) -> None:
+    def why(a: int, b: int) -> str:
+        return (routing.barrier_reason(network, snaps[a], snaps[b], profile)
+                or "a separate part of the network, one-way roads or turn restrictions")
+
     for s, stop in enumerate(stops):
         for b in bases:
             if travel[b, s] >= NO_ROAD_S:
                 raise NetworkError(f"{stop.name} cannot be reached by road from {names[b]} "
-                                   "(a separate part of the network, or one-way roads)")
+                                   f"({why(b, s)})")
             if travel[s, b] >= NO_ROAD_S:
                 raise NetworkError(f"there is no road from {stop.name} back to {names[b]} "
-                                   "(a separate part of the network, or one-way roads)")
+                                   f"({why(s, b)})")
+    for a in bases:  # a plain route, or the base of a night
+        for b in bases:
+            if a != b and travel[a, b] >= NO_ROAD_S:
+                raise NetworkError(f"there is no road from {names[a]} to {names[b]} "
+                                   f"({why(a, b)})")
 
 
 # ---------------------------------------------------------------- planning
@@ -270,7 +279,7 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
     names = [p.name for p in places]
     snaps = _snap_all(network, places)
     travel = _matrix(network, snaps, profile)
-    _check_reachable(travel, todo, [base_loc(b) for b in bases], names)
+    _check_reachable(network, snaps, profile, travel, todo, [base_loc(b) for b in bases], names)
     day_start = tuple(base_loc(start_stop if d == 0 else night_stop) for d in range(days))
     day_end = tuple(base_loc(end_stop if d == days - 1 else night_stop) for d in range(days))
     weekdays = [None if weekday0 is None else (weekday0 + d) % 7 for d in range(days)]
