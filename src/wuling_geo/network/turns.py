@@ -11,7 +11,9 @@ turns are transitions that do not exist:
   leads only into the copies, and the copy of the chain's last edge has the forbidden exit
   removed (``no_*``) or only the allowed one (``only_*``); leaving the chain part-way drops
   back to the ordinary states, so the restriction is exact and applies to nothing else;
-- a barrier that blocks the profile removes every pair through its node but the U-turn.
+- a barrier that blocks the profile removes every pair through its node but the U-turn;
+- with turn costs (``network.meta["turn_costs"]``, from the profile's ``[turn_costs]``), a
+  transition also costs its turn by angle (:func:`turn_costs`): left, right, U-turn.
 
 Searches run on scipy's compiled Dijkstra over the states' CSR matrix (built once per
 profile and cached on the network). Node times are the best arrival over the edges into a
