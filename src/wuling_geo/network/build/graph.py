@@ -32,13 +32,15 @@ from wuling_geo.network.speed.dem import sample_grades
 from wuling_geo.network.speed.mountain import turning_deg_per_km
 from wuling_geo.network.speed.profile import SpeedProfile
 from wuling_geo.network.speed.urban import urban_area, urban_mask
+from wuling_geo.network.truck_limits import limit_columns
 
 _GEOD = Geod(ellps="WGS84")
 
 #: Edge columns of a built network, in order (``climb_m`` only with a DEM).
 EDGE_COLUMNS = ["u", "v", "key", "length", "highway", "name", "ref", "oneway", "reversed",
                 "maxspeed", "lanes", "urban", "turning_deg_per_km", "speed_kph_car",
-                "travel_time_car", "speed_kph_truck", "travel_time_truck", "climb_m", "way_id"]
+                "travel_time_car", "speed_kph_truck", "travel_time_truck", "climb_m", "way_id",
+                "maxheight", "maxwidth", "maxlength", "maxweight", "truck_allowed"]
 
 
 @dataclass
@@ -242,6 +244,7 @@ class HygieneReport:
     consolidated_nodes: int = 0
     invalid_landuse: int = 0
     dem_coverage: float | None = None
+    unreadable_limits: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as a JSON-ready dict."""
@@ -309,6 +312,8 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
         report.dem_coverage = grades.coverage
     edges = assign_speeds(edges, options.profile, options.speeds, grades, turning=turning)
     edges["key"] = edges.groupby(["u", "v"]).cumcount().astype(np.int64)
+    edges, unreadable = limit_columns(edges)
+    report.unreadable_limits = dict(sorted(unreadable.items()))
     for column in EDGE_COLUMNS:
         if column not in edges and column != "climb_m":
             edges[column] = None
