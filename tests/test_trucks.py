@@ -10,6 +10,7 @@ network's own edge times.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import osmium
@@ -22,10 +23,12 @@ from wuling_geo._util.errors import InputError
 from wuling_geo.cli import run
 from wuling_geo.network import routing, turns
 from wuling_geo.network.build.importer import ImportOptions, import_network
+from wuling_geo.network.speed.profile import load_profile
 from wuling_geo.network.summary import summarize
 from wuling_geo.network.truck_limits import limit_columns, parse_metres, parse_tonnes
 
 from .osm_xml import write_osm
+from .test_network_realdata import extract_box
 
 X, Y, D = 108.80, 29.50, 0.01
 RES = {"highway": "residential"}
@@ -221,36 +224,56 @@ def test_route_cli_uses_the_truck_height_and_says_when_it_is_too_tall(tmp_path, 
     assert "--truck-height" in capsys.readouterr().err
 
 
-def _minutes(text: str) -> list[str]:
-    return [line for line in text.splitlines() if "min" in line]
-
-
 # ------------------------------------------------------------------ real data
 
-REAL = "/work/shared/realdata/liechtenstein-latest.osm.pbf"
+REAL = Path("/work/shared/realdata/heidelberg.test.pbf")
+
+
+def _plain_float(text: str) -> float | None:
+    """An independent reader for the plain values the extract uses (``3.4``, ``2.5 t``)."""
+    try:
+        return float(text.removesuffix(" t").removesuffix("t").strip())
+    except ValueError:
+        return None
 
 
 @pytest.mark.slow
-def test_liechtenstein_import_keeps_the_maxheight_of_its_roads(tmp_path):
-    """Count drivable ways with a readable maxheight independently (pyosmium), then import."""
-    from pathlib import Path
-
-    from wuling_geo.network.speed.profile import load_profile
-
-    if not Path(REAL).is_file():
+def test_heidelberg_import_keeps_every_limit_of_its_roads(tmp_path, truck):
+    """Limits read independently with pyosmium (heidelberg.test.pbf, not Qianjiang)."""
+    if not REAL.is_file():
         pytest.skip("real OSM extracts not available")
     classes = load_profile().drivable
-    tagged = {}
-    for w in osmium.FileProcessor(REAL, osmium.osm.WAY):
-        if w.tags.get("highway") in classes and "maxheight" in w.tags:
-            tagged[w.id] = w.tags["maxheight"]
-    result = import_network(REAL, tmp_path / "li", ImportOptions(area="9.47,47.04,9.64,47.28"))
+    tags: dict[int, dict[str, str]] = {}
+    for w in osmium.FileProcessor(str(REAL), osmium.osm.WAY):
+        if w.tags.get("highway") in classes:
+            got = {k: w.tags[k] for k in ("maxheight", "maxweight", "hgv") if k in w.tags}
+            if got:
+                tags[w.id] = got
+    result = import_network(REAL, tmp_path / "hd", ImportOptions(area=extract_box(REAL)))
     edges = result.network.edges
-    kept = edges.loc[edges["maxheight"].notna(), ["way_id", "maxheight"]].drop_duplicates()
-    assert len(tagged) >= 5
-    assert set(kept["way_id"]) <= set(tagged)
-    for way, value in zip(kept["way_id"], kept["maxheight"], strict=True):
-        assert value == pytest.approx(float(tagged[way].replace("m", "").strip()))
-    # most tagged ways survive clipping and the largest component
-    assert len(kept) >= 0.8 * len([v for v in tagged.values() if parse_metres(v)])
-    assert turns.rules(result.network, "truck").closed.size >= 0
+    by_way = edges.groupby("way_id")[["maxheight", "maxweight", "truck_allowed"]].first()
+    checked = {"maxheight": 0, "maxweight": 0, "hgv": 0}
+    for way, want in tags.items():
+        if way not in by_way.index:
+            continue  # not kept (closed to cars, outside the largest component)
+        row = by_way.loc[way]
+        for key in ("maxheight", "maxweight"):
+            value = _plain_float(want[key]) if key in want else None
+            if value is None:
+                assert math.isnan(row[key]), (way, key, want)
+            else:
+                assert row[key] == pytest.approx(value), (way, key, want)
+                checked[key] += 1
+        if "hgv" in want:
+            assert bool(row["truck_allowed"]) == (want["hgv"] != "no"), (way, want)
+            checked["hgv"] += 1
+    # the extract's drivable ways hold 130 maxheight (52 of them "default"), 100 maxweight and
+    # 141 hgv tags; the kept ways (car-open, largest component) 24, 88 and 135 of them
+    assert checked == {"maxheight": 24, "maxweight": 88, "hgv": 135}
+    truck(height_m=4.0, width_m=2.55, length_m=12.0, weight_t=25.0)
+    closed = turns.rules(result.network, "truck").closed
+    independent = ((edges["maxheight"] < 4.0) | (edges["maxweight"] < 25.0)
+                   | (edges["maxwidth"] < 2.55) | (edges["maxlength"] < 12.0)
+                   | ~edges["truck_allowed"].astype(bool))
+    assert set(closed.tolist()) == set(np.flatnonzero(independent.to_numpy()).tolist())
+    assert len(closed) > 100
