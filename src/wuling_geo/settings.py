@@ -449,6 +449,10 @@ itinerary_time_limit: float
 itinerary_max_days: int
 itinerary_max_snap_m: float
 planning_file: Path | None
+truck_height_m: float
+truck_width_m: float
+truck_length_m: float
+truck_weight_t: float
 catchment_access_m: float
 catchment_simplify_m: float
 catchment_quad_segs: int
