@@ -188,6 +188,24 @@ class Options(BaseModel):
     planning_file: Path | None = None
     """Planning defaults (dwell times) to use instead of the shipped ``planning.toml``."""
 
+    # --- trucks (issue 14): the truck profile's vehicle, checked against OSM limits
+
+    truck_height_m: Annotated[float, Field(gt=0, le=10)] = 4.0
+    """Height (m) of the truck profile's vehicle: a road or height restrictor with a lower
+    ``maxheight`` is closed to it. Default 4.0 m, the GB 1589-2016 height limit (check
+    against the standard)."""
+
+    truck_width_m: Annotated[float, Field(gt=0, le=10)] = 2.55
+    """Width (m) of the truck (``maxwidth``). Default 2.55 m, the GB 1589-2016 width limit."""
+
+    truck_length_m: Annotated[float, Field(gt=0, le=50)] = 12.0
+    """Length (m) of the truck (``maxlength``). Default 12 m, the GB 1589-2016 limit for a
+    rigid truck (check against the standard)."""
+
+    truck_weight_t: Annotated[float, Field(gt=0, le=200)] = 25.0
+    """Gross weight (t) of the truck (``maxweight``). Default 25 t, the GB 1589-2016 limit
+    for a three-axle rigid truck (check against the standard)."""
+
     # --- catchments (issue 4)
 
     catchment_access_m: Positive = 200.0
@@ -431,6 +449,10 @@ itinerary_time_limit: float
 itinerary_max_days: int
 itinerary_max_snap_m: float
 planning_file: Path | None
+truck_height_m: float
+truck_width_m: float
+truck_length_m: float
+truck_weight_t: float
 catchment_access_m: float
 catchment_simplify_m: float
 catchment_quad_segs: int

@@ -29,6 +29,7 @@ from wuling_geo.analysis.catchments.origins import Origin
 from wuling_geo.analysis.od_matrix import od_matrix
 from wuling_geo.data.places import Site, as_sites
 from wuling_geo.network.model import RoadNetwork, load_network
+from wuling_geo.network.truck_limits import TRUCK_SETTINGS
 
 KINDS = ("catchments", "matrix", "access")
 #: Origins per chunk by default: big enough to amortise a task's overhead (~ms), small enough
@@ -46,7 +47,9 @@ def cached_network(folder: str) -> RoadNetwork:
 
 @functools.lru_cache(maxsize=CACHED)
 def _facility_search(folder: str, facilities: tuple[Site, ...], profile: str, direction: str,
-                     access_speed_kph: float | None) -> FacilitySearch:
+                     access_speed_kph: float | None,
+                     vehicle: tuple[float, ...] | None = None) -> FacilitySearch:
+    """Return the search (``vehicle``: the truck it was made for, part of the cache key)."""
     return FacilitySearch(cached_network(folder), list(facilities), profile, direction,
                           access_speed_kph)
 
@@ -73,6 +76,10 @@ class BatchJob:
         ``direction`` is also the access direction (``"to"`` or ``"from"`` the facility).
     access_speed_kph
         Access: speed of the straight leg from a point to its road.
+    vehicle
+        The truck's height, width, length (m) and weight (t); default, for the truck
+        profile, the settings' ``truck_*`` when the job is made (worker processes do not
+        share the settings, so the job carries them).
     chunk_size
         Origins per task (default :data:`DEFAULT_CHUNK` of the kind).
     """
@@ -88,6 +95,7 @@ class BatchJob:
     simplify_m: float | None = None
     access_speed_kph: float | None = None
     chunk_size: int = 0
+    vehicle: tuple[float, float, float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -102,6 +110,9 @@ class BatchJob:
             raise InputError(f"a {self.kind} batch needs at least one {what}")
         if self.kind == "catchments":
             object.__setattr__(self, "minutes", tuple(check_minutes(self.minutes)))
+        if self.profile == "truck" and self.vehicle is None:
+            object.__setattr__(self, "vehicle", tuple(
+                float(getattr(settings, name)) for name in TRUCK_SETTINGS))
         if self.chunk_size <= 0:
             object.__setattr__(self, "chunk_size", DEFAULT_CHUNK[self.kind])
 
@@ -151,6 +162,8 @@ def run_chunk(spec: dict[str, Any]) -> pd.DataFrame | ChunkError:
     """
     settings.quiet = True  # no bars from worker processes
     settings.workers = 1  # one thread per task: the processes share the cores
+    for name, value in zip(TRUCK_SETTINGS, spec.get("vehicle") or (), strict=False):
+        setattr(settings, name, value)  # the job's truck (a worker has the defaults)
     try:
         return compute_chunk(spec)
     except WulingGeoError as exc:
@@ -172,7 +185,8 @@ def compute_chunk(spec: dict[str, Any]) -> pd.DataFrame:
         frame["attribution"] = frame.attrs.get("attribution", "")
         return frame
     search = _facility_search(spec["network_dir"], tuple(spec["targets"]), spec["profile"],
-                              spec["direction"], spec["access_speed_kph"])
+                              spec["direction"], spec["access_speed_kph"],
+                              spec.get("vehicle"))
     return access_table(search, origins)
 
 

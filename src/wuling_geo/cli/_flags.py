@@ -42,6 +42,10 @@ FLAGS: dict[str, str] = {
     "source": "--source",
     "speed_field": "--speed-field",
     "speed_file": "--profile-file",
+    "truck_height_m": "--truck-height",
+    "truck_length_m": "--truck-length",
+    "truck_weight_t": "--truck-weight",
+    "truck_width_m": "--truck-width",
     "visits": "--visit",
 }
 

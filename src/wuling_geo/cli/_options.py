@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import shapely
@@ -81,6 +84,42 @@ osm_option = click.option(
     "--osm", "osm_file", type=click.Path(dir_okay=False), default=None,
     help="OSM file (.osm, .osm.bz2, .osm.pbf) or cached features to match place names against.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+#: The truck's dimensions: flag, setting, largest value, unit, what it is checked against.
+TRUCK_FLAGS = (("--truck-height", "truck_height_m", 10.0, "m", "maxheight of roads and barriers"),
+               ("--truck-width", "truck_width_m", 10.0, "m", "maxwidth of roads and barriers"),
+               ("--truck-length", "truck_length_m", 50.0, "m", "maxlength of roads"),
+               ("--truck-weight", "truck_weight_t", 200.0, "t", "maxweight of roads"))
+
+
+def truck_options(func: Callable) -> Callable:
+    """Add ``--truck-height/--truck-width/--truck-length/--truck-weight`` to a command.
+
+    The command runs with the given figures as the settings ``truck_*`` (the truck profile's
+    vehicle, :mod:`wuling_geo.network.truck_limits`); the settings are restored afterwards.
+    """
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = {setting: kwargs.pop(setting) for _, setting, *_ in TRUCK_FLAGS}
+        saved = {name: getattr(settings.options, name) for name in given}
+        try:
+            for name, value in given.items():
+                if value is not None:
+                    settings.set_option(name, value)
+            return func(*args, **kwargs)
+        finally:
+            for name, value in saved.items():
+                settings.set_option(name, value)
+
+    for flag, setting, high, unit, what in reversed(TRUCK_FLAGS):
+        default = settings.Options.model_fields[setting].default
+        wrapper = click.option(
+            flag, setting, type=Finite(0, high, min_open=True), default=None, metavar=unit.upper(),
+            help=f"Truck profile: the vehicle's {flag.removeprefix('--truck-')} ({unit}), "
+                 f"checked against the {what} [default: {default:g}, GB 1589-2016; setting "
+                 f"{setting}].")(wrapper)
+    return wrapper
 
 
 def network_option(required: bool = False):

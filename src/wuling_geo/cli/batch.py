@@ -9,7 +9,14 @@ import click
 from wuling_geo._util.errors import InputError
 from wuling_geo.analysis.batch import DEFAULT_CHUNK, BatchJob, read_points
 from wuling_geo.analysis.catchments.bands import check_minutes
-from wuling_geo.cli._options import Finite, info, network_option, resolve_network_dir, several_values
+from wuling_geo.cli._options import (
+    Finite,
+    info,
+    network_option,
+    resolve_network_dir,
+    several_values,
+    truck_options,
+)
 from wuling_geo.network.model import PROFILES
 from wuling_geo.network.storage import is_network_folder
 from wuling_geo.present.batch import run_batch, work_folder
@@ -36,7 +43,7 @@ def _common(kind: str, geo: bool) -> Callable:
                          help="A running Dask scheduler (tcp://host:8786) instead of a local cluster."),
         ]):
             fn = option(fn)
-        return fn
+        return truck_options(fn)
     return decorate
 
 

@@ -29,6 +29,7 @@ from wuling_geo.cli._options import (
     network_option,
     resolve_network_dir,
     several_values,
+    truck_options,
 )
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.network.model import PROFILES, load_network
@@ -85,6 +86,7 @@ def format_table(gdf) -> str:
 @click.option("--direction", type=click.Choice(DIRECTIONS), default="from", show_default=True,
               help="from the origins, or to them.")
 @click.option("--profile", type=click.Choice(PROFILES), default="car", show_default=True)
+@truck_options
 @datum_option
 @click.option("--access", "access_m", type=Finite(0, ACCESS_MAX_M, min_open=True), default=None, metavar="M",
               help="Access distance the reached road is buffered by [default: settings, 200 m].")

@@ -28,6 +28,7 @@ from wuling_geo.cli._options import (
     network_option,
     resolve_network_dir,
     several_values,
+    truck_options,
 )
 from wuling_geo.data.layers import layer_frames
 from wuling_geo.data.places import Site, category_sites, resolve_sites
@@ -102,6 +103,7 @@ def _render(map_out: str | None, offline: bool = False, **overlays) -> None:
 @click.option("--to-category", default=None, metavar="CATEGORY",
               help="All resolved places of a category (transport, logistics, …).")
 @profile_option
+@truck_options
 @datum_option
 @click.option("--out", default=None, type=click.Path(dir_okay=False),
               help="Write FILE.csv or FILE.parquet (default: print the table).")
@@ -138,6 +140,7 @@ def matrix_cmd(ctx: click.Context, network_dir: str | None, origins: tuple[str, 
 @click.option("--cell", "cell_m", type=Finite(0, 50_000, min_open=True), default=500.0, show_default=True,
               help="Hexagon width across flats, metres.")
 @profile_option
+@truck_options
 @click.option("--access-speed", type=Finite(0, 50, min_open=True), default=None,
               help=f"Walking speed (km/h) from a cell centre to its road "
                    f"[default: {settings.access_speed_kph:g}].")
@@ -202,6 +205,7 @@ def access_cmd(ctx: click.Context, network_dir: str | None, category: str | None
 @click.option("--minutes", multiple=True, type=Finite(0, min_open=True), metavar="M...",
               help="Band limits in minutes [default: 60 90 120].")
 @profile_option
+@truck_options
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write FILE.gpkg.")
 @click.option("--map", "map_out", default=None, type=click.Path(dir_okay=False),
               help="Also draw the bands on a web map FILE.html.")

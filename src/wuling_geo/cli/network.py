@@ -6,13 +6,21 @@ from pathlib import Path
 
 import click
 
-from wuling_geo.cli._options import Finite, echo_json, info, json_option, resolve_network_dir
+from wuling_geo.cli._options import (
+    Finite,
+    echo_json,
+    info,
+    json_option,
+    resolve_network_dir,
+    truck_options,
+)
 from wuling_geo.network.area import DEFAULT_BUFFER_KM
 from wuling_geo.network.build.graph import MAX_CONSOLIDATE_M
 from wuling_geo.network.build.importer import ImportOptions, ImportResult, LayerFields, import_network
 from wuling_geo.network.model import PROFILES, load_network
 from wuling_geo.network.sources.osm_file import ImportFlags
 from wuling_geo.network.summary import summarize
+from wuling_geo.network.truck_limits import Vehicle
 
 #: Largest --buffer-km: 200 km around Qianjiang already reaches Chongqing, Wanzhou and Enshi.
 MAX_BUFFER_KM = 200.0
@@ -150,6 +158,7 @@ def fetch_cmd(out_dir, area, buffer_km, profile_file, dem, no_curvature, no_grad
 @click.argument("network_dir", required=False, type=click.Path(file_okay=False))
 @click.option("--profile", "profiles", multiple=True, type=click.Choice(PROFILES),
               help="Vehicle profile whose speeds to show (repeatable) [default: all].")
+@truck_options
 @json_option
 def info_cmd(network_dir: str | None, profiles: tuple[str, ...], as_json: bool) -> None:
     """Describe the network in NETWORK_DIR [default: geodata/cache/network]."""
@@ -188,6 +197,13 @@ def info_cmd(network_dir: str | None, profiles: tuple[str, ...], as_json: bool) 
                    f", grade {'on' if prof.get('grade') else 'off'})")
     if "railways" in summary:
         click.echo(f"  railways: {summary['railways']} lines")
+    if summary.get("truck"):
+        truck = summary["truck"]
+        have = ", ".join(f"{k} {v:,}" for k, v in truck["edges_with"].items())
+        click.echo(f"  truck limits: edges with {have}")
+        click.echo(f"    a truck {Vehicle(**truck['vehicle']).describe()} may not enter "
+                   f"{truck['closed_edges']:,} edges; {truck['blocking_barriers']:,} barriers "
+                   "stop it")
     click.echo(f"  attribution: {summary.get('attribution', 'not recorded')}")
 
 

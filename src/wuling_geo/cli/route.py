@@ -14,6 +14,7 @@ from wuling_geo.cli._options import (
     network_option,
     resolve_network_dir,
     several_values,
+    truck_options,
 )
 from wuling_geo.network.model import PROFILES, load_network
 from wuling_geo.present.exports.itinerary import format_text, write_itinerary
@@ -62,6 +63,7 @@ def _dwell(items: tuple[str, ...]) -> dict[str, str]:
               help="Date of day 1 (closing days apply; GPX gets times).")
 @click.option("--weekday", default=None, metavar="DAY", help="Weekday of day 1 (mon … sun).")
 @click.option("--profile", type=click.Choice(PROFILES), default="car", show_default=True)
+@truck_options
 @datum_option
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Folder for GPX, CSV, Markdown, HTML, GeoJSON and map exports.")

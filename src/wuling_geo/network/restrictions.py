@@ -35,6 +35,7 @@ import osmium
 import pandas as pd
 
 from wuling_geo._util.errors import OSMDataError
+from wuling_geo.network.truck_limits import parse_metres
 
 #: Barrier kinds a car or truck drives through (OSRM car.lua ``barrier_whitelist``).
 PASSABLE_BARRIERS = frozenset({"cattle_grid", "border_control", "toll_booth", "sally_port",
@@ -159,20 +160,13 @@ def barrier_access(tags: dict[str, str], profile: str) -> tuple[bool, bool]:
         False
 
 
-def _metres(text: str | None) -> float:
-    """Return a height/width/length in metres from an OSM value, NaN when unreadable."""
-    if not text:
+def _metres(text: str | None, skipped: Counter) -> float:
+    """Return a barrier's height/width limit in metres (NaN: none or unreadable, counted)."""
+    value = parse_metres(text)
+    if value is None:
+        skipped["barrier maxheight/maxwidth values unreadable (treated as no limit)"] += 1
         return float("nan")
-    text = text.strip().lower().replace(",", ".")
-    try:
-        if text.endswith("m"):
-            return float(text[:-1].strip())
-        if "'" in text:  # 12'6"
-            feet, _, inches = text.partition("'")
-            return float(feet) * 0.3048 + float(inches.strip('" ') or 0) * 0.0254
-        return float(text)
-    except ValueError:
-        return float("nan")
+    return value
 
 
 def control_kind(tags: dict[str, str]) -> str | None:
@@ -230,8 +224,8 @@ def read_turn_data(path: str | Path) -> TurnData:
                 if car_tag and _passable_kind(tags) != car:
                     skipped["barriers whose access tag overrides their kind"] += 1
                 barriers.append((obj.id, obj.location.lon, obj.location.lat, tags["barrier"],
-                                 car, truck, _metres(tags.get("maxheight")),
-                                 _metres(tags.get("maxwidth"))))
+                                 car, truck, _metres(tags.get("maxheight"), skipped),
+                                 _metres(tags.get("maxwidth"), skipped)))
             elif isinstance(obj, osmium.osm.Relation):
                 members = [(m.type, m.ref, m.role) for m in obj.members]
                 got, why = restriction_rows(obj.id, tags, members)

@@ -191,6 +191,17 @@ def travel_time_matrix(network: RoadNetwork, origins: list[Snap], targets: list[
                            profile)
 
 
+def check_reach(network: RoadNetwork, snaps: list[Snap], names: list[str], profile: str = "car"
+                ) -> None:
+    """Raise :class:`InputError` for the first point the profile's vehicle cannot leave or reach.
+
+    Only the truck's limits make a point so (:func:`wuling_geo.network.turns.stranded`): every
+    road at it too low, narrow, short, light or closed to heavy goods vehicles. The message
+    names the point, the limits and the setting to change.
+    """
+    turns.check_reach(network, snaps, names, profile)
+
+
 @dataclass(frozen=True)
 class Path:
     """A fastest path between two snapped points."""

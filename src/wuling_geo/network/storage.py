@@ -23,7 +23,8 @@ from wuling_geo._util.files import Owner
 
 #: Version of the folder layout; part of every fingerprint, so a new layout rebuilds.
 #: 3: the named OSM features are stored in the folder. 4: turn restrictions and barriers.
-CACHE_FORMAT = 4
+#: 5: truck limits on the edges (maxheight, maxwidth, maxlength, maxweight, truck_allowed).
+CACHE_FORMAT = 5
 META = "meta.json"
 #: Everything wuling-geo writes into a network folder.
 NETWORK_FILES = frozenset({META, "nodes.parquet", "edges.parquet", "railways.parquet",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
+from wuling_geo.network import turns
 from wuling_geo.network.model import RoadNetwork
+from wuling_geo.network.truck_limits import LIMIT_COLUMNS, Vehicle
 
 #: Speed bands (km/h) for the distribution of road length by speed.
 SPEED_BANDS = (0, 20, 30, 40, 60, 80, 100, 130)
@@ -87,7 +90,23 @@ def summarize(network: RoadNetwork) -> dict[str, Any]:
         out["hygiene"] = meta["hygiene"]
     if "railways" in meta:
         out["railways"] = meta["railways"]
+    if "truck" in network.profiles:
+        out["truck"] = truck_summary(network)
     return out
+
+
+def truck_summary(network: RoadNetwork) -> dict[str, Any]:
+    """Return the truck's vehicle, how many edges carry each limit and how many it may not use."""
+    vehicle = Vehicle.from_settings()
+    edges = network.edges
+    row = turns.restriction_summary(network).set_index("profile").loc["truck"]
+    return {"vehicle": asdict(vehicle),
+            "edges_with": {c: int(edges[c].notna().sum()) if c in edges else 0
+                           for c in LIMIT_COLUMNS}
+            | {"hgv_closed": int((~edges["truck_allowed"].astype(bool)).sum())
+               if "truck_allowed" in edges else 0},
+            "closed_edges": int(row["closed_edges"]),
+            "blocking_barriers": int(row["blocking_barriers"])}
 
 
 def summary_line(network: RoadNetwork) -> str:

@@ -12,8 +12,17 @@ turns are transitions that do not exist:
   removed (``no_*``) or only the allowed one (``only_*``); leaving the chain part-way drops
   back to the ordinary states, so the restriction is exact and applies to nothing else;
 - a barrier that blocks the profile removes every pair through its node but the U-turn;
+  for the truck, so does a barrier whose ``maxheight``/``maxwidth`` is below the vehicle's;
 - with turn costs (``network.meta["turn_costs"]``, from the profile's ``[turn_costs]``), a
-  transition also costs its turn by angle (:func:`turn_costs`): left, right, U-turn.
+  transition also costs its turn by angle (:func:`turn_costs`): left, right, U-turn;
+- an edge the truck may not enter (:mod:`wuling_geo.network.truck_limits`: a ``maxheight``,
+  ``maxwidth``, ``maxlength`` or ``maxweight`` below the vehicle's, or ``hgv=no``) is
+  *closed*: no transition enters it. A point on a closed edge may still drive off along it
+  (the truck is already there), but no route enters one.
+
+The truck's dimensions are read from :mod:`wuling_geo.settings` when its rules are resolved
+and are part of the key under which rules and graphs are kept, so a change of vehicle never
+reuses another vehicle's graph.
 
 Searches run on scipy's compiled Dijkstra over the states' CSR matrix (built once per
 profile and cached on the network). Node times are the best arrival over the edges into a
@@ -25,7 +34,7 @@ switches to these functions when a network has rules for the profile.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,6 +45,14 @@ from scipy.sparse import csgraph
 
 from wuling_geo._util.errors import InputError
 from wuling_geo.network.model import RoadNetwork, Snap
+from wuling_geo.network.truck_limits import (
+    LIMIT_COLUMNS,
+    Vehicle,
+    barrier_too_small,
+    closed_reasons,
+    vehicle_for,
+    why_text,
+)
 
 _AT_NODE = 1e-9
 _TINY = 1e-9
@@ -54,13 +71,14 @@ class Chain:
 
 @dataclass(frozen=True)
 class Rules:
-    """A profile's resolved rules: banned edge pairs and via-way chains."""
+    """A profile's resolved rules: banned edge pairs, via-way chains and closed edges."""
 
     banned: np.ndarray  # keys from_edge * m + to_edge, sorted, unique
     chains: tuple[Chain, ...]
+    closed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # sorted
 
     def __bool__(self) -> bool:
-        return bool(len(self.banned) or self.chains)
+        return bool(len(self.banned) or self.chains or len(self.closed))
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,7 @@ class TurnGraph:
     matrix: sp.csr_matrix  # states × states
     state_edge: np.ndarray  # the edge of each state (the first m states are the edges)
     times: np.ndarray  # edge travel times (s)
+    closed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # edges
 
     @property
     def size(self) -> int:
@@ -151,6 +170,9 @@ def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndar
                     continue
                 chains.append(chain)
                 used[i] = True
+    vehicle = vehicle_for(profile)
+    closed = (np.flatnonzero(_closed_reasons(network, vehicle)) if vehicle is not None
+              else np.zeros(0, dtype=np.int64))
     blocked = blocked_nodes(network, profile)
     if len(blocked):
         twin = network.index.twin
@@ -169,15 +191,27 @@ def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndar
             continue
         seen.add((c.start, c.via[0]))
         kept.append(c)
-    return Rules(banned, tuple(kept)), skipped, used
+    return Rules(banned, tuple(kept), closed.astype(np.int64)), skipped, used
+
+
+def _closed_reasons(network: RoadNetwork, vehicle: Vehicle | None) -> np.ndarray:
+    """Return (and keep) per edge why ``vehicle`` may not enter it (0: open; see truck_limits)."""
+    if vehicle is None:
+        return np.zeros(len(network.edges), dtype=np.uint8)
+    return network.index.memo(("truck_closed", vehicle),
+                              lambda: closed_reasons(network.edges, vehicle))
 
 
 def blocked_nodes(network: RoadNetwork, profile: str) -> np.ndarray:
-    """Return the node positions of barriers that block ``profile``."""
+    """Return the node positions of barriers that block ``profile`` (the truck: by size too)."""
     table = network.barriers
     if table is None or not len(table) or profile not in table:
         return np.zeros(0, dtype=np.int64)
-    ids = table.loc[~table[profile].astype(bool), "node"].to_numpy(dtype=np.int64)
+    stop = ~table[profile].astype(bool).to_numpy()
+    vehicle = vehicle_for(profile)
+    if vehicle is not None:
+        stop |= barrier_too_small(table, vehicle) > 0
+    ids = table.loc[stop, "node"].to_numpy(dtype=np.int64)
     ids = ids[np.isin(ids, network.node_ids)]
     return network.node_position.loc[ids].to_numpy(dtype=np.int64)
 
@@ -210,16 +244,23 @@ def _via_way_chain(network: RoadNetwork, ends: dict, starts: dict, from_way: int
     return found[0] if len(found) == 1 else None
 
 
+def _key(profile: str) -> tuple[str, Vehicle | None]:
+    """Return the memo key of ``profile``'s rules: the profile and its vehicle (settings now)."""
+    return profile, vehicle_for(profile)
+
+
 def rules(network: RoadNetwork, profile: str) -> Rules:
     """Return (and keep in the network's index) the resolved :class:`Rules` of ``profile``."""
-    return network.index.memo(("turn_rules", profile), lambda: resolve(network, profile)[0])
+    return network.index.memo(("turn_rules", *_key(profile)),
+                              lambda: resolve(network, profile)[0])
 
 
 def applies(network: RoadNetwork, profile: str) -> bool:
     """Whether searches for ``profile`` on this network must be edge-based."""
     if network.meta.get("turn_costs"):
         return True
-    if network.restrictions is None and network.barriers is None:
+    if (network.restrictions is None and network.barriers is None
+            and vehicle_for(profile) is None):
         return False
     return bool(rules(network, profile))
 
@@ -228,7 +269,8 @@ def applies(network: RoadNetwork, profile: str) -> bool:
 
 def turn_graph(network: RoadNetwork, profile: str = "car") -> TurnGraph:
     """Return (and keep in the network's index) the turn-expanded graph of ``profile``."""
-    return network.index.memo(("turn_graph", profile), lambda: _build_turn_graph(network, profile))
+    return network.index.memo(("turn_graph", *_key(profile)),
+                              lambda: _build_turn_graph(network, profile))
 
 
 def _build_turn_graph(network: RoadNetwork, profile: str) -> TurnGraph:
@@ -270,13 +312,16 @@ def _build_turn_graph(network: RoadNetwork, profile: str) -> TurnGraph:
     state_edge_arr = np.asarray(state_edge, dtype=np.int64)
     rows = np.r_[rows, np.asarray(extra_r, dtype=np.int64)]
     cols = np.r_[cols, np.asarray(extra_c, dtype=np.int64)]
+    if len(rule.closed):  # closed to the vehicle: no transition enters the edge or its copies
+        keep = ~np.isin(state_edge_arr[cols], rule.closed)
+        rows, cols = rows[keep], cols[keep]
     weight = np.maximum(times[state_edge_arr[rows]], _TINY)
     costs = network.meta.get("turn_costs")
     if costs:
         weight = weight + turn_costs(network, state_edge_arr[rows], state_edge_arr[cols], costs)
     size = len(state_edge_arr)
     matrix = sp.csr_matrix((weight, (rows, cols)), shape=(size, size))
-    return TurnGraph(matrix, state_edge_arr, times)
+    return TurnGraph(matrix, state_edge_arr, times, closed=rule.closed)
 
 
 def edge_bearings(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
@@ -351,10 +396,12 @@ def _source_links(network: RoadNetwork, graph: TurnGraph, snap: Snap, direction:
             for s, w in zip(mat.indices[lo:hi], mat.data[lo:hi], strict=True):
                 add(int(s), w - done * times[edge])
         order, start = _out_edges(network)
+        closed = graph.closed
         for at, near in ((network.edge_u[e], f <= _AT_NODE), (network.edge_v[e], f >= 1 - _AT_NODE)):
             if near:
                 for x in order[start[at]:start[at + 1]]:
-                    add(int(x), 0.0)
+                    if x in (e, twin) or not np.isin(x, closed):
+                        add(int(x), 0.0)
     else:
         add(e, f * times[e])
         if twin >= 0:
@@ -401,10 +448,102 @@ def _direct(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, directio
             out[i, v] = 0.0
 
 
+def stranded(network: RoadNetwork, snap: Snap, profile: str = "truck", direction: str = "from"
+             ) -> str | None:
+    """Return why the profile's vehicle can drive nowhere from (or to) a point, or ``None``.
+
+    A point is cut off when no transition leads off its own road (``"from"``; ``"to"``: onto
+    it) and at least one road at its ends is closed to the vehicle or passes a barrier too
+    small for it; the reason names the limits and the setting to change. Points cut off by
+    one-way roads or turn restrictions alone are not this (``None``).
+    """
+    vehicle = vehicle_for(profile)
+    if vehicle is None or not applies(network, profile):
+        return None
+    graph = turn_graph(network, profile)
+    e, f = snap.edge, snap.fraction
+    twin = int(network.index.twin[e])
+    own = np.asarray([x for x in (e, twin) if x >= 0], dtype=np.int64)
+    if direction == "from":
+        mat = graph.matrix
+    else:
+        mat = network.index.memo(("turn_graph_T", *_key(profile)),
+                                 lambda: graph.matrix.T.tocsr())
+    nxt = np.concatenate([mat.indices[mat.indptr[x]:mat.indptr[x + 1]] for x in own])
+    # (backwards, a closed edge still leads on: only entering it is forbidden)
+    if np.setdiff1d(graph.state_edge[nxt], np.r_[own, graph.closed]).size:
+        return None
+    ends = np.unique([network.edge_u[e], network.edge_v[e]])
+    side = network.edge_u if direction == "from" else network.edge_v
+    raw = np.setdiff1d(np.flatnonzero(np.isin(side, ends)), own)
+    reasons = _closed_reasons(network, vehicle)[raw]
+    near = [n for n, is_near in ((network.edge_u[e], f <= _AT_NODE),
+                                 (network.edge_v[e], f >= 1 - _AT_NODE)) if is_near]
+    if direction == "from" and np.any(np.isin(side[raw], near) & (reasons == 0)):
+        return None  # a junction point drives straight onto an open road
+    table = network.barriers
+    lows = pd.DataFrame(columns=["barrier", "maxheight", "maxwidth"])
+    if table is not None and len(table):
+        at = table[table["node"].isin(network.node_ids[ends])]
+        lows = at[barrier_too_small(at, vehicle) > 0]
+    if not (reasons > 0).any() and not len(lows):
+        return None
+    closed = network.edges.iloc[raw[reasons > 0]]
+    limits = pd.DataFrame({c: closed[c].to_numpy(dtype=float) if c in closed else np.nan
+                           for c in LIMIT_COLUMNS})
+    bits = reasons[reasons > 0]
+    if len(lows):
+        limits = pd.concat([limits, pd.DataFrame({"maxheight": lows["maxheight"].to_numpy(float),
+                                                  "maxwidth": lows["maxwidth"].to_numpy(float)})],
+                           ignore_index=True)
+        bits = np.r_[bits, barrier_too_small(lows, vehicle)]
+    why, fix = why_text(bits, limits.reset_index(drop=True), vehicle)
+    if len(lows):
+        kinds = ", ".join(sorted(set(lows["barrier"].astype(str))))
+        why += f" (counting {len(lows)} {kinds} at its ends)"
+    size = vehicle.describe(int(np.bitwise_or.reduce(bits)))
+    truck = f"a truck {size}" if size else "a truck"
+    if direction == "from":
+        return (f"nothing is reachable for {truck}: every road leaving the origin is closed to "
+                f"it ({why}); {fix}")
+    return (f"{truck} cannot reach the destination: every road into it is closed to it "
+            f"({why}); {fix}")
+
+
+def check_reach(network: RoadNetwork, snaps: list[Snap], names: list[str], profile: str,
+                directions: tuple[str, ...] = ("from", "to")) -> None:
+    """Raise :class:`InputError` naming the first point the profile's vehicle cannot leave/reach.
+
+    See :func:`stranded`; a cheap check (no search) for the places a plan must start or end at.
+    """
+    if vehicle_for(profile) is None or not applies(network, profile):
+        return
+    for snap, name in zip(snaps, names, strict=True):
+        for direction in directions:
+            why = stranded(network, snap, profile, direction)
+            if why is not None:
+                raise InputError(f"{name}: {why}")
+
+
 def state_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
                 limit: float | None = None, direction: str = "from",
                 predecessors: bool = False):
-    """Return state times (snaps × states) and optionally the search's predecessors."""
+    """Return state times (snaps × states) and optionally the search's predecessors.
+
+    Raises
+    ------
+    InputError
+        If the vehicle can drive nowhere from (or to) every one of the points
+        (:func:`stranded`): the message says which limit and setting.
+    """
+    if snaps and vehicle_for(profile) is not None:
+        why = None
+        for snap in snaps:  # stops at the first point that is not cut off
+            why = stranded(network, snap, profile, direction)
+            if why is None:
+                break
+        if why is not None:
+            raise InputError(why)
     matrix, size = search_matrix(network, snaps, profile, direction)
     got = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + len(snaps)),
                            limit=np.inf if limit is None else float(limit),
@@ -642,7 +781,8 @@ def restriction_summary(network: RoadNetwork) -> pd.DataFrame:
         rule = rules(network, profile)
         rows.append({"profile": profile, "banned_turns": len(rule.banned),
                      "via_way_chains": len(rule.chains),
-                     "blocking_barriers": len(blocked_nodes(network, profile))})
+                     "blocking_barriers": len(blocked_nodes(network, profile)),
+                     "closed_edges": len(rule.closed)})
     return pd.DataFrame(rows)
 
 
@@ -671,9 +811,15 @@ def fastest_path(network: RoadNetwork, origin: Snap, target: Snap, profile: str 
         end = int(network.node_ids[network.edge_v[edge]])
         return (direct[0], (1 - a) * lengths[edge], [(edge, a, 1.0)], (end,))
     if not np.isfinite(seconds):
+        why = stranded(network, origin, profile, "from") or stranded(network, target, profile,
+                                                                      "to")
+        if why is not None:
+            raise InputError(why)
+        limits = (f", or roads closed to a truck {vehicle.describe()}"
+                  if (vehicle := vehicle_for(profile)) is not None and len(graph.closed) else "")
         raise InputError("the destination cannot be reached by road from the origin "
                          "(different parts of the network, one-way roads, turn restrictions "
-                         "or barriers)")
+                         f"or barriers{limits})")
     chain = state_chain(pred, last, graph.size)
     edges = [int(graph.state_edge[s]) for s in chain]
     pieces: list[tuple[int, float, float]] = []

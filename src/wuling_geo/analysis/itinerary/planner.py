@@ -278,6 +278,9 @@ def plan_itinerary(network: RoadNetwork, start: StopLike, visits: Sequence[StopL
     places = todo + bases
     names = [p.name for p in places]
     snaps = _snap_all(network, places)
+    # a truck that can leave or reach no start, end or must-visit stop: say which limit
+    needed = [i for i, p in enumerate(places) if i >= n or p.must]
+    routing.check_reach(network, [snaps[i] for i in needed], [names[i] for i in needed], profile)
     travel = _matrix(network, snaps, profile)
     _check_reachable(network, snaps, profile, travel, todo, [base_loc(b) for b in bases], names)
     day_start = tuple(base_loc(start_stop if d == 0 else night_stop) for d in range(days))

@@ -38,6 +38,7 @@ from wuling_geo.network.speed.junctions import add_junction_delays
 from wuling_geo.network.speed.mountain import turning_deg_per_km
 from wuling_geo.network.speed.profile import SpeedProfile
 from wuling_geo.network.speed.urban import urban_area, urban_mask
+from wuling_geo.network.truck_limits import limit_columns
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -45,7 +46,8 @@ _GEOD = Geod(ellps="WGS84")
 EDGE_COLUMNS = ["u", "v", "key", "length", "highway", "name", "ref", "oneway", "reversed",
                 "maxspeed", "lanes", "urban", "turning_deg_per_km", "speed_kph_car",
                 "travel_time_car", "speed_kph_truck", "travel_time_truck", "junction_delay_s",
-                "climb_m", "way_id"]
+                "climb_m", "way_id", "maxheight", "maxwidth", "maxlength", "maxweight",
+                "truck_allowed"]
 
 
 @dataclass
@@ -250,6 +252,7 @@ class HygieneReport:
     invalid_landuse: int = 0
     dem_coverage: float | None = None
     junction_delays: dict[str, int] = field(default_factory=dict)
+    unreadable_limits: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as a JSON-ready dict."""
@@ -325,6 +328,8 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     if seconds and controls is not None and len(controls):
         report.junction_delays = dict(add_junction_delays(edges, controls, seconds))
     edges["key"] = edges.groupby(["u", "v"]).cumcount().astype(np.int64)
+    edges, unreadable = limit_columns(edges)
+    report.unreadable_limits = dict(sorted(unreadable.items()))
     for column in EDGE_COLUMNS:
         if column == "junction_delay_s" and column not in edges:
             edges[column] = 0.0

@@ -297,6 +297,10 @@ def _hygiene_notes(report, notes: list[str]) -> None:
     if report.invalid_landuse:
         notes.append(f"repaired {report.invalid_landuse} invalid OSM landuse polygons "
                      "(shapely.make_valid) for the urban area")
+    if report.unreadable_limits:
+        notes.append("unreadable truck limits treated as no limit: " + ", ".join(
+            f"{key} of {n} ways" for key, n in report.unreadable_limits.items())
+            + " (negative, zero, 'below_default' or text)")
     if report.dem_coverage is not None and report.dem_coverage < 0.99:
         notes.append(f"the DEM covers {report.dem_coverage:.0%} of the road pieces; the rest "
                      "has no grade penalty")

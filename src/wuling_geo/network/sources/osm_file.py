@@ -12,6 +12,10 @@ the tag rules below allow cars:
 - ``service=parking|parking_aisle|private|emergency_access`` are not through roads;
 - ferries (``route=ferry`` ways) are included only with ``keep_ferries``.
 
+Truck limits (``maxheight``, ``maxwidth``, ``maxlength``, ``maxweight``) and the deciding truck
+access value (``hgv``, ``goods``, ...) are kept as text; :mod:`wuling_geo.network.truck_limits`
+reads them.
+
 Direction: ``oneway=yes|true|1`` one way in node order, ``-1|reverse`` against it,
 ``no|false|0|reversible|alternating`` both ways; otherwise roundabouts
 (``junction=roundabout|circular``) and motorways are one-way, everything else two-way.
@@ -36,6 +40,7 @@ from wuling_geo._util.errors import OSMDataError
 from wuling_geo._util.progress import bar
 from wuling_geo.data.osm_features import check_osm_file
 from wuling_geo.network.build.graph import Ways
+from wuling_geo.network.truck_limits import truck_access
 
 CLOSED_ACCESS = frozenset({"no", "private", "agricultural", "forestry", "emergency",
                            "military", "restricted"})
@@ -44,7 +49,8 @@ ONEWAY_FORWARD = frozenset({"yes", "true", "1"})
 ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
 ONEWAY_BOTH = frozenset({"no", "false", "0", "reversible", "alternating"})
 WAY_COLUMNS = ["way_id", "highway", "name", "ref", "direction", "maxspeed", "maxspeed_forward",
-               "maxspeed_backward", "maxspeed_hgv", "lanes", "duration"]
+               "maxspeed_backward", "maxspeed_hgv", "lanes", "duration", "maxheight", "maxwidth",
+               "maxlength", "maxweight", "truck_access"]
 RAIL_COLUMNS = ["osm_id", "name", "name_zh", "usage", "service", "maxspeed", "electrified"]
 
 
@@ -127,7 +133,14 @@ _TEXT_TAGS = (("name", "name", "name:zh"), ("ref", "ref", None), ("maxspeed", "m
               ("maxspeed_forward", "maxspeed:forward", None),
               ("maxspeed_backward", "maxspeed:backward", None),
               ("maxspeed_hgv", "maxspeed:hgv", None), ("lanes", "lanes", None),
-              ("duration", "duration", None))
+              ("duration", "duration", None),
+              # truck limits (wuling_geo.network.truck_limits parses them)
+              ("maxheight", "maxheight", "maxheight:physical"),
+              ("maxwidth", "maxwidth", "maxwidth:physical"), ("maxlength", "maxlength", None),
+              ("maxweight", "maxweight", None))
+
+#: Text columns: the tags above and the deciding truck access value.
+_TEXT_COLUMNS = (*(column for column, _, _ in _TEXT_TAGS), "truck_access")
 
 
 class _WayColumns:
@@ -140,7 +153,7 @@ class _WayColumns:
     def __init__(self) -> None:
         self.way_id, self.direction, self.highway = array("q"), array("b"), array("l")
         self.text: dict[str, tuple[array[int], list[str]]] = {
-            column: (array("q"), []) for column, _, _ in _TEXT_TAGS}
+            column: (array("q"), []) for column in _TEXT_COLUMNS}
         self.strings: dict[str, str] = {}
         self.classes: dict[str, int] = {}
 
@@ -155,6 +168,11 @@ class _WayColumns:
                 rows, values = self.text[column]
                 rows.append(row)
                 values.append(self.strings.setdefault(value, value))
+        access = truck_access(tags)
+        if access is not None:
+            rows, values = self.text["truck_access"]
+            rows.append(row)
+            values.append(self.strings.setdefault(access, access))
 
     def frame(self) -> pd.DataFrame:
         """Return the attributes as a DataFrame with :data:`WAY_COLUMNS`."""
@@ -163,7 +181,7 @@ class _WayColumns:
         columns: dict[str, object] = {
             "way_id": np.frombuffer(self.way_id, dtype=np.int64).copy(),
             "highway": names[np.frombuffer(self.highway, dtype=np.int_)].tolist() if n else []}
-        for column, _, _ in _TEXT_TAGS:
+        for column in _TEXT_COLUMNS:
             rows, values = self.text[column]
             full = np.full(n, None, dtype=object)
             full[np.frombuffer(rows, dtype=np.int64)] = values

@@ -56,12 +56,15 @@ from wuling_geo.network.sources.osm_file import (
 from wuling_geo.network.speed.assignment import SpeedOptions
 from wuling_geo.network.speed.profile import SpeedProfile, load_profile
 from wuling_geo.network.storage import OWNER
+from wuling_geo.network.truck_limits import TRUCK_ACCESS_KEYS
 
 log = logging.getLogger(__name__)
 
 #: Way tags osmnx keeps on edges (on top of its defaults) for the speed model.
 EXTRA_WAY_TAGS = ["maxspeed:forward", "maxspeed:backward", "maxspeed:hgv", "name:zh", "route",
-                  "duration", "motorcar", "motor_vehicle", "vehicle", "construction", "proposed"]
+                  "duration", "motorcar", "motor_vehicle", "vehicle", "construction", "proposed",
+                  "maxheight", "maxheight:physical", "maxwidth", "maxwidth:physical", "maxlength",
+                  "maxweight", "hgv", "goods"]
 OFFLINE_HINT = ("import an OSM extract instead: wuling-geo network import FILE.osm.pbf "
                 "(e.g. a Geofabrik China extract)")
 
@@ -113,6 +116,10 @@ MERGE_RULES: dict[str, str] = {
     "area": "join", "access": "join", "service": "join", "motorcar": "join",
     "motor_vehicle": "join", "vehicle": "join", "route": "join", "construction": "join",
     "proposed": "join", "duration": "join", "lanes": "fewest", "osmid": "smallest",
+    # truck limits: joined, the reader takes the lowest ("3.5;4" -> 3.5) and any closed access
+    "maxheight": "join", "maxheight:physical": "join", "maxwidth": "join",
+    "maxwidth:physical": "join", "maxlength": "join", "maxweight": "join", "hgv": "join",
+    "goods": "join",
     "oneway": "any", "reversed": "any",
 }
 
@@ -233,6 +240,11 @@ def _edges_from_graph(network: RoadNetwork, profile: SpeedProfile, flags: Import
         "maxspeed_hgv": col("maxspeed:hgv"),
         "lanes": col("lanes"),
         "duration": col("duration"),
+        "maxheight": _first_present(col("maxheight"), col("maxheight:physical")),
+        "maxwidth": _first_present(col("maxwidth"), col("maxwidth:physical")),
+        "maxlength": col("maxlength"),
+        "maxweight": col("maxweight"),
+        "truck_access": _first_present(*(col(k) for k in TRUCK_ACCESS_KEYS)),
     })
     gdf = gpd.GeoDataFrame(table, geometry=edges.geometry.values, crs=settings.storage_crs)
     return network.nodes, gdf[keep].reset_index(drop=True), n_merged
@@ -252,6 +264,14 @@ def _controls(graph) -> pd.DataFrame:
             rows.append((int(node), kind, control_direction(tags, kind)))
     return pd.DataFrame(rows, columns=CONTROL_COLUMNS).astype(
         {"node": "int64", "kind": str, "direction": str})
+
+
+def _first_present(*columns: pd.Series) -> pd.Series:
+    """Return per row the first non-missing value of ``columns`` (the most specific tag)."""
+    out = columns[0]
+    for column in columns[1:]:
+        out = out.where(out.notna(), column)
+    return out
 
 
 def _railways(polygon) -> gpd.GeoDataFrame:
