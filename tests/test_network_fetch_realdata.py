@@ -99,6 +99,26 @@ def test_fetch_agrees_with_import(name, box, tmp_path, capsys):
     assert np.abs(ratio - 1).max() < 0.02
     assert t_f[real].sum() == pytest.approx(t_i[real].sum(), rel=0.002)
 
+    # the same turn restrictions and barriers (asked for with their own Overpass query)
+    def rules(net):
+        rel = set() if net.restrictions is None else set(net.restrictions["relation"])
+        bar = set() if net.barriers is None else set(net.barriers["node"])
+        return rel, bar
+
+    assert rules(fetched) == rules(imported)
+    assert any("restriction" in q for q in standin.queries)
+    if imported.restrictions is not None or imported.barriers is not None:
+        from wuling_geo.network import routing
+
+        xy = imported.nodes.loc[rng.choice(common, 25, replace=False), ["x", "y"]].to_numpy()
+        snaps_i = [imported.snap(x, y) for x, y in xy]
+        snaps_f = [fetched.snap(x, y) for x, y in xy]
+        m_f = routing.travel_time_matrix(fetched, snaps_f[:5], snaps_f)
+        m_i = routing.travel_time_matrix(imported, snaps_i[:5], snaps_i)
+        assert np.array_equal(np.isfinite(m_f), np.isfinite(m_i))
+        ok = np.isfinite(m_i) & (m_i > 60)
+        assert np.abs(m_f[ok] / m_i[ok] - 1).max() < 0.02
+
     # provenance names the source and the box, never Qianjiang
     meta = fetched.meta
     assert meta["kind"] == "overpass" and meta["area"]["area"] == "box"

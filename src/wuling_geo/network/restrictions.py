@@ -204,45 +204,71 @@ def read_turn_data(path: str | Path) -> TurnData:
     OSMDataError
         If the file cannot be read.
     """
-    rows: list[tuple] = []
-    barriers: list[tuple] = []
-    controls: list[tuple] = []
-    skipped: Counter = Counter()
+    collect = TurnDataCollector()
     keys = osmium.filter.KeyFilter("barrier", "type", "highway", "railway")
     try:
         processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.RELATION)
         for obj in processor.with_filter(keys):
-            tags = dict(obj.tags)
             if isinstance(obj, osmium.osm.Node):  # is_node(), narrowed for typing
-                kind = control_kind(tags)
-                if kind is not None:
-                    controls.append((obj.id, kind, control_direction(tags, kind)))
-                if "barrier" not in tags:
-                    continue
-                car, car_tag = barrier_access(tags, "car")
-                truck, _truck_tag = barrier_access(tags, "truck")
-                if car_tag and _passable_kind(tags) != car:
-                    skipped["barriers whose access tag overrides their kind"] += 1
-                barriers.append((obj.id, obj.location.lon, obj.location.lat, tags["barrier"],
-                                 car, truck, _metres(tags.get("maxheight"), skipped),
-                                 _metres(tags.get("maxwidth"), skipped)))
+                collect.node(obj.id, obj.location.lon, obj.location.lat, dict(obj.tags))
             elif isinstance(obj, osmium.osm.Relation):
-                members = [(m.type, m.ref, m.role) for m in obj.members]
-                got, why = restriction_rows(obj.id, tags, members)
-                rows.extend(got)
-                if why:
-                    skipped[f"restrictions with {why}"] += 1
+                collect.relation(obj.id, dict(obj.tags),
+                                 [(m.type, m.ref, m.role) for m in obj.members])
     except RuntimeError as exc:
         raise OSMDataError(f"cannot read OSM file {path}: {exc}; is it truncated or corrupt? "
                            "download it again") from None
-    table = pd.DataFrame(rows, columns=RESTRICTION_COLUMNS) if rows else empty_restrictions()
-    frame = pd.DataFrame(barriers, columns=BARRIER_COLUMNS)
-    # A barrier blocking nobody changes no route: keep only those that matter.
-    frame = frame[~(frame["car"].astype(bool) & frame["truck"].astype(bool))
-                  | frame["maxheight"].notna() | frame["maxwidth"].notna()]
-    control_frame = pd.DataFrame(controls, columns=CONTROL_COLUMNS).astype(
-        {"node": "int64", "kind": str, "direction": str})
-    return TurnData(table, frame.reset_index(drop=True), skipped, control_frame)
+    return collect.result()
+
+
+class TurnDataCollector:
+    """Gathers restrictions, barriers and control nodes element by element (any source).
+
+    The file reader feeds it pyosmium objects, ``network fetch`` Overpass JSON elements;
+    both get the same rules. Member types are ``n``, ``w``, ``r`` (pyosmium's) or
+    ``node``, ``way``, ``relation`` (Overpass's).
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+        self.barriers: list[tuple] = []
+        self.controls: list[tuple] = []
+        self.skipped: Counter = Counter()
+
+    def node(self, node_id: int, lon: float, lat: float, tags: dict[str, str]) -> None:
+        """Take one node: a traffic control, a barrier, or neither."""
+        kind = control_kind(tags)
+        if kind is not None:
+            self.controls.append((node_id, kind, control_direction(tags, kind)))
+        if "barrier" not in tags:
+            return
+        car, car_tag = barrier_access(tags, "car")
+        truck, _truck_tag = barrier_access(tags, "truck")
+        if car_tag and _passable_kind(tags) != car:
+            self.skipped["barriers whose access tag overrides their kind"] += 1
+        self.barriers.append((node_id, lon, lat, tags["barrier"], car, truck,
+                              _metres(tags.get("maxheight"), self.skipped),
+                              _metres(tags.get("maxwidth"), self.skipped)))
+
+    def relation(self, relation_id: int, tags: dict[str, str],
+                 members: list[tuple[str, int, str]]) -> None:
+        """Take one relation (only restrictions are kept)."""
+        members = [(t[0] if t else t, ref, role) for t, ref, role in members]
+        got, why = restriction_rows(relation_id, tags, members)
+        self.rows.extend(got)
+        if why:
+            self.skipped[f"restrictions with {why}"] += 1
+
+    def result(self) -> TurnData:
+        """Return what was gathered as a :class:`TurnData`."""
+        table = (pd.DataFrame(self.rows, columns=RESTRICTION_COLUMNS) if self.rows
+                 else empty_restrictions())
+        frame = pd.DataFrame(self.barriers, columns=BARRIER_COLUMNS)
+        # A barrier blocking nobody changes no route: keep only those that matter.
+        frame = frame[~(frame["car"].astype(bool) & frame["truck"].astype(bool))
+                      | frame["maxheight"].notna() | frame["maxwidth"].notna()]
+        control_frame = pd.DataFrame(self.controls, columns=CONTROL_COLUMNS).astype(
+            {"node": "int64", "kind": str, "direction": str})
+        return TurnData(table, frame.reset_index(drop=True), self.skipped, control_frame)
 
 
 def _passable_kind(tags: dict[str, str]) -> bool:

@@ -36,6 +36,7 @@ from wuling_geo._util.errors import OSMDataError
 from wuling_geo._util.files import check_cache, check_output
 from wuling_geo._util.logs import timed
 from wuling_geo.data.osm_features import features_from_overpass
+from wuling_geo.network import turns
 from wuling_geo.network.area import parse_area
 from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m
 from wuling_geo.network.build.importer import ImportOptions, ImportResult, _effective, _hygiene_notes
@@ -53,6 +54,7 @@ from wuling_geo.network.sources.osm_file import (
     ImportFlags,
     drivable_class,
 )
+from wuling_geo.network.sources.overpass_turns import fetch_turn_data
 from wuling_geo.network.speed.assignment import SpeedOptions
 from wuling_geo.network.speed.profile import SpeedProfile, load_profile
 from wuling_geo.network.storage import OWNER
@@ -383,8 +385,13 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
             raise OSMDataError(f"Overpass returned no drivable roads for {area.label}: check "
                                "`area`", param="area")
         controls = _controls(graph)
+        with timed(log, "Overpass restriction and barrier query"):
+            turn_data = fetch_turn_data(area.polygon)
+        for node in turn_data.via_nodes():  # via and barrier nodes must be edge ends too
+            if node in graph.nodes:
+                graph.nodes[node].setdefault("control", "junction")
         # merge only within a way (see the module docstring): no edge mixes two ways' tags;
-        # traffic-control nodes stay edge ends, as the file importer keeps them
+        # traffic-control, via and barrier nodes stay edge ends, as the file importer keeps them
         graph = ox.simplify_graph(graph, edge_attrs_differ=["osmid"],
                                   node_attrs_include=["control"])
         nodes, edges, n_merged = _edges_from_graph(RoadNetwork.from_graph(graph), profile,
@@ -426,6 +433,7 @@ def fetch_network(out: str | Path | None = None, options: ImportOptions | None =
         notes.append(f"{n_merged} edges joined ways with differing tags; their values were "
                      "combined (lowest speed limit, most restrictive access, fewest lanes)")
     _hygiene_notes(report, notes)
+    turns.attach(network, turn_data.restrictions, turn_data.barriers, turn_data.skipped, notes)
     save_network(network, folder, {"railways": railways, "features": features})
     return ImportResult(network, folder, reused=False, railways=len(railways),
                         features=folder / "features.parquet", notes=notes)
