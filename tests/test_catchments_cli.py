@@ -53,9 +53,11 @@ def test_catchments_to_gpkg_with_table(capsys, net_dir, tmp_path):
     code, text, err = cli(capsys, "catchments", "--network", str(net_dir), "--from", "黔江站",
                           "108.80,29.48", "--minutes", "5", "10", "--out", str(out))
     assert code == 0, err
-    lines = text.splitlines()
+    counties = [x for x in text.splitlines() if x.strip().startswith("counties reached:")]
+    lines = [x for x in text.splitlines() if x not in counties]
     assert lines[0].split()[:3] == ["origin", "min", "snap"] and len(lines) == 2 + 4
     assert lines[2].startswith("黔江站") and lines[4].startswith("108.80000,29.48000")
+    assert len(counties) == 4 and all("Qianjiang District" in x for x in counties)
     gdf = gpd.read_file(out, layer="catchments")
     assert list(gdf["minutes"]) == [5, 10, 5, 10]
     assert set(gdf["origin_id"]) == {"qianjiang-station", "108.80000,29.48000"}
