@@ -435,6 +435,36 @@ err("import-profile-empty", *IMPORT, "r.osm", "--area", AREA, "--profile-file", 
     "--out", "net", files={**GOOD, "p.toml": ""})
 err("import-profile-garbage", *IMPORT, "r.osm", "--area", AREA, "--profile-file", "p.toml",
     "--out", "net", files={**GOOD, "p.toml": GARBAGE})
+# Routing rules (issue 14): broken restriction relations and contradictory barriers are
+# counted and skipped, never a crash; a profile without [turn_costs] refuses --turn-costs.
+OSM_RULES = OSM_XML.replace(
+    '<node id="12" version="1" lat="29.45" lon="108.77"/>',
+    '<node id="12" version="1" lat="29.45" lon="108.77"><tag k="barrier" v="bollard;gate"/>'
+    '<tag k="access" v="no"/><tag k="motor_vehicle" v="yes"/><tag k="maxheight" v="-1"/></node>'
+).replace('<node id="22" version="1" lat="29.46" lon="108.77"/>',
+          '<node id="22" version="1" lat="29.46" lon="108.77">'
+          '<tag k="highway" v="traffic_signals"/><tag k="direction" v="sideways"/></node>'
+).replace("</osm>", '<relation id="1" version="1"><member type="way" ref="1000" role="from"/>'
+          '<tag k="type" v="restriction"/><tag k="restriction" v="no_left_turn"/></relation>'
+          '<relation id="2" version="1"><member type="way" ref="1000" role="from"/>'
+          '<member type="node" ref="99" role="via"/><member type="way" ref="2001" role="to"/>'
+          '<tag k="type" v="restriction"/><tag k="restriction" v="only_straight_on"/></relation>'
+          '<relation id="3" version="1"><member type="way" ref="1000" role="from"/>'
+          '<member type="node" ref="12" role="via"/><member type="way" ref="2001" role="to"/>'
+          '<tag k="type" v="restriction"/><tag k="restriction" v="sideways_turn"/></relation>'
+          "</osm>")
+assert OSM_RULES.count("<relation") == 3 and "traffic_signals" in OSM_RULES
+ok("import-broken-rules-noted", *IMPORT, "r.osm", "--area", AREA, "--out", "net", "--json",
+   files={"r.osm": OSM_RULES})
+ok("import-turn-costs", *IMPORT, "r.osm", "--area", AREA, "--out", "net", "--turn-costs",
+   "--no-junction-delays", files={"r.osm": OSM_RULES})
+PROFILE_NO_TURNS = (Path(__file__).resolve().parents[1] / "geodata" / "speeds.toml").read_text(
+    encoding="utf-8").split("[turn_costs]")[0]
+err("import-turn-costs-not-in-profile", *IMPORT, "r.osm", "--area", AREA, "--profile-file",
+    "p.toml", "--turn-costs", "--out", "net", files={**GOOD, "p.toml": PROFILE_NO_TURNS})
+err("import-profile-negative-delay", *IMPORT, "r.osm", "--area", AREA, "--profile-file", "p.toml",
+    "--out", "net", files={**GOOD, "p.toml": PROFILE_NO_TURNS.replace(
+        "stop = { value = 5,", "stop = { value = -5,")})
 err("import-dem-missing", *IMPORT, "r.osm", "--area", AREA, "--dem", "d.tif", "--out", "net",
     files=GOOD)
 err("import-dem-garbage", *IMPORT, "r.osm", "--area", AREA, "--dem", "d.tif", "--out", "net",
@@ -571,6 +601,12 @@ ok("route-ok", *ROUTE, *VISIT)
 ok("route-two-days-export", *ROUTE, "--start", "黔江站", "--visit", "108.80,29.48", "108.76,29.50",
    "--days", "2", "--max-drive", "3h", "--date", "2025-05-01", "--out", "trip")
 ok("route-optional-only", *ROUTE, "--start", "黔江站", "--optional", "JIQ")
+ok("route-truck-size", *ROUTE, *VISIT, "--profile", "truck", "--truck-height", "3.8",
+   "--truck-weight", "18")
+for key in ("nan", "inf", "negative", "zero", "huge", "word"):
+    err(f"route-truck-height-{key}", *ROUTE, *VISIT, "--profile", "truck", "--truck-height",
+        BAD_NUMBERS[key])
+
 ok("route-html-names-export", "--gazetteer", "g.toml", *ROUTE, "--start", "xss-c",
    "--visit", "xss-a", "xss-b", "--out", "trip", files={"g.toml": GAZ_HTML},
    checks=(("trip/itinerary.html", r"<script>alert|<img src=x"),
