@@ -132,11 +132,15 @@ def test_a_u_turn_costs_the_sharpest_turn_and_its_own_penalty(tmp_path):
     assert costs[1] == pytest.approx(osrm_like_cost(180) + PROFILE.turn_costs["u_turn_s"], abs=0.05)
 
 
-@given(st.floats(-180, 179.999), st.floats(0.8, 1.25))
-def test_turn_cost_is_bounded_and_grows_with_the_angle(angle, bias):
+@given(st.floats(1e-6, 180), st.booleans(), st.floats(0.8, 1.25))
+def test_turn_cost_is_bounded_and_grows_with_the_angle(size, left, bias):
+    angle = -size if left else min(size, 179.999)
     cost = osrm_like_cost(angle, bias=bias)
     assert 0 <= cost <= 7.5
-    assert osrm_like_cost(angle * 0.5, bias=bias) <= cost + 1e-12
+    assert osrm_like_cost(angle * 0.5, bias=bias) <= cost + 1e-12  # same side, sharper: dearer
+    if bias > 1:  # right-hand traffic: a left turn costs more than the same right turn
+        assert osrm_like_cost(-abs(angle), bias=bias) >= osrm_like_cost(abs(angle), bias=bias)
+
 
 
 def test_cli_flags_switch_delays_off_and_turn_costs_on(tmp_path, capsys):

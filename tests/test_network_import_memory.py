@@ -24,7 +24,9 @@ from wuling_geo.network.model import RoadNetwork, load_network, save_geoparquet
 MONACO = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "monaco.osm.pbf"
 MONACO_BOX = "7.40,43.72,7.45,43.76"
 #: sha256 of the Monaco network built by the main branch (75f286d) before chunking.
-MONACO_DIGEST = "0afae1f9165904b43f6616140f1ed2357462ca6f853de2559f3b0781b7e77149"
+#: The unchunked import of Monaco (since issue 14: split at traffic-control nodes, with
+#: junction delays and the truck's limit columns).
+MONACO_DIGEST = "ff49b22edad75d75e7755a478cf3e7231ac3ec8aa5f7605b865f3c0b631c8567"
 
 
 def digest(net: RoadNetwork) -> str:
@@ -65,12 +67,12 @@ def test_chunked_import_of_monaco_is_the_network_main_built(tmp_path, small_chun
         pytest.skip(f"{MONACO} is not on this machine")
     result = import_network(MONACO, tmp_path / "net", ImportOptions(area=MONACO_BOX))
     built = result.network
-    assert (len(built.nodes), len(built.edges)) == (1288, 2427)
+    assert (len(built.nodes), len(built.edges)) == (1573, 2862)
     # the edges were projected to metres a chunk at a time, never all at once
     assert small_chunks and max(small_chunks) <= 300
     assert digest(built) == MONACO_DIGEST
     loaded = load_network(tmp_path / "net")
-    assert pq.ParquetFile(tmp_path / "net" / "edges.parquet").num_row_groups == 4
+    assert pq.ParquetFile(tmp_path / "net" / "edges.parquet").num_row_groups == 5
     assert digest(loaded) == MONACO_DIGEST
     pd.testing.assert_frame_equal(pd.DataFrame(loaded.edges), pd.DataFrame(built.edges))
 
