@@ -241,19 +241,23 @@ def surface_bands(xy: np.ndarray, t: np.ndarray, limits: list[float], access: fl
     py: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
     px[flat[best]] = xy[best, 0] - win.x0
     py[flat[best]] = xy[best, 1] - win.y0
-    return _window_bands(surface.reshape(win.shape), px.reshape(win.shape),
-                         py.reshape(win.shape), win, limits, access, ends)
+    rings = _window_bands(surface.reshape(win.shape), px.reshape(win.shape),
+                          py.reshape(win.shape), win, limits, access, ends)
+    return [shapely.Polygon() if r is None else _polygons(*r) for r in rings]
 
 
 def _window_bands(surface: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window,
                   limits: list[float], access: float, ends: list[np.ndarray] | None
-                  ) -> list[shapely.Geometry]:
-    """Return the bands of a window's road cells (earliest time and point per cell)."""
-    out: list[shapely.Geometry] = []
+                  ) -> list[tuple[list, list] | None]:
+    """Return the bands of a window's road cells (earliest time and point per cell).
+
+    Each band as contourpy's rings (see :func:`_contour`), ``None`` where nothing is reached.
+    """
+    out: list[tuple[list, list] | None] = []
     for k, limit in enumerate(limits):
         road = surface <= limit
         if not road.any():
-            out.append(shapely.Polygon())
+            out.append(None)
             continue
         end = ends[k] if ends is not None else np.empty((0, 2))
         at = (((end[:, 1] - win.y0) / win.cell).astype(np.int64) * win.shape[1]
@@ -306,8 +310,11 @@ def _grid_surface(grid: _CellGrid, samples: RoadSamples, t: np.ndarray, limits: 
 
 
 def _contour(road: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window, access: float
-             ) -> shapely.Geometry:
-    """Return the land within ``access`` of the road cells' points, contoured, holes kept."""
+             ) -> tuple[list, list]:
+    """Return the land within ``access`` of the road cells' points, contoured, holes kept.
+
+    As contourpy's filled polygons: points and offsets (outer rings and their holes).
+    """
     rows = np.nonzero(road.any(axis=1))[0]
     cols = np.nonzero(road.any(axis=0))[0]
     pad = int(np.ceil(access / win.cell)) + 2
@@ -327,11 +334,17 @@ def _contour(road: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window, acc
                                       fill_type=contourpy.FillType.OuterOffset)
     # FillType.OuterOffset: contourpy returns (points, offsets)
     points, offsets = cast("FillReturn_OuterOffset", gen.filled(-1.0, access))
-    return _polygons(points, offsets)
+    return points, offsets
 
 
-def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Geometry:
-    """Return contourpy's filled polygons (outer ring then its holes) as one geometry."""
+def _polygons(points: list[np.ndarray], offsets: list[np.ndarray], tolerance: float = 0.0
+              ) -> shapely.Geometry:
+    """Return contourpy's filled polygons (outer ring then its holes) as one geometry.
+
+    With ``tolerance`` > 0 each ring is first simplified on its own (Douglas–Peucker,
+    vectorised); rings that collapse are dropped (a collapsed outer ring with its holes).
+    Not validated: see :func:`_delivered`.
+    """
     if not points:
         return shapely.Polygon()
     xy = np.concatenate(points)
@@ -339,24 +352,33 @@ def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Ge
     ring_of = np.repeat(np.arange(len(ring_sizes)), ring_sizes)
     rings = shapely.linearrings(xy, indices=ring_of)
     poly_of = np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
+    if tolerance > 0:
+        rings = shapely.simplify(rings, tolerance, preserve_topology=False)
+        ok = (shapely.get_type_id(rings) == 2) & (shapely.get_num_coordinates(rings) >= 4)
+        shell = np.r_[True, poly_of[1:] != poly_of[:-1]]
+        ok &= ok[shell][np.cumsum(shell) - 1]  # a polygon goes with its outer ring
+        rings, poly_of = rings[ok], poly_of[ok]
+        if not len(rings):
+            return shapely.Polygon()
     polys = shapely.polygons(rings, indices=poly_of)
-    # not validated here: GEOS checks a raw band with thousands of holes slowly, so the
-    # (much smaller) simplified band is checked instead, see _delivered
     return shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
 
 
-def _delivered(raw: shapely.Geometry, tolerance: float) -> shapely.Geometry:
-    """Return a raw contoured band simplified to ``tolerance`` and valid.
+def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geometry:
+    """Return a contoured band (contourpy's rings) simplified to ``tolerance`` and valid.
 
-    contourpy's rings do not cross, so the check falls on the simplified band; only if
-    that is invalid is the raw band repaired (:func:`shapely.make_valid`) and simplified
-    keeping its topology (:func:`.polygons.simplified`).
+    GEOS's polygon simplifier re-nodes its result (a buffer by 0) and checking a raw band
+    with thousands of holes is slow, so the rings are simplified one by one and only the
+    simplified band is checked; if that is invalid, the raw band is repaired
+    (:func:`shapely.make_valid`) and simplified keeping its topology
+    (:func:`.polygons.simplified`).
     """
-    if raw.is_empty:
-        return raw
-    out = shapely.simplify(raw, tolerance, preserve_topology=False) if tolerance > 0 else raw
+    if rings is None:
+        return shapely.Polygon()
+    out = _polygons(*rings, tolerance=tolerance)
     if not out.is_empty and out.is_valid:
         return out
+    raw = _polygons(*rings)
     if not raw.is_valid:
         raw = shapely.make_valid(raw)
     return simplified(raw, tolerance)
@@ -375,7 +397,6 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
     cell = DEFAULT_CELL_M if cell_m is None else float(cell_m)
     groups = road_groups(network)
     reverse_edges(network)
-    samples = road_samples(network, groups, cell / _PER_CELL)
     bounds = network.index.memo("road_bounds", lambda: shapely.bounds(groups.geometry))
     fwd = Transformer.from_crs(network.crs_metric, settings.storage_crs, always_xy=True)
     limits = [b * 60.0 for b in bands]
@@ -398,7 +419,9 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
             return reaches, [shapely.Polygon() for _ in limits]
         box = bounds[touched]  # the reached roads' extent sets the cell (MAX_CELLS)
         extent = np.array([box[:, :2].min(axis=0), box[:, 2:].max(axis=0)])
-        grid = _cell_grid(network, samples, _quantised(cell_for(extent, access, cell), cell))
+        grid_cell = _quantised(cell_for(extent, access, cell), cell)
+        samples = road_samples(network, groups, grid_cell / _PER_CELL)
+        grid = _cell_grid(network, samples, grid_cell)
         g, f = grid.group, grid.frac
         with np.errstate(invalid="ignore"):
             t = np.minimum(head[g] + f * a0[g], tail[g] + (1.0 - f) * a1[g])
