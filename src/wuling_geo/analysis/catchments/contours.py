@@ -10,7 +10,9 @@ one works like the isochrone services (Valhalla, GraphHopper): per origin (or or
    falls inside a road, :mod:`.road_reach` — are added at exactly the limit, so the
    partial roads end where the exact engine cuts them.
 2. *Surface.* The samples are rasterised (the earliest per cell): one grid of road arrival
-   times per origin, on a window around the reached road.
+   times per origin, on a window around the reached road. The samples' cells are sorted
+   once per network and cell size (kept in the network's index), so an origin's surface is
+   one :func:`numpy.minimum.reduceat` over the samples in cell order.
 3. *Bands.* The exact engine's rule — a point is in a band when reached road of that band
    lies within the access distance ``a`` — is thresholded from that one surface: band
    ``k``'s road cells are those reached by ``T_k``, and the distance to the nearest of them
@@ -19,9 +21,11 @@ one works like the isochrone services (Valhalla, GraphHopper): per origin (or or
    polygons with their holes, outlines interpolated inside the cells, not staircases).
    Road cells of band ``k`` are road cells of band ``k + 1``, so the distances shrink band
    by band and the regions nest.
-4. The polygons are simplified to the tolerance and delivered in WGS-84; band ``k + 1`` is
-   then unioned with band ``k``, so the bands nest exactly as delivered, whatever the
-   simplification moved.
+4. The polygons are simplified to the tolerance ring by ring (vectorised Douglas–Peucker;
+   GEOS's polygon simplifier re-nodes every band, which cost more than the contouring)
+   and checked valid (repaired and simplified keeping topology if not), delivered in
+   WGS-84; band ``k + 1`` is then unioned with band ``k``, so the bands nest exactly as
+   delivered, whatever the simplification moved.
 
 The default cell, :data:`DEFAULT_CELL_M` (50 m), is a quarter of the default 200 m access
 distance and twice the simplification tolerance. Distances are measured to the road points
@@ -70,7 +74,8 @@ DEFAULT_CELL_M = 50.0
 
 #: Most cells in one origin's grid. A larger reach (a 60-minute band over a region) gets a
 #: coarser cell instead, so memory and time stay bounded: 2 M cells of 50 m cover a 70 km
-#: square; beyond that the cell grows with the reach (about 100 m for a 140 km one).
+#: square; beyond that the cell grows with the reach (about 100 m for a 140 km one), rounded
+#: up to 50 m times a power of √2 so a network keeps few binned grids.
 MAX_CELLS = 2_000_000
 #: Road samples per cell along each road (a sample every half cell at least).
 _PER_CELL = 2.0
