@@ -10,7 +10,9 @@ one works like the isochrone services (Valhalla, GraphHopper): per origin (or or
    falls inside a road, :mod:`.road_reach` — are added at exactly the limit, so the
    partial roads end where the exact engine cuts them.
 2. *Surface.* The samples are rasterised (the earliest per cell): one grid of road arrival
-   times per origin, on a window around the reached road.
+   times per origin, on a window around the reached road. The samples' cells are sorted
+   once per network and cell size (kept in the network's index), so an origin's surface is
+   one :func:`numpy.minimum.reduceat` over the samples in cell order.
 3. *Bands.* The exact engine's rule — a point is in a band when reached road of that band
    lies within the access distance ``a`` — is thresholded from that one surface: band
    ``k``'s road cells are those reached by ``T_k``, and the distance to the nearest of them
@@ -19,9 +21,11 @@ one works like the isochrone services (Valhalla, GraphHopper): per origin (or or
    polygons with their holes, outlines interpolated inside the cells, not staircases).
    Road cells of band ``k`` are road cells of band ``k + 1``, so the distances shrink band
    by band and the regions nest.
-4. The polygons are simplified to the tolerance and delivered in WGS-84; band ``k + 1`` is
-   then unioned with band ``k``, so the bands nest exactly as delivered, whatever the
-   simplification moved.
+4. The polygons are simplified to the tolerance ring by ring (vectorised Douglas–Peucker;
+   GEOS's polygon simplifier re-nodes every band, which cost more than the contouring)
+   and checked valid (repaired and simplified keeping topology if not), delivered in
+   WGS-84; band ``k + 1`` is then unioned with band ``k``, so the bands nest exactly as
+   delivered, whatever the simplification moved.
 
 The default cell, :data:`DEFAULT_CELL_M` (50 m), is a quarter of the default 200 m access
 distance and twice the simplification tolerance. Distances are measured to the road points
@@ -70,7 +74,8 @@ DEFAULT_CELL_M = 50.0
 
 #: Most cells in one origin's grid. A larger reach (a 60-minute band over a region) gets a
 #: coarser cell instead, so memory and time stay bounded: 2 M cells of 50 m cover a 70 km
-#: square; beyond that the cell grows with the reach (about 100 m for a 140 km one).
+#: square; beyond that the cell grows with the reach (about 100 m for a 140 km one), rounded
+#: up to 50 m times a power of √2 so a network keeps few binned grids.
 MAX_CELLS = 2_000_000
 #: Road samples per cell along each road (a sample every half cell at least).
 _PER_CELL = 2.0
@@ -112,13 +117,14 @@ def _sample_roads(groups: RoadGroups, spacing: float) -> RoadSamples:
     return RoadSamples(xy, group, frac, offset, float(spacing))
 
 
-def _sample_times(network: RoadNetwork, groups: RoadGroups, samples: RoadSamples,
-                  node_time: np.ndarray, times: np.ndarray, direction: str, limit: float,
-                  snaps: list[Snap], outer: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Return the samples reached within ``limit`` (index) and their arrival times (s).
+def _group_times(network: RoadNetwork, groups: RoadGroups, node_time: np.ndarray,
+                 times: np.ndarray, direction: str, outer: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return per road ``(head, tail, a0, a1)``, the times through its two ends.
 
-    ``outer`` as for :func:`wuling_geo.analysis.catchments.road_reach.reach`.
+    A point at fraction ``f`` of the reference geometry is reached at
+    ``min(head + f·a0, tail + (1 - f)·a1)``. ``outer`` as for
+    :func:`wuling_geo.analysis.catchments.road_reach.reach` (default: from ``node_time``).
     """
     ref, twin = groups.ref, groups.twin
     t_ref = times[ref]
@@ -127,36 +133,72 @@ def _sample_times(network: RoadNetwork, groups: RoadGroups, samples: RoadSamples
     t_own = edge_time[ref]
     t_other = np.where(twin >= 0, edge_time[np.maximum(twin, 0)], np.inf)
     if direction == "from":  # along the reference from its start; the twin from its end
-        head, tail = t_own, t_other
-    else:  # to the origin: along the reference to its end; the twin to its start
-        head, tail = t_other, t_own
-    # "from": time(f) = min(head + f·t_ref, tail + (1 - f)·t_twin);
-    # "to":   time(f) = min(tail + (1 - f)·t_ref, head + f·t_twin).
-    a0, a1 = (t_ref, t_twin) if direction == "from" else (t_twin, t_ref)
-    touched = np.minimum(head, tail) <= limit
-    own = {int(groups.of_edge[s.edge]) for s in snaps}
-    touched[list(own)] = True
-    which = np.nonzero(touched)[0]
-    counts = samples.offset[which + 1] - samples.offset[which]
-    idx = np.repeat(samples.offset[which] - np.cumsum(np.r_[0, counts[:-1]]), counts) \
-        + np.arange(counts.sum())
-    g, f = samples.group[idx], samples.frac[idx]
+        return t_own, t_other, t_ref, t_twin
+    # to the origin: along the reference to its end; the twin to its start
+    return t_other, t_own, t_twin, t_ref
+
+
+def _own_road_times(groups: RoadGroups, times: np.ndarray, direction: str, snap: Snap,
+                    frac: np.ndarray) -> np.ndarray:
+    """Return the times of points at ``frac`` along the origin's own road.
+
+    The road is driven straight from (or to) the snapped point, either way it allows.
+    """
+    gi = int(groups.of_edge[snap.edge])
+    twin = groups.twin[gi]
+    along = times[groups.ref[gi]]  # the reference direction, and the other
+    against = times[twin] if twin >= 0 else np.inf
+    at = 1.0 - snap.fraction if groups.flipped[snap.edge] else snap.fraction
+    after = frac - at  # > 0: further along the reference geometry
     with np.errstate(invalid="ignore"):
-        t = np.minimum(head[g] + f * a0[g], tail[g] + (1.0 - f) * a1[g])
-    for snap in snaps:  # the origin's own road, driven from (or to) the snapped point
-        gi = int(groups.of_edge[snap.edge])
-        at = 1.0 - snap.fraction if groups.flipped[snap.edge] else snap.fraction
-        mine = g == gi
-        after = f[mine] - at  # > 0: further along the reference geometry
-        along, against = t_ref[gi], t_twin[gi]  # the reference direction, and the other
-        with np.errstate(invalid="ignore"):
-            if direction == "from":
-                own_t = np.where(after >= 0, after * along, -after * against)
-            else:
-                own_t = np.where(after <= 0, -after * along, after * against)
-            t[mine] = np.fmin(t[mine], own_t)
-    keep = t <= limit
-    return idx[keep], t[keep]
+        if direction == "from":
+            return np.where(after >= 0, after * along, -after * against)
+        return np.where(after <= 0, -after * along, after * against)
+
+
+@dataclass(frozen=True)
+class _CellGrid:
+    """The road samples binned on one network-wide grid (kept in the network's index).
+
+    ``order`` sorts the samples by cell; the samples of occupied cell ``i`` are
+    ``order[start[i]:start[i + 1]]``, in grid row ``row[i]`` and column ``col[i]``;
+    ``group``/``frac`` are the samples' road and fraction in that order, ``where`` the
+    position of each sample in it.
+    """
+
+    x0: float
+    y0: float
+    cell: float
+    order: np.ndarray
+    start: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    group: np.ndarray
+    frac: np.ndarray
+    where: np.ndarray
+
+
+def _cell_grid(network: RoadNetwork, samples: RoadSamples, cell: float) -> _CellGrid:
+    def build() -> _CellGrid:
+        x0, y0 = samples.xy.min(axis=0) - cell
+        col = ((samples.xy[:, 0] - x0) // cell).astype(np.int64)
+        row = ((samples.xy[:, 1] - y0) // cell).astype(np.int64)
+        flat = row * (int(col.max()) + 1) + col
+        order = np.argsort(flat, kind="stable")
+        flat = flat[order]
+        start = np.r_[0, np.nonzero(np.diff(flat))[0] + 1]
+        where = np.empty_like(order)
+        where[order] = np.arange(len(order))
+        return _CellGrid(float(x0), float(y0), cell, order, start, row[order][start],
+                         col[order][start], samples.group[order], samples.frac[order], where)
+    return network.index.memo(("contour_grid", float(samples.spacing), float(cell)), build)
+
+
+def _quantised(cell: float, base: float) -> float:
+    """Return ``cell`` rounded up to ``base`` times a power of √2 (few grids per network)."""
+    if cell <= base:
+        return base
+    return base * 2.0 ** (np.ceil(2.0 * np.log2(cell / base) - 1e-9) / 2.0)
 
 
 @dataclass
@@ -187,14 +229,13 @@ def _window(xy: np.ndarray, access: float, cell: float) -> _Window:
 
 def surface_bands(xy: np.ndarray, t: np.ndarray, limits: list[float], access: float,
                   cell: float, ends: list[np.ndarray] | None = None) -> list[shapely.Geometry]:
-    """Return the band polygons (metric, unsimplified) of road points reached at times ``t``.
+    """Return the band polygons (metric, unsimplified, not validated) of road points reached at ``t``.
 
     Band ``k`` is the land within ``access`` of a road point reached by ``limits[k]``
     (see the module docstring); the bands nest. ``ends[k]`` are band ``k``'s cut points
     (also in ``xy``): in their cells they stand for the road, so a band ends where its road
     does, not at the cell's earliest point.
     """
-    out: list[shapely.Geometry] = []
     if len(xy) == 0:
         return [shapely.Polygon() for _ in limits]
     win = _window(xy, access, cell)
@@ -209,15 +250,27 @@ def surface_bands(xy: np.ndarray, t: np.ndarray, limits: list[float], access: fl
     py: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
     px[flat[best]] = xy[best, 0] - win.x0
     py[flat[best]] = xy[best, 1] - win.y0
-    surface, px, py = (a.reshape(win.shape) for a in (surface, px, py))
+    rings = _window_bands(surface.reshape(win.shape), px.reshape(win.shape),
+                          py.reshape(win.shape), win, limits, access, ends)
+    return [shapely.Polygon() if r is None else _polygons(*r) for r in rings]
+
+
+def _window_bands(surface: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window,
+                  limits: list[float], access: float, ends: list[np.ndarray] | None
+                  ) -> list[tuple[list, list] | None]:
+    """Return the bands of a window's road cells (earliest time and point per cell).
+
+    Each band as contourpy's rings (see :func:`_contour`), ``None`` where nothing is reached.
+    """
+    out: list[tuple[list, list] | None] = []
     for k, limit in enumerate(limits):
         road = surface <= limit
         if not road.any():
-            out.append(shapely.Polygon())
+            out.append(None)
             continue
         end = ends[k] if ends is not None else np.empty((0, 2))
-        at = (((end[:, 1] - win.y0) / cell).astype(np.int64) * win.shape[1]
-              + ((end[:, 0] - win.x0) / cell).astype(np.int64))
+        at = (((end[:, 1] - win.y0) / win.cell).astype(np.int64) * win.shape[1]
+              + ((end[:, 0] - win.x0) / win.cell).astype(np.int64))
         kept = px.flat[at], py.flat[at]
         px.flat[at], py.flat[at] = end[:, 0] - win.x0, end[:, 1] - win.y0
         out.append(_contour(road, px, py, win, access))
@@ -225,9 +278,52 @@ def surface_bands(xy: np.ndarray, t: np.ndarray, limits: list[float], access: fl
     return out
 
 
+def _grid_surface(grid: _CellGrid, samples: RoadSamples, t: np.ndarray, limits: list[float],
+                  access: float, ends: list[np.ndarray]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Window] | None:
+    """Return the window (surface, px, py, window) of sample times ``t`` (in grid order).
+
+    The window spans the cells reached by the last limit plus the access distance and a
+    margin; ``None`` when no road is reached.
+    """
+    limit = limits[-1]
+    first = np.minimum.reduceat(t, grid.start)
+    hit = np.nonzero(first <= limit)[0]
+    if not len(hit):
+        return None
+    pad = int(np.ceil((access + 3 * grid.cell) / grid.cell))
+    r0, c0 = int(grid.row[hit].min()) - pad, int(grid.col[hit].min()) - pad
+    shape = (int(grid.row[hit].max()) + pad + 1 - r0, int(grid.col[hit].max()) + pad + 1 - c0)
+    win = _Window(grid.x0 + c0 * grid.cell, grid.y0 + r0 * grid.cell, grid.cell, shape)
+    # the earliest sample of each reached cell: its point (distances are measured to it)
+    counts = np.diff(np.r_[grid.start, len(t)])
+    earliest = np.nonzero(t == np.repeat(first, counts))[0]
+    cell_of = np.repeat(np.arange(len(first)), counts)[earliest]
+    keep = first[cell_of] <= limit
+    earliest, cell_of = earliest[keep], cell_of[keep]
+    flat_hit = (grid.row[hit] - r0) * shape[1] + (grid.col[hit] - c0)
+    flat = (grid.row[cell_of] - r0) * shape[1] + (grid.col[cell_of] - c0)
+    surface: np.ndarray = np.full(shape[0] * shape[1], np.inf)
+    surface[flat_hit] = first[hit]
+    xy = samples.xy[grid.order[earliest]]
+    px: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
+    py: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
+    px[flat], py[flat] = xy[:, 0] - win.x0, xy[:, 1] - win.y0
+    for end, t_end in zip(ends, limits, strict=True):  # cut points, reached at their limit
+        at = (((end[:, 1] - win.y0) // grid.cell).astype(np.int64) * shape[1]
+              + ((end[:, 0] - win.x0) // grid.cell).astype(np.int64))
+        earlier = t_end < surface[at]
+        at, end = at[earlier], end[earlier]
+        surface[at], px[at], py[at] = t_end, end[:, 0] - win.x0, end[:, 1] - win.y0
+    return surface.reshape(shape), px.reshape(shape), py.reshape(shape), win
+
+
 def _contour(road: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window, access: float
-             ) -> shapely.Geometry:
-    """Return the land within ``access`` of the road cells' points, contoured, holes kept."""
+             ) -> tuple[list, list]:
+    """Return the land within ``access`` of the road cells' points, contoured, holes kept.
+
+    As contourpy's filled polygons: points and offsets (outer rings and their holes).
+    """
     rows = np.nonzero(road.any(axis=1))[0]
     cols = np.nonzero(road.any(axis=0))[0]
     pad = int(np.ceil(access / win.cell)) + 2
@@ -247,11 +343,17 @@ def _contour(road: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window, acc
                                       fill_type=contourpy.FillType.OuterOffset)
     # FillType.OuterOffset: contourpy returns (points, offsets)
     points, offsets = cast("FillReturn_OuterOffset", gen.filled(-1.0, access))
-    return _polygons(points, offsets)
+    return points, offsets
 
 
-def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Geometry:
-    """Return contourpy's filled polygons (outer ring then its holes) as one geometry."""
+def _polygons(points: list[np.ndarray], offsets: list[np.ndarray], tolerance: float = 0.0
+              ) -> shapely.Geometry:
+    """Return contourpy's filled polygons (outer ring then its holes) as one geometry.
+
+    With ``tolerance`` > 0 each ring is first simplified on its own (Douglas–Peucker,
+    vectorised); rings that collapse are dropped (a collapsed outer ring with its holes).
+    Not validated: see :func:`_delivered`.
+    """
     if not points:
         return shapely.Polygon()
     xy = np.concatenate(points)
@@ -259,11 +361,36 @@ def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Ge
     ring_of = np.repeat(np.arange(len(ring_sizes)), ring_sizes)
     rings = shapely.linearrings(xy, indices=ring_of)
     poly_of = np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
+    if tolerance > 0:
+        rings = shapely.simplify(rings, tolerance, preserve_topology=False)
+        ok = (shapely.get_type_id(rings) == 2) & (shapely.get_num_coordinates(rings) >= 4)
+        shell = np.r_[True, poly_of[1:] != poly_of[:-1]]
+        ok &= ok[shell][np.cumsum(shell) - 1]  # a polygon goes with its outer ring
+        rings, poly_of = rings[ok], poly_of[ok]
+        if not len(rings):
+            return shapely.Polygon()
     polys = shapely.polygons(rings, indices=poly_of)
-    geom = shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    return geom
+    return shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
+
+
+def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geometry:
+    """Return a contoured band (contourpy's rings) simplified to ``tolerance`` and valid.
+
+    GEOS's polygon simplifier re-nodes its result (a buffer by 0) and checking a raw band
+    with thousands of holes is slow, so the rings are simplified one by one and only the
+    simplified band is checked; if that is invalid, the raw band is repaired
+    (:func:`shapely.make_valid`) and simplified keeping its topology
+    (:func:`.polygons.simplified`).
+    """
+    if rings is None:
+        return shapely.Polygon()
+    out = _polygons(*rings, tolerance=tolerance)
+    if not out.is_empty and out.is_valid:
+        return out
+    raw = _polygons(*rings)
+    if not raw.is_valid:
+        raw = shapely.make_valid(raw)
+    return simplified(raw, tolerance)
 
 
 def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
@@ -279,8 +406,9 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
     cell = DEFAULT_CELL_M if cell_m is None else float(cell_m)
     groups = road_groups(network)
     reverse_edges(network)
-    samples = road_samples(network, groups, cell / _PER_CELL)
+    bounds = network.index.memo("road_bounds", lambda: shapely.bounds(groups.geometry))
     fwd = Transformer.from_crs(network.crs_metric, settings.storage_crs, always_xy=True)
+    limits = [b * 60.0 for b in bands]
 
     def to_ll(xy: np.ndarray) -> np.ndarray:
         return np.column_stack(fwd.transform(xy[:, 0], xy[:, 1]))
@@ -288,28 +416,42 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
     def one(k: int) -> tuple[list[RoadReach], list]:
         members, d, _ = sets[k]
         mine = [snaps[i] for i in members]
-        limits = [b * 60.0 for b in bands]
         reaches = []
         for limit in limits:
             pieces = origin_pieces(network, groups, mine, times, limit, direction)
             reaches.append(reach(network, groups, d, limit, direction, times,
                                  [(g, s, e, members[o]) for g, s, e, o in pieces],
                                  outers[k] if outers else None))
-        idx, t = _sample_times(network, groups, samples, d, times, direction, limits[-1], mine,
-                               outers[k] if outers else None)
-        xy, tt, ends = [samples.xy[idx]], [t], []
-        for limit, r in zip(limits, reaches, strict=True):  # each band's cut points, exactly
-            g, frac, _ = r.cut_points()
+        head, tail, a0, a1 = _group_times(network, groups, d, times, direction,
+                                          outers[k] if outers else None)
+        touched = np.minimum(head, tail) <= limits[-1]
+        touched[[int(groups.of_edge[s.edge]) for s in mine]] = True
+        if not touched.any():
+            return reaches, [shapely.Polygon() for _ in limits]
+        box = bounds[touched]  # the reached roads' extent sets the cell (MAX_CELLS)
+        extent = np.array([box[:, :2].min(axis=0), box[:, 2:].max(axis=0)])
+        grid_cell = _quantised(cell_for(extent, access, cell), cell)
+        samples = road_samples(network, groups, grid_cell / _PER_CELL)
+        grid = _cell_grid(network, samples, grid_cell)
+        g, f = grid.group, grid.frac
+        with np.errstate(invalid="ignore"):
+            t = np.minimum(head[g] + f * a0[g], tail[g] + (1.0 - f) * a1[g])
+        for snap in mine:  # the origin's own road, driven from (or to) the snapped point
+            gi = int(groups.of_edge[snap.edge])
+            at = grid.where[samples.offset[gi]:samples.offset[gi + 1]]
+            t[at] = np.fmin(t[at], _own_road_times(groups, times, direction, snap, f[at]))
+        ends = []
+        for r in reaches:  # each band's cut points, exactly
+            gc, frac, _ = r.cut_points()
             ends.append(shapely.get_coordinates(shapely.line_interpolate_point(
-                groups.geometry[g], frac, normalized=True)).reshape(-1, 2))
-            xy.append(ends[-1])
-            tt.append(np.full(len(g), limit))
-        points = np.concatenate(xy)
-        polys = surface_bands(points, np.concatenate(tt), limits, access,
-                              cell_for(points, access, cell), ends)
+                groups.geometry[gc], frac, normalized=True)).reshape(-1, 2))
+        window = _grid_surface(grid, samples, t, limits, access, ends)
+        if window is None:
+            return reaches, [shapely.Polygon() for _ in limits]
+        polys = _window_bands(*window, limits, access, ends)
         shown, previous = [], None
         for poly in polys:
-            p = simplified(poly, tolerance)
+            p = _delivered(poly, tolerance)
             p = p if p.is_empty else shapely.transform(p, to_ll)
             if previous is not None and not previous.is_empty:
                 p = shapely.union(p, previous) if not p.is_empty else previous
