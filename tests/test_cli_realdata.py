@@ -60,6 +60,7 @@ def test_catchments_matrix_and_route_name_the_extract(name, tmp_path, capsys):
     small, large = gdf.geometry.iloc[0], gdf.geometry.iloc[1]
     assert small.area > 0 and large.buffer(1e-9).covers(small)  # bands nested
     assert (gdf["attribution"].str.contains(name)).all()
+    assert gdf["share_of_district"].isna().all()  # a network elsewhere: no district share
     assert shapely.Point(*map(float, points[0].split(","))).distance(small) < 1e-3
 
     matrix = tmp_path / "m.csv"

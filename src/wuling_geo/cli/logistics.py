@@ -240,8 +240,10 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
                 if row.arrival_minutes == row.arrival_minutes else "not reached")
         click.echo(f"{row.name}: {when}")
     for row in result.bands.itertuples():
-        click.echo(f"  within {row.minutes:>4g} min: {row.area_km2:8.1f} km², "
-                   f"{100 * row.share_of_district:5.1f} % of the district")
+        share = row.share_of_district
+        where = ("" if share is None or share != share
+                 else f", {100 * share:5.1f} % of the district")
+        click.echo(f"  within {row.minutes:>4g} min: {row.area_km2:8.1f} km²{where}")
     if out:
         write_reach(result, out)
         click.echo(f"wrote {out}")

@@ -105,7 +105,7 @@ def county_share(network: RoadNetwork, polygon_m: shapely.Geometry) -> list[dict
     neighbouring counties), with :data:`COUNTY_FIELDS`: ``adcode``, ``county`` (Chinese
     name), ``name_en``, ``role`` (``district`` or ``neighbour``) and ``share``, the area of
     the county inside the band over the county's area, rounded to 4 decimals. Qianjiang's
-    share equals ``share_of_district``. None for a band that meets none of them (a
+    share equals ``share_of_district``. Empty for a band that meets none of them (a
     network of somewhere else).
     """
     counties = _counties_in(network.crs_metric.to_wkt())
@@ -278,5 +278,7 @@ def band_stats(network: RoadNetwork, polygon_m: shapely.Geometry, polygon_ll: sh
     road = round(r.road_m() / 1000, 3)
     if not stats:
         return BandStats(area, None, road, None)
-    return BandStats(area, district_share(network, polygon_m), road,
-                     features_inside(polygon_ll, layers), county_share(network, polygon_m))
+    counties = county_share(network, polygon_m)
+    # a band of a network elsewhere (meeting none of the counties) has no district share
+    share = district_share(network, polygon_m) if counties else None
+    return BandStats(area, share, road, features_inside(polygon_ll, layers), counties)
