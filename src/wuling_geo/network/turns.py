@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,12 @@ class TurnGraph:
     def size(self) -> int:
         """Return the number of states."""
         return len(self.state_edge)
+
+    @cached_property
+    def by_edge(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (states sorted by edge, start offset of each edge): the states of each edge."""
+        order = np.argsort(self.state_edge, kind="stable")
+        return order, np.searchsorted(self.state_edge[order], np.arange(len(self.times) + 1))
 
 
 # ------------------------------------------------------------------ resolving the rules
@@ -330,57 +337,108 @@ def turn_costs(network: RoadNetwork, into: np.ndarray, out: np.ndarray,
     return np.where(junction | u_turn, cost, 0.0) + np.where(u_turn, u_turn_s, 0.0)
 
 
-def _source_links(network: RoadNetwork, graph: TurnGraph, snap: Snap, direction: str
-                  ) -> dict[int, float]:
-    """Return state → seconds joining a snapped point to the states (see module docstring)."""
-    times, mat = graph.times, graph.matrix
-    twin = int(network.index.twin[snap.edge])
-    e, f = snap.edge, snap.fraction
-    links: dict[int, float] = {}
+def _positions(start: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the positions of ``groups`` in a grouped array, and each one's entry in ``groups``.
 
-    def add(state: int, seconds: float) -> None:
-        links[state] = min(links.get(state, np.inf), max(seconds, _TINY))
+    ``start``: the offset of each group (a CSR ``indptr``).
+    """
+    lo = start[groups]
+    count = start[groups + 1] - lo
+    which = np.repeat(np.arange(len(groups)), count)
+    return np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count) + lo[which], which
 
+
+def _in_edges(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """Return (edges sorted by end node, start offset of each node) — a CSR of edges into nodes."""
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(network.edge_v, kind="stable")
+        return order, np.searchsorted(network.edge_v[order], np.arange(len(network.nodes) + 1))
+
+    return network.index.memo("turn_in_edges", build)
+
+
+def _states_of(graph: TurnGraph, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the states of ``edges`` (copies included) and each one's entry in ``edges``."""
+    order, start = graph.by_edge
+    pos, which = _positions(start, edges)
+    return order[pos], which
+
+
+def _states_into(network: RoadNetwork, graph: TurnGraph, nodes: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the states whose edge ends at ``nodes`` and each one's entry in ``nodes``."""
+    order, start = _in_edges(network)
+    pos, which = _positions(start, nodes)
+    states, inner = _states_of(graph, order[pos])
+    return states, which[inner]
+
+
+def _links(network: RoadNetwork, graph: TurnGraph, snaps: list[Snap], direction: str
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the links joining snapped points to the states (see the module docstring).
+
+    One entry per (point, state), sorted by point then state: the point's index, the state,
+    the seconds and (``"from"``) the metres driven on the point's own road before the
+    state starts (0 through a junction; of equal links the one over the point's own edge,
+    then its twin, then a junction).
+    """
+    times = graph.times
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    e = np.fromiter((s.edge for s in snaps), dtype=np.int64, count=len(snaps))
+    f = np.fromiter((s.fraction for s in snaps), dtype=float, count=len(snaps))
+    tw = network.index.twin[e]
+    idx = np.arange(len(snaps))
+    ends = ((network.edge_u[e], f <= _AT_NODE), (network.edge_v[e], f >= 1 - _AT_NODE))
+    parts: list[tuple[np.ndarray, ...]] = []
     if direction == "from":
-        for edge, done in ((e, f), (twin, 1 - f)):
-            if edge < 0:
-                continue
-            lo, hi = mat.indptr[edge], mat.indptr[edge + 1]
-            for s, w in zip(mat.indices[lo:hi], mat.data[lo:hi], strict=True):
-                add(int(s), w - done * times[edge])
+        mat = graph.matrix
+        for rank, (edge, done, ok) in enumerate(((e, f, tw == tw), (tw, 1 - f, tw >= 0))):
+            edge, done, who = edge[ok], done[ok], idx[ok]
+            pos, w = _positions(mat.indptr, edge)
+            parts.append((who[w], mat.indices[pos].astype(np.int64),
+                          mat.data[pos] - (done * times[edge])[w],
+                          ((1 - done) * lengths[edge])[w], np.full(len(w), rank)))
         order, start = _out_edges(network)
-        for at, near in ((network.edge_u[e], f <= _AT_NODE), (network.edge_v[e], f >= 1 - _AT_NODE)):
-            if near:
-                for x in order[start[at]:start[at + 1]]:
-                    add(int(x), 0.0)
+        for rank, (at, near) in enumerate(ends, start=2):
+            pos, w = _positions(start, at[near])
+            parts.append((idx[near][w], order[pos].astype(np.int64), np.zeros(len(w)),
+                          np.zeros(len(w)), np.full(len(w), rank)))
     else:
-        add(e, f * times[e])
-        if twin >= 0:
-            add(twin, (1 - f) * times[twin])
-        for at, near in ((network.edge_u[e], f <= _AT_NODE), (network.edge_v[e], f >= 1 - _AT_NODE)):
-            if near:
-                into = np.flatnonzero(network.edge_v[graph.state_edge] == at)
-                for s in into:
-                    add(int(s), times[graph.state_edge[s]])
-    return links
+        ok = tw >= 0
+        parts.append((idx, e, f * times[e], np.zeros(len(e)), np.zeros(len(e), dtype=int)))
+        parts.append((idx[ok], tw[ok], (1 - f[ok]) * times[tw[ok]], np.zeros(int(ok.sum())),
+                      np.ones(int(ok.sum()), dtype=int)))
+        for rank, (at, near) in enumerate(ends, start=2):
+            states, w = _states_into(network, graph, at[near])
+            parts.append((idx[near][w], states, times[graph.state_edge[states]],
+                          np.zeros(len(w)), np.full(len(w), rank)))
+    point, state, seconds, metres, rank = (np.concatenate(x) for x in zip(*parts, strict=True))
+    seconds = np.maximum(seconds, _TINY)
+    key = point * graph.size + state
+    order = np.lexsort((rank, seconds, key))
+    first = order[np.r_[True, key[order][1:] != key[order][:-1]]] if len(order) else order
+    return point[first], state[first], seconds[first], metres[first]
 
 
-def search_matrix(network: RoadNetwork, snaps: list[Snap], profile: str, direction: str
-                  ) -> tuple[sp.csr_matrix, int]:
-    """Return the states' CSR (transposed for ``"to"``) with one source per snap appended."""
+def search_matrix(network: RoadNetwork, snaps: list[Snap], profile: str, direction: str,
+                  links: tuple[np.ndarray, ...] | None = None) -> tuple[sp.csr_matrix, int]:
+    """Return the states' CSR (transposed for ``"to"``) with one source per snap appended.
+
+    ``links``: the snaps' :func:`_links`, when already known. The sources' rows are
+    appended to the cached matrix's arrays, so a search costs no sparse-matrix arithmetic.
+    """
     graph = turn_graph(network, profile)
-    base = graph.matrix if direction == "from" else graph.matrix.T.tocsr()
+    base = graph.matrix if direction == "from" else network.index.memo(
+        ("turn_graph_reversed", profile), lambda: graph.matrix.T.tocsr())
     size, k = graph.size, len(snaps)
-    rows, cols, vals = [], [], []
-    for i, snap in enumerate(snaps):
-        for state, seconds in _source_links(network, graph, snap, direction).items():
-            rows.append(size + i)
-            cols.append(state)
-            vals.append(seconds)
-    extra = sp.csr_matrix((vals, (rows, cols)), shape=(size + k, size + k))
-    grown = sp.csr_matrix((base.data, base.indices, base.indptr.tolist() + [base.nnz] * k),
-                          shape=(size + k, size + k))
-    return (grown + extra).tocsr(), size
+    point, state, seconds, _ = _links(network, graph, snaps, direction) if links is None \
+        else links
+    ends = base.nnz + np.cumsum(np.bincount(point, minlength=k))
+    indptr = np.r_[base.indptr, ends].astype(base.indptr.dtype)
+    matrix = sp.csr_matrix((np.r_[base.data, seconds],
+                            np.r_[base.indices, state.astype(base.indices.dtype)], indptr),
+                           shape=(size + k, size + k))
+    return matrix, size
 
 
 def _direct(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
@@ -518,36 +576,34 @@ def edge_entry(graph: TurnGraph, dist: np.ndarray) -> np.ndarray:
     """Return per edge the best state time (copies of via-way chains included)."""
     m = len(graph.times)
     out = dist[:, :m].copy()
-    for s in range(m, graph.size):
-        e = graph.state_edge[s]
-        out[:, e] = np.minimum(out[:, e], dist[:, s])
+    if graph.size > m:
+        np.minimum.at(out.T, graph.state_edge[m:], dist[:, m:].T)
     return out
 
 
 def times_to_points(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, origins: list[Snap],
                     targets: list[Snap]) -> np.ndarray:
-    """Return origin→target seconds from the origins' state times ``dist``."""
+    """Return origin→target seconds from the origins' state times ``dist``.
+
+    A target is reached over its own edge, its twin, or (at a junction) the node; an origin
+    on the target's road drives along it (the index's point rule).
+    """
     times = graph.times
     twin = network.index.twin
     entry = edge_entry(graph, dist)
     nodes = _nodes_from_states(network, graph, dist, origins, None, "from")
-    out = np.full((len(origins), len(targets)), np.inf)
-    for j, t in enumerate(targets):
-        e, f = t.edge, t.fraction
-        best = entry[:, e] + f * times[e]
-        if twin[e] >= 0:
-            best = np.minimum(best, entry[:, twin[e]] + (1 - f) * times[twin[e]])
-        if f <= _AT_NODE:
-            best = np.minimum(best, nodes[:, network.edge_u[e]])
-        if f >= 1 - _AT_NODE:
-            best = np.minimum(best, nodes[:, network.edge_v[e]])
-        for i, o in enumerate(origins):
-            if o.edge == e and f >= o.fraction:
-                best[i] = min(best[i], (f - o.fraction) * times[e])
-            elif twin[e] >= 0 and o.edge == twin[e] and (1 - f) >= o.fraction:
-                best[i] = min(best[i], ((1 - f) - o.fraction) * times[o.edge])
-        out[:, j] = best
-    return out
+    te = np.fromiter((t.edge for t in targets), dtype=np.int64, count=len(targets))
+    tf = np.fromiter((t.fraction for t in targets), dtype=float, count=len(targets))
+    out = entry[:, te] + tf * times[te]
+    j = np.flatnonzero(twin[te] >= 0)
+    back = twin[te[j]]
+    out[:, j] = np.minimum(out[:, j], entry[:, back] + (1 - tf[j]) * times[back])
+    for at, near in ((network.edge_u[te], tf <= _AT_NODE), (network.edge_v[te], tf >= 1 - _AT_NODE)):
+        out[:, near] = np.minimum(out[:, near], nodes[:, at[near]])
+    oe = np.fromiter((o.edge for o in origins), dtype=np.int64, count=len(origins))
+    of = np.fromiter((o.fraction for o in origins), dtype=float, count=len(origins))
+    via, start, end = network.index.direct(oe[:, None], of[:, None], te[None], tf[None])
+    return np.minimum(out, np.where(via >= 0, (end - start) * times[np.maximum(via, 0)], np.inf))
 
 
 def travel_time_matrix(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
@@ -567,20 +623,49 @@ def best_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, target
     """
     times = graph.times
     twin = int(network.index.twin[target.edge])
+    order, start = graph.by_edge
     options: list[tuple[float, int, float, bool]] = []
-    for s in np.flatnonzero(graph.state_edge == target.edge):
+    for s in order[start[target.edge]:start[target.edge + 1]]:
         options.append((dist[s] + target.fraction * times[target.edge], int(s), target.fraction,
                         False))
     if twin >= 0:
-        for s in np.flatnonzero(graph.state_edge == twin):
+        for s in order[start[twin]:start[twin + 1]]:
             options.append((dist[s] + (1 - target.fraction) * times[twin], int(s),
                             1 - target.fraction, False))
     for at, near in ((network.edge_u[target.edge], target.fraction <= _AT_NODE),
                      (network.edge_v[target.edge], target.fraction >= 1 - _AT_NODE)):
         if near:
-            for s in np.flatnonzero(network.edge_v[graph.state_edge] == at):
+            for s in np.sort(_states_into(network, graph, np.asarray([at]))[0]):
                 options.append((dist[s] + times[graph.state_edge[s]], int(s), 1.0, True))
     return min(options, key=lambda o: o[0]) if options else (np.inf, -1, 0.0, False)
+
+
+def _target_states(network: RoadNetwork, graph: TurnGraph, te: np.ndarray, tf: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return :func:`best_states`'s options for many targets, as arrays sorted by target.
+
+    Per option: the target, the state, the seconds from the state's time to the target and
+    the fraction of the state's edge driven; a target's options in :func:`best_states`'s
+    order (so ties resolve alike).
+    """
+    times = graph.times
+    twin = network.index.twin[te]
+    parts: list[tuple[np.ndarray, ...]] = []
+    states, j = _states_of(graph, te)
+    parts.append((j, states, tf[j] * times[te[j]], tf[j], np.zeros(len(j))))
+    has = np.flatnonzero(twin >= 0)
+    states, w = _states_of(graph, twin[has])
+    j = has[w]
+    parts.append((j, states, (1 - tf[j]) * times[twin[j]], 1 - tf[j], np.ones(len(j))))
+    for block, (at, near) in enumerate(((network.edge_u[te], tf <= _AT_NODE),
+                                        (network.edge_v[te], tf >= 1 - _AT_NODE)), start=2):
+        idx = np.flatnonzero(near)
+        states, w = _states_into(network, graph, at[idx])
+        parts.append((idx[w], states, times[graph.state_edge[states]], np.ones(len(w)),
+                      np.full(len(w), block)))
+    target, state, add, frac, block_of = (np.concatenate(x) for x in zip(*parts, strict=True))
+    order = np.lexsort((state, block_of, target))
+    return target[order], state[order], add[order], frac[order]
 
 
 def _direct_to_node(network: RoadNetwork, graph: TurnGraph, origin: Snap, target: Snap
@@ -721,36 +806,91 @@ def attach(network: RoadNetwork, restrictions: pd.DataFrame, barriers: pd.DataFr
 
 
 def od_arrays(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
-              profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
-    """Edge-based (seconds, metres) of every origin→target pair along the fastest path."""
-    from wuling_geo._util.trees import tree_lengths
+              profile: str = "car", chunk: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Edge-based (seconds, metres) of every origin→target pair along the fastest path.
 
+    Origins are searched ``chunk`` at a time; the metres are summed up the search tree from
+    each target's best state only.
+    """
     graph = turn_graph(network, profile)
+    times, size = graph.times, graph.size
     lengths = network.edges["length"].to_numpy(dtype=float)
-    seconds = np.full((len(origins), len(targets)), np.inf)
+    k, t = len(origins), len(targets)
+    te = np.fromiter((x.edge for x in targets), dtype=np.int64, count=t)
+    tf = np.fromiter((x.fraction for x in targets), dtype=float, count=t)
+    oe = np.fromiter((x.edge for x in origins), dtype=np.int64, count=k)
+    of = np.fromiter((x.fraction for x in origins), dtype=float, count=k)
+    cand_t, cand_s, cand_add, cand_frac = _target_states(network, graph, te, tf)
+    # Along the shared road (the index's point rule), and onto the end of the origin's edge.
+    via, a, b = network.index.direct(oe[:, None], of[:, None], te[None], tf[None])
+    road_s = np.where(via >= 0, (b - a) * times[np.maximum(via, 0)], np.inf)
+    road_m = np.where(via >= 0, (b - a) * lengths[np.maximum(via, 0)], np.inf)
+    node_s, node_m = _direct_to_nodes(network, times, lengths, oe, of, te, tf)
+    point, state, secs, metres = _links(network, graph, origins, "from")
+    seconds = np.full((k, t), np.inf)
     meters = np.full_like(seconds, np.inf)
-    for i, origin in enumerate(origins):
-        dist, pred = state_times(network, [origin], profile, None, "from", predecessors=True)
-        dist, pred = dist[0], pred[0][:graph.size]
-        step = np.zeros(graph.size)
-        has = (pred >= 0) & (pred < graph.size)
-        step[has] = lengths[graph.state_edge[pred[has]]]
-        for s in np.flatnonzero(pred >= graph.size):
-            part = first_partial(network, graph, origin, int(s), float(dist[s]))
-            step[s] = 0.0 if part is None else (1 - part[1]) * lengths[part[0]]
-        at_start = tree_lengths(np.where(has, pred, -1), step)
-        for j, target in enumerate(targets):
-            if origin.edge == target.edge and target.fraction >= origin.fraction:
-                span = target.fraction - origin.fraction
-                seconds[i, j] = span * graph.times[origin.edge]
-                meters[i, j] = span * lengths[origin.edge]
-                continue
-            best, last, frac, _whole = best_states(network, graph, dist, target)
-            direct = _direct_to_node(network, graph, origin, target)
-            if direct is not None and direct[0] < best:
-                seconds[i, j] = direct[0]
-                meters[i, j] = (1 - direct[2]) * lengths[direct[1]]
-            elif np.isfinite(best):
-                seconds[i, j] = best
-                meters[i, j] = at_start[last] + frac * lengths[graph.state_edge[last]]
+    for lo in range(0, k, chunk):
+        hi = min(lo + chunk, k)
+        sel = (point >= lo) & (point < hi)
+        links = (point[sel] - lo, state[sel], secs[sel], metres[sel])
+        matrix, _ = search_matrix(network, origins[lo:hi], profile, "from", links)
+        dist, pred = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + hi - lo),
+                                      return_predecessors=True)
+        best, arg = _group_min(dist[:, cand_s] + cand_add, cand_t, t)
+        pick = np.maximum(arg, 0)
+        last = cand_s[pick]
+        at_start = _walk_metres(pred, size, graph.state_edge, lengths,
+                                links[0] * size + links[1], links[3], last)
+        got_m = at_start + cand_frac[pick] * lengths[graph.state_edge[last]]
+        use = node_s[lo:hi] < best
+        best = np.where(use, node_s[lo:hi], best)
+        got_m = np.where(use, node_m[lo:hi], got_m)
+        use = road_s[lo:hi] <= best
+        seconds[lo:hi] = np.where(use, road_s[lo:hi], best)
+        meters[lo:hi] = np.where(use, road_m[lo:hi], got_m)
+    meters[~np.isfinite(seconds)] = np.inf
     return seconds, meters
+
+
+def _direct_to_nodes(network: RoadNetwork, times: np.ndarray, lengths: np.ndarray,
+                     oe: np.ndarray, of: np.ndarray, te: np.ndarray, tf: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`_direct_to_node`'s (seconds, metres) for every pair (``inf`` where none)."""
+    nu = np.where(tf <= _AT_NODE, network.edge_u[te], -1)
+    nv = np.where(tf >= 1 - _AT_NODE, network.edge_v[te], -1)
+    best_s = np.full((len(oe), len(te)), np.inf)
+    best_m = np.full_like(best_s, np.inf)
+    twin = network.index.twin[oe]
+    for edge, done in ((oe, of), (twin, 1 - of)):
+        at = np.maximum(edge, 0)
+        end = np.where(edge >= 0, network.edge_v[at], -2)[:, None]
+        hit = (end == nu[None]) | (end == nv[None])
+        got = np.where(hit, ((1 - done) * times[at])[:, None], np.inf)
+        better = got < best_s
+        best_s = np.where(better, got, best_s)
+        best_m = np.where(better, ((1 - done) * lengths[at])[:, None], best_m)
+    return best_s, best_m
+
+
+def _walk_metres(pred: np.ndarray, size: int, state_edge: np.ndarray, lengths: np.ndarray,
+                 link_key: np.ndarray, link_m: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Return the metres driven before each search's ``states`` (rows × targets) start.
+
+    Walks up each search's tree (``pred``; a predecessor ≥ ``size`` is the search's source,
+    whose link to the state has the metres ``link_m`` under key ``row * size + state``).
+    """
+    row = np.broadcast_to(np.arange(len(pred))[:, None], states.shape)
+    cur = states.astype(np.int64).copy()
+    total = np.zeros(cur.shape)
+    live = pred[row, cur] >= 0
+    while live.any():
+        r, c = row[live], cur[live]
+        parent = pred[r, c].astype(np.int64)
+        source = parent >= size
+        step = np.empty(len(parent))
+        step[~source] = lengths[state_edge[parent[~source]]]
+        step[source] = link_m[np.searchsorted(link_key, r[source] * size + c[source])]
+        total[live] += step
+        cur[live] = np.where(source, c, parent)
+        live[live] = ~source
+    return total
