@@ -520,16 +520,26 @@ def outer_times(graph: TurnGraph, dist: np.ndarray, direction: str,
 
 def _nodes_from_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray,
                        snaps: list[Snap], limit: float | None, direction: str) -> np.ndarray:
-    n = len(network.nodes)
-    if direction == "from":
-        arrive = dist + graph.times[graph.state_edge][None, :]
-        out, _ = _group_min(arrive, network.edge_v[graph.state_edge], n)
+    if direction == "from":  # the best arrival over the edges into each node
+        out = _node_min(network, edge_entry(graph, dist) + graph.times[None, :], _in_edges)
     else:
-        m = len(graph.times)
-        out, _ = _group_min(dist[:, :m], network.edge_u, n)
+        out = _node_min(network, dist[:, :len(graph.times)], _out_edges)
     _direct(network, snaps, graph.times, direction, out)
     if limit is not None:
         out[out > limit] = np.inf
+    return out
+
+
+def _node_min(network: RoadNetwork, values: np.ndarray, grouping) -> np.ndarray:
+    """Return per node the minimum of ``values`` (rows × edges) over its edges (``inf`` if none).
+
+    ``grouping``: :func:`_in_edges` or :func:`_out_edges` (edges sorted by node, offsets).
+    """
+    order, start = grouping(network)
+    out = np.full((values.shape[0], len(network.nodes)), np.inf)
+    has = np.flatnonzero(start[1:] > start[:-1])
+    if len(has):
+        out[:, has] = np.minimum.reduceat(values[:, order], start[has], axis=1)
     return out
 
 
