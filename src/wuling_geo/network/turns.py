@@ -95,17 +95,26 @@ def _out_edges(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
 
 def _edge_lookup(network: RoadNetwork) -> tuple[dict, dict]:
     """Return maps (way id, end node id) → edges ending there, (way, start node) → starting."""
-    edges = network.edges
-    way = edges["way_id"].to_numpy() if "way_id" in edges else np.full(len(edges), -1)
-    ends: dict[tuple[int, int], list[int]] = {}
-    starts: dict[tuple[int, int], list[int]] = {}
-    for e, (w, a, b) in enumerate(zip(way, edges["u"].to_numpy(), edges["v"].to_numpy(),
-                                      strict=True)):
-        if w is None or w != w:  # no way id (a road layer): no restriction can name it
-            continue
-        starts.setdefault((int(w), int(a)), []).append(e)
-        ends.setdefault((int(w), int(b)), []).append(e)
-    return ends, starts
+    def build() -> tuple[dict, dict]:
+        edges = network.edges
+        if "way_id" not in edges:
+            return {}, {}
+        ok = edges["way_id"].notna().to_numpy()  # no way id (a road layer): nothing names it
+        way = edges["way_id"][ok].to_numpy().astype(np.int64)
+        index = np.flatnonzero(ok)
+
+        def grouped(node: np.ndarray) -> dict[tuple[int, int], list[int]]:
+            order = np.lexsort((node, way))  # stable: edges in order within a key
+            w, n, e = way[order], node[order], index[order]
+            cut = np.flatnonzero((w[1:] != w[:-1]) | (n[1:] != n[:-1])) + 1
+            first = np.r_[0, cut] if len(e) else cut
+            keys = zip(w[first].tolist(), n[first].tolist(), strict=True)
+            return dict(zip(keys, (x.tolist() for x in np.split(e, cut)), strict=True))
+
+        return (grouped(edges["v"].to_numpy()[ok].astype(np.int64)),
+                grouped(edges["u"].to_numpy()[ok].astype(np.int64)))
+
+    return network.index.memo("turn_edge_lookup", build)
 
 
 def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndarray]:
