@@ -18,6 +18,7 @@ share of them restricted, plus bollards; not Qianjiang's roads) — in one run:
    × 4 bands (contour engine; the cell precomputation is shared, the run after it is
    timed). Goal: turn-aware within 2× of node-based.
 
+The goals are judged on CPU time (other jobs share the 2 cores, so wall time swings).
 Sanity checks (asserted): turn-aware times are never below node-based ones; and the
 edge-based functions run on the unrestricted copy give the node-based answers exactly.
 Wall and CPU (process) seconds are both printed: the machine is shared.
@@ -222,13 +223,15 @@ def report(name: str, net: RoadNetwork, imp: tuple[Clock, Clock],
           f"{info.get('restrictions', 0)} restrictions, {info.get('barriers', 0)} barrier nodes "
           f"applied ===")
     print(turns.restriction_summary(net).to_string(index=False))
-    head = (f"{'':<44} {'turn wall':>9} {'cpu':>7} {'node wall':>9} {'cpu':>7} "
-            f"{'ratio':>6} {'goal':>6}")
-    print(head)
-    ratio = on.wall / off.wall
-    print(f"{'import (turns applied vs ignored)':<44} {on.wall:>9.2f} {on.cpu:>7.2f} "
-          f"{off.wall:>9.2f} {off.cpu:>7.2f} {ratio:>6.2f} "
-          f"{'ok' if ratio <= GOAL_IMPORT else 'MISS':>6}")
+    print(f"{'seconds':<44} {'turn wall':>9} {'cpu':>7} {'node wall':>9} {'cpu':>7} "
+          f"{'ratio wall':>10} {'cpu':>6} {'goal (cpu)':>10}")
+
+    def line(label: str, t: Clock, n: Clock, goal: float) -> None:
+        print(f"{label:<44} {t.wall:>9.2f} {t.cpu:>7.2f} {n.wall:>9.2f} {n.cpu:>7.2f} "
+              f"{t.wall / n.wall:>10.2f} {t.cpu / n.cpu:>6.2f} "
+              f"{('ok' if t.cpu / n.cpu <= goal else 'MISS') + f' ≤{goal:g}':>10}")
+
+    line("import (turns applied vs ignored)", on, off, GOAL_IMPORT)
     for label, t, n in rows:
         if label.startswith("(same"):
             print(f"{label:<44} {100 * t.wall:>8.1f}%")
@@ -236,9 +239,7 @@ def report(name: str, net: RoadNetwork, imp: tuple[Clock, Clock],
         if label.startswith("  node-based CH"):
             print(f"{label:<44} {'':>9} {'':>7} {n.wall:>9.2f} {n.cpu:>7.2f}")
             continue
-        ratio = t.wall / n.wall
-        print(f"{label:<44} {t.wall:>9.2f} {t.cpu:>7.2f} {n.wall:>9.2f} {n.cpu:>7.2f} "
-              f"{ratio:>6.2f} {'ok' if ratio <= GOAL_SEARCH else 'MISS':>6}")
+        line(label, t, n, GOAL_SEARCH)
 
 
 def extract_box(path: Path, margin: float = 0.001) -> str:

@@ -610,15 +610,17 @@ def times_to_points(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, or
     times = graph.times
     twin = network.index.twin
     entry = edge_entry(graph, dist)
-    nodes = _nodes_from_states(network, graph, dist, origins, None, "from")
     te = np.fromiter((t.edge for t in targets), dtype=np.int64, count=len(targets))
     tf = np.fromiter((t.fraction for t in targets), dtype=float, count=len(targets))
     out = entry[:, te] + tf * times[te]
     j = np.flatnonzero(twin[te] >= 0)
     back = twin[te[j]]
     out[:, j] = np.minimum(out[:, j], entry[:, back] + (1 - tf[j]) * times[back])
-    for at, near in ((network.edge_u[te], tf <= _AT_NODE), (network.edge_v[te], tf >= 1 - _AT_NODE)):
-        out[:, near] = np.minimum(out[:, near], nodes[:, at[near]])
+    ends = ((network.edge_u[te], tf <= _AT_NODE), (network.edge_v[te], tf >= 1 - _AT_NODE))
+    if any(near.any() for _, near in ends):  # a target at a junction: its node's time
+        nodes = _nodes_from_states(network, graph, dist, origins, None, "from")
+        for at, near in ends:
+            out[:, near] = np.minimum(out[:, near], nodes[:, at[near]])
     oe = np.fromiter((o.edge for o in origins), dtype=np.int64, count=len(origins))
     of = np.fromiter((o.fraction for o in origins), dtype=float, count=len(origins))
     via, start, end = network.index.direct(oe[:, None], of[:, None], te[None], tf[None])
