@@ -34,6 +34,7 @@ from pyproj import Geod
 from scipy.sparse import csgraph
 
 from wuling_geo._util.errors import InputError
+from wuling_geo.network import turn_compact
 from wuling_geo.network.model import RoadNetwork, Snap
 
 _AT_NODE = 1e-9
@@ -421,10 +422,10 @@ def _links(network: RoadNetwork, graph: TurnGraph, snaps: list[Snap], direction:
             states, w = _states_into(network, graph, at[near])
             parts.append((idx[near][w], states, times[graph.state_edge[states]],
                           np.zeros(len(w)), np.full(len(w), rank)))
-    point, state, seconds, metres, rank = (np.concatenate(x) for x in zip(*parts, strict=True))
+    point, state, seconds, metres, ranks = (np.concatenate(x) for x in zip(*parts, strict=True))
     seconds = np.maximum(seconds, _TINY)
     key = point * graph.size + state
-    order = np.lexsort((rank, seconds, key))
+    order = np.lexsort((ranks, seconds, key))
     first = order[np.r_[True, key[order][1:] != key[order][:-1]]] if len(order) else order
     return point[first], state[first], seconds[first], metres[first]
 
@@ -469,7 +470,17 @@ def _direct(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, directio
 def state_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
                 limit: float | None = None, direction: str = "from",
                 predecessors: bool = False):
-    """Return state times (snaps × states) and optionally the search's predecessors."""
+    """Return state times (snaps × states) and optionally the search's predecessors.
+
+    Without predecessors, a search from the snaps runs on the shrunk graph
+    (:mod:`wuling_geo.network.turn_compact`; the same times) when it has one.
+    """
+    if direction == "from" and not predecessors:
+        compact = _compact(network, profile)
+        if compact is not None:
+            graph = turn_graph(network, profile)
+            return turn_compact.state_times(compact, _links(network, graph, snaps, "from"),
+                                            len(snaps), limit)
     matrix, size = search_matrix(network, snaps, profile, direction)
     got = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + len(snaps)),
                            limit=np.inf if limit is None else float(limit),
@@ -477,6 +488,15 @@ def state_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
     if predecessors:
         return got[0][:, :size], got[1]
     return got[:, :size]
+
+
+def _compact(network: RoadNetwork, profile: str) -> turn_compact.Compact | None:
+    """Return (and keep in the network's index) the shrunk turn graph of ``profile``."""
+    def build() -> turn_compact.Compact | None:
+        graph = turn_graph(network, profile)
+        return turn_compact.build(network, graph.matrix, graph.state_edge, graph.times)
+
+    return network.index.memo(("turn_compact", profile), build)
 
 
 def _group_min(values: np.ndarray, group: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
