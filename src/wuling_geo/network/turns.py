@@ -40,6 +40,7 @@ from wuling_geo.network.model import RoadNetwork, Snap
 _AT_NODE = 1e-9
 _TINY = 1e-9
 _GEOD = Geod(ellps="WGS84")
+_NO_WAY = np.iinfo(np.int64).min  # an edge without a way id (OSM ids may be negative)
 
 
 @dataclass(frozen=True)
@@ -97,25 +98,38 @@ def _out_edges(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
 def _edge_lookup(network: RoadNetwork) -> tuple[dict, dict]:
     """Return maps (way id, end node id) → edges ending there, (way, start node) → starting."""
     def build() -> tuple[dict, dict]:
-        edges = network.edges
-        if "way_id" not in edges:
-            return {}, {}
-        ok = edges["way_id"].notna().to_numpy()  # no way id (a road layer): nothing names it
-        way = edges["way_id"][ok].to_numpy().astype(np.int64)
-        index = np.flatnonzero(ok)
-
-        def grouped(node: np.ndarray) -> dict[tuple[int, int], list[int]]:
-            order = np.lexsort((node, way))  # stable: edges in order within a key
-            w, n, e = way[order], node[order], index[order]
-            cut = np.flatnonzero((w[1:] != w[:-1]) | (n[1:] != n[:-1])) + 1
-            first = np.r_[0, cut] if len(e) else cut
-            keys = zip(w[first].tolist(), n[first].tolist(), strict=True)
-            return dict(zip(keys, (x.tolist() for x in np.split(e, cut)), strict=True))
-
-        return (grouped(edges["v"].to_numpy()[ok].astype(np.int64)),
-                grouped(edges["u"].to_numpy()[ok].astype(np.int64)))
+        way, _ = _way_edges(network)
+        ok = way != _NO_WAY  # no way id (a road layer): no restriction can name it
+        e = np.flatnonzero(ok).tolist()
+        w = way[ok].tolist()
+        ends: dict[tuple[int, int], list[int]] = {}
+        starts: dict[tuple[int, int], list[int]] = {}
+        for key, edge in zip(zip(w, network.edges["v"].to_numpy()[ok].tolist(), strict=True), e,
+                             strict=True):
+            ends.setdefault(key, []).append(edge)
+        for key, edge in zip(zip(w, network.edges["u"].to_numpy()[ok].tolist(), strict=True), e,
+                             strict=True):
+            starts.setdefault(key, []).append(edge)
+        return ends, starts
 
     return network.index.memo("turn_edge_lookup", build)
+
+
+def _way_edges(network: RoadNetwork) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """Return each edge's way id (:data:`_NO_WAY` if none) and the edges of each way id."""
+    def build() -> tuple[np.ndarray, dict[int, list[int]]]:
+        edges = network.edges
+        way = np.full(len(edges), _NO_WAY, dtype=np.int64)
+        if "way_id" in edges:
+            ok = edges["way_id"].notna().to_numpy()
+            way[ok] = edges["way_id"][ok].to_numpy().astype(np.int64)
+        of_way: dict[int, list[int]] = {}
+        for e, w in enumerate(way.tolist()):
+            if w != _NO_WAY:
+                of_way.setdefault(w, []).append(e)
+        return way, of_way
+
+    return network.index.memo("turn_way_edges", build)
 
 
 def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndarray]:
@@ -201,7 +215,8 @@ def _via_way_chain(network: RoadNetwork, ends: dict, starts: dict, from_way: int
                    via_ways: list[int], to_way: int, kind: str) -> Chain | None:
     """Return the one chain of edges from ``from_way`` along the via ways to ``to_way``."""
     u_ids, v_ids = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
-    via_edges = [e for (w, _), es in starts.items() if w in via_ways for e in es]
+    way_of, of_way = _way_edges(network)
+    via_edges = [e for w in dict.fromkeys(via_ways) for e in of_way.get(w, [])]
     by_start: dict[int, list[int]] = {}
     for e in via_edges:
         by_start.setdefault(int(u_ids[e]), []).append(e)
@@ -220,8 +235,7 @@ def _via_way_chain(network: RoadNetwork, ends: dict, starts: dict, from_way: int
                         if t not in new:
                             found.append(Chain(kind, f, new, t))
                     stack.append((nxt, new))
-    found = [c for c in found if {int(w) for w in network.edges["way_id"].to_numpy()[list(c.via)]}
-             == set(via_ways)]
+    found = [c for c in found if set(way_of[list(c.via)].tolist()) == set(via_ways)]
     return found[0] if len(found) == 1 else None
 
 
