@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from wuling_geo._util.trees import tree_lengths
 from wuling_geo.network.model import RoadNetwork
 
 _TINY = 1e-9  # as turns._TINY: the least transition cost
@@ -33,6 +34,8 @@ class Compact:
     """The shrunk graph: vertices are the nodes, then the restricted states."""
 
     matrix: sp.csr_matrix  # vertices × vertices
+    arc_key: np.ndarray  # per arc (in the matrix's order): from * size + to
+    arc_state: np.ndarray  # per arc: the state whose edge it drives
     exit: np.ndarray  # per state: the vertex its edge's end leads to
     weight: np.ndarray  # per state: the cost of driving its edge
     first: np.ndarray  # per state: a vertex leading into it (0 where none; see ``none``)
@@ -83,16 +86,44 @@ def build(network: RoadNetwork, matrix: sp.csr_matrix, state_edge: np.ndarray,
     more = tuple((pair_state[rank == r], pair_vertex[rank == r])
                  for r in range(1, int(rank.max(initial=0)) + 1))
     # Arcs: from each vertex into a state on to the state's exit, costing the state's edge.
-    arcs = _least(pair_vertex, exit_vertex[pair_state], weight[pair_state], n + len(held))
-    return Compact(arcs, exit_vertex, weight, first, more, np.flatnonzero(start[1:] == start[:-1]))
+    vertices = n + len(held)
+    keep, key = _least(pair_vertex, exit_vertex[pair_state], weight[pair_state], vertices)
+    indptr = np.r_[0, np.cumsum(np.bincount(pair_vertex[keep], minlength=vertices))]
+    arcs = sp.csr_matrix((weight[pair_state[keep]], exit_vertex[pair_state[keep]], indptr),
+                         shape=(vertices, vertices))
+    return Compact(arcs, key, pair_state[keep], exit_vertex, weight, first, more,
+                   np.flatnonzero(start[1:] == start[:-1]))
 
 
-def _least(a: np.ndarray, b: np.ndarray, w: np.ndarray, size: int) -> sp.csr_matrix:
-    """Return the CSR of arcs a → b keeping the cheapest of parallel ones."""
+def _least(a: np.ndarray, b: np.ndarray, w: np.ndarray, size: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Return which arcs a → b to keep and their keys ``a * size + b``, sorted by key.
+
+    Of parallel arcs the cheapest is kept.
+    """
     key = a * size + b
     order = np.lexsort((w, key))
     first = order[np.r_[True, key[order][1:] != key[order][:-1]]] if len(order) else order
-    return sp.csr_matrix((w[first], (a[first], b[first])), shape=(size, size))
+    return first, key[first]
+
+
+def _with_sources(compact: Compact, point: np.ndarray, state: np.ndarray, seconds: np.ndarray,
+                  k: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Return the matrix with ``k`` sources appended, and the kept links' keys and indices.
+
+    A source reaches each linked state's exit having driven it (cheapest link per exit,
+    keyed ``source * size + exit``).
+    """
+    base, size = compact.matrix, compact.size
+    keep, key = _least(point.astype(np.int64), compact.exit[state].astype(np.int64),
+                       seconds + compact.weight[state], size)
+    ends = base.nnz + np.cumsum(np.bincount(point[keep], minlength=k))
+    matrix = sp.csr_matrix((np.r_[base.data, seconds[keep] + compact.weight[state[keep]]],
+                            np.r_[base.indices, compact.exit[state[keep]].astype(
+                                base.indices.dtype)],
+                            np.r_[base.indptr, ends].astype(base.indptr.dtype)),
+                           shape=(size + k, size + k))
+    return matrix, key, keep
 
 
 def state_times(compact: Compact, links: tuple[np.ndarray, ...], k: int,
@@ -103,19 +134,8 @@ def state_times(compact: Compact, links: tuple[np.ndarray, ...], k: int,
     (:func:`wuling_geo.network.turns._links`, ``"from"``).
     """
     point, state, seconds = links[:3]
-    base, size = compact.matrix, compact.size
-    # A source reaches its states' exits having driven them; keep the cheapest per exit.
-    a = point.astype(np.int64)
-    b = compact.exit[state].astype(np.int64)
-    w = seconds + compact.weight[state]
-    key = a * size + b
-    order = np.lexsort((w, key))
-    first = order[np.r_[True, key[order][1:] != key[order][:-1]]] if len(order) else order
-    ends = base.nnz + np.cumsum(np.bincount(a[first], minlength=k))
-    matrix = sp.csr_matrix((np.r_[base.data, w[first]],
-                            np.r_[base.indices, b[first].astype(base.indices.dtype)],
-                            np.r_[base.indptr, ends].astype(base.indptr.dtype)),
-                           shape=(size + k, size + k))
+    size = compact.size
+    matrix, _, _ = _with_sources(compact, point, state, seconds, k)
     value = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + k),
                              limit=np.inf if limit is None else float(limit))[:, :size]
     dist = value[:, compact.first]
@@ -128,3 +148,64 @@ def state_times(compact: Compact, links: tuple[np.ndarray, ...], k: int,
         dist[point[far], state[far]] = np.where(dist[point[far], state[far]] > limit, np.inf,
                                                 dist[point[far], state[far]])
     return dist
+
+
+def entry_times(compact: Compact, links: tuple[np.ndarray, ...], k: int, states: np.ndarray,
+                lengths: np.ndarray, state_edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the entry times of ``states`` and the metres driven before them, per source.
+
+    ``links``: (source, state, seconds, metres) as for :func:`state_times`, the metres being
+    those driven from the source to the state's start. The metres follow one fastest path
+    (up the search tree). Both arrays are ``k`` × ``len(states)``.
+    """
+    point, state, seconds, metres = links[:4]
+    size = compact.size
+    matrix, src_key, src_keep = _with_sources(compact, point, state, seconds, k)
+    value, pred = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + k),
+                                   return_predecessors=True)
+    # Each state's best way in: a vertex leading into it, or its own link from the source.
+    options = [compact.first[states]]
+    for level, vertices in compact.more:  # ``level`` is sorted: one entry per state
+        at = np.minimum(np.searchsorted(level, states), max(len(level) - 1, 0))
+        hit = (level[at] == states) if len(level) else np.zeros(len(states), dtype=bool)
+        options.append(np.where(hit, vertices[at] if len(level) else -1, -1))
+    vertex = np.stack(options)  # options × states (-1: none)
+    got = np.where(vertex[None] >= 0, value[:, np.maximum(vertex, 0)], np.inf)  # k × o × s
+    got[:, :, np.isin(states, compact.none)] = np.inf
+    pick = np.argmin(got, axis=1)
+    time = np.take_along_axis(got, pick[:, None], 1)[:, 0]
+    at = vertex[pick, np.arange(len(states))[None, :]]
+    walked = _walk(compact, pred, at, src_key,
+                   metres[src_keep] + lengths[state_edge[state[src_keep]]], lengths, state_edge)
+    # A source's own link to the state, when it is the best way in.
+    n_states = len(compact.exit)
+    key = point * n_states + state  # sorted: links come sorted by source, then state
+    order = np.argsort(key, kind="stable")
+    want = np.arange(k)[:, None] * n_states + states[None, :]
+    where = np.searchsorted(key[order], want)
+    hit = (where < len(key)) & (key[order][np.minimum(where, len(key) - 1)] == want)
+    own = np.where(hit, seconds[order][np.minimum(where, len(key) - 1)], np.inf)
+    use = own <= time
+    return (np.where(use, own, time),
+            np.where(use, metres[order][np.minimum(where, len(key) - 1)], walked))
+
+
+def _walk(compact: Compact, pred: np.ndarray, at: np.ndarray, src_key: np.ndarray,
+          src_metres: np.ndarray, lengths: np.ndarray, state_edge: np.ndarray) -> np.ndarray:
+    """Return the metres up each search's tree (``pred``) to the vertices ``at`` (rows × items)."""
+    size = compact.size
+    # The metres of each tree arc into each reached vertex, looked up once.
+    r_all, v_all = np.nonzero(pred >= 0)
+    parent = pred[r_all, v_all].astype(np.int64)
+    source = parent >= size
+    step = np.zeros(pred.shape)
+    arc = np.searchsorted(compact.arc_key, parent[~source] * size + v_all[~source])
+    step[r_all[~source], v_all[~source]] = lengths[state_edge[compact.arc_state[arc]]]
+    link = np.searchsorted(src_key, r_all[source] * size + v_all[source])
+    step[r_all[source], v_all[source]] = src_metres[link]
+    # Summed down the whole tree by pointer jumping (the trees are deep: walking up from
+    # each vertex would take one numpy step per vertex of the longest path).
+    rows, width = pred.shape
+    up = np.where((pred >= 0) & (pred < size), pred + (np.arange(rows) * width)[:, None], -1)
+    total = tree_lengths(up.ravel(), step.ravel()).reshape(rows, width)
+    return np.take_along_axis(total, at.astype(np.int64), 1)

@@ -882,20 +882,29 @@ def od_arrays(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
     road_m = np.where(via >= 0, (b - a) * lengths[np.maximum(via, 0)], np.inf)
     node_s, node_m = _direct_to_nodes(network, times, lengths, oe, of, te, tf)
     point, state, secs, metres = _links(network, graph, origins, "from")
+    compact = _compact(network, profile)
     seconds = np.full((k, t), np.inf)
     meters = np.full_like(seconds, np.inf)
     for lo in range(0, k, chunk):
         hi = min(lo + chunk, k)
         sel = (point >= lo) & (point < hi)
         links = (point[sel] - lo, state[sel], secs[sel], metres[sel])
-        matrix, _ = search_matrix(network, origins[lo:hi], profile, "from", links)
-        dist, pred = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + hi - lo),
-                                      return_predecessors=True)
-        best, arg = _group_min(dist[:, cand_s] + cand_add, cand_t, t)
-        pick = np.maximum(arg, 0)
+        if compact is not None:  # the shrunk graph: the same times
+            entry, entry_m = turn_compact.entry_times(compact, links, hi - lo, cand_s, lengths,
+                                                      graph.state_edge)
+            best, arg = _group_min(entry + cand_add, cand_t, t)
+            pick = np.maximum(arg, 0)
+            at_start = np.take_along_axis(entry_m, pick, 1)
+        else:
+            matrix, _ = search_matrix(network, origins[lo:hi], profile, "from", links)
+            dist, pred = csgraph.dijkstra(matrix, directed=True,
+                                          indices=np.arange(size, size + hi - lo),
+                                          return_predecessors=True)
+            best, arg = _group_min(dist[:, cand_s] + cand_add, cand_t, t)
+            pick = np.maximum(arg, 0)
+            at_start = _walk_metres(pred, size, graph.state_edge, lengths,
+                                    links[0] * size + links[1], links[3], cand_s[pick])
         last = cand_s[pick]
-        at_start = _walk_metres(pred, size, graph.state_edge, lengths,
-                                links[0] * size + links[1], links[3], last)
         got_m = at_start + cand_frac[pick] * lengths[graph.state_edge[last]]
         use = node_s[lo:hi] < best
         best = np.where(use, node_s[lo:hi], best)
