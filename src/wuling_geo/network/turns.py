@@ -96,10 +96,18 @@ def _out_edges(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _edge_lookup(network: RoadNetwork) -> tuple[dict, dict]:
-    """Return maps (way id, end node id) → edges ending there, (way, start node) → starting."""
+    """Return maps (way id, end node id) → edges ending there, (way, start node) → starting.
+
+    Only the ways the restrictions name as ``from`` or ``to`` are mapped.
+    """
+    table = network.restrictions
+    named = (np.zeros(0, dtype=np.int64) if table is None or not len(table) else
+             np.unique(np.r_[table["from_way"].to_numpy(dtype=np.int64),
+                             table["to_way"].to_numpy(dtype=np.int64)]))
+
     def build() -> tuple[dict, dict]:
         way, _ = _way_edges(network)
-        ok = way != _NO_WAY  # no way id (a road layer): no restriction can name it
+        ok = np.isin(way, named)
         e = np.flatnonzero(ok).tolist()
         w = way[ok].tolist()
         ends: dict[tuple[int, int], list[int]] = {}
@@ -112,7 +120,7 @@ def _edge_lookup(network: RoadNetwork) -> tuple[dict, dict]:
             starts.setdefault(key, []).append(edge)
         return ends, starts
 
-    return network.index.memo("turn_edge_lookup", build)
+    return network.index.memo(("turn_edge_lookup", tuple(named.tolist())), build)
 
 
 def _way_edges(network: RoadNetwork) -> tuple[np.ndarray, dict[int, list[int]]]:
