@@ -14,9 +14,11 @@ turns are transitions that do not exist:
 - a barrier that blocks the profile removes every pair through its node but the U-turn.
 
 Searches run on scipy's compiled Dijkstra over the states' CSR matrix (built once per
-profile and cached on the network). Node times are the best arrival over the edges into a
-node; points part-way along an edge are read from the state of that edge, so a target
-behind a forbidden turn is never reached through it. :mod:`wuling_geo.network.routing`
+profile and cached on the network); those that need no path run on the same graph shrunk
+to the junctions with rules (:mod:`wuling_geo.network.turn_compact`, the same times).
+Node times are the best arrival over the edges into a node; points part-way along an edge
+are read from the state of that edge, so a target behind a forbidden turn is never
+reached through it. :mod:`wuling_geo.network.routing`
 switches to these functions when a network has rules for the profile.
 """
 
