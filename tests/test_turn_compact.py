@@ -54,3 +54,25 @@ def test_turn_costs_keep_the_full_graph():
     bumped = graph.matrix.copy()
     bumped.data = bumped.data + 1.0  # a turn cost on every transition
     assert turn_compact.build(net, bumped, graph.state_edge, graph.times) is None
+
+
+def test_searches_on_the_shrunk_graph_equal_those_on_the_full_one(tmp_path, monkeypatch):
+    """Node times, edge times, matrices and OD metres: the same with the shrunk graph or not."""
+    rules = [rel(100, "no_left_turn", 12, 1, 10), rel(101, "only_straight_on", 13, 1, 12),
+             VIA_WAY]
+    net = build(tmp_path, rules, tags_30={"barrier": "bollard"}).network
+    assert turns._compact(net, "car") is not None
+    pts = [g.interpolate(f, normalized=True) for g in net.edges.geometry for f in (0.0, 0.4, 1.0)]
+    snaps = net.index.to_snaps(net.index.snap_points([p.x for p in pts], [p.y for p in pts]))
+
+    def everything():
+        return (*turns.node_times(net, snaps, limit=120.0, edges=True),
+                turns.node_times(net, snaps), turns.travel_time_matrix(net, snaps, snaps),
+                *turns.od_arrays(net, snaps, snaps))
+
+    shrunk = everything()
+    monkeypatch.setattr(turns, "_compact", lambda *_: None)
+    full = everything()
+    for a, b in zip(shrunk[:5], full[:5], strict=True):
+        assert np.array_equal(a, b)
+    np.testing.assert_allclose(shrunk[5], full[5], rtol=1e-12, atol=1e-9)  # metres: sums

@@ -41,6 +41,8 @@ class Compact:
     first: np.ndarray  # per state: a vertex leading into it (0 where none; see ``none``)
     more: tuple[tuple[np.ndarray, np.ndarray], ...]  # (states, vertices): the 2nd, 3rd, … ones
     none: np.ndarray  # states no vertex leads into
+    held_node: np.ndarray  # per restricted state's vertex (after the nodes): its end node
+    exact_arrivals: bool  # every edge costs its own time (none below the least cost)
 
     @property
     def size(self) -> int:
@@ -92,7 +94,8 @@ def build(network: RoadNetwork, matrix: sp.csr_matrix, state_edge: np.ndarray,
     arcs = sp.csr_matrix((weight[pair_state[keep]], exit_vertex[pair_state[keep]], indptr),
                          shape=(vertices, vertices))
     return Compact(arcs, key, pair_state[keep], exit_vertex, weight, first, more,
-                   np.flatnonzero(start[1:] == start[:-1]))
+                   np.flatnonzero(start[1:] == start[:-1]), end[held],
+                   bool((times[state_edge] >= _TINY).all()))
 
 
 def _least(a: np.ndarray, b: np.ndarray, w: np.ndarray, size: int
@@ -133,11 +136,23 @@ def state_times(compact: Compact, links: tuple[np.ndarray, ...], k: int,
     ``links``: (source, state, seconds) — a source enters the state at those seconds
     (:func:`wuling_geo.network.turns._links`, ``"from"``).
     """
+    return states_from(compact, vertex_times(compact, links, k, limit), links, limit)
+
+
+def vertex_times(compact: Compact, links: tuple[np.ndarray, ...], k: int,
+                 limit: float | None) -> np.ndarray:
+    """Return the vertices' times (``k`` sources × vertices): when each is reached."""
     point, state, seconds = links[:3]
     size = compact.size
     matrix, _, _ = _with_sources(compact, point, state, seconds, k)
-    value = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + k),
-                             limit=np.inf if limit is None else float(limit))[:, :size]
+    return csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + k),
+                            limit=np.inf if limit is None else float(limit))[:, :size]
+
+
+def states_from(compact: Compact, value: np.ndarray, links: tuple[np.ndarray, ...],
+                limit: float | None) -> np.ndarray:
+    """Return the state times from the vertices' times ``value`` (:func:`vertex_times`)."""
+    point, state, seconds = links[:3]
     dist = value[:, compact.first]
     for states, vertices in compact.more:
         dist[:, states] = np.minimum(dist[:, states], value[:, vertices])
@@ -148,6 +163,33 @@ def state_times(compact: Compact, links: tuple[np.ndarray, ...], k: int,
         dist[point[far], state[far]] = np.where(dist[point[far], state[far]] > limit, np.inf,
                                                 dist[point[far], state[far]])
     return dist
+
+
+def arrivals(compact: Compact, value: np.ndarray, n: int) -> np.ndarray:
+    """Return per node the earliest arrival over the edges into it (``k`` × ``n``).
+
+    Exact only when :attr:`Compact.exact_arrivals` (the vertices hold entry time + edge
+    time; the full graph adds the edge's own time, which is the same number then).
+    """
+    out = value[:, :n].copy()
+    if len(compact.held_node):
+        np.minimum.at(out.T, compact.held_node, value[:, n:].T)
+    return out
+
+
+def times_at(compact: Compact, links: tuple[np.ndarray, ...], k: int,
+             states: np.ndarray) -> np.ndarray:
+    """Return the entry times of ``states`` only (``k`` sources × states), no limit.
+
+    ``links`` as for :func:`state_times`.
+    """
+    point, state, seconds = links[:3]
+    size = compact.size
+    matrix, _, _ = _with_sources(compact, point, state, seconds, k)
+    value = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + k))
+    time, _, _ = _best_entry(compact, value, states)
+    own, _ = _own_links(compact, point, state, seconds, k, states)
+    return np.minimum(time, own)
 
 
 def entry_times(compact: Compact, links: tuple[np.ndarray, ...], k: int, states: np.ndarray,
@@ -163,31 +205,45 @@ def entry_times(compact: Compact, links: tuple[np.ndarray, ...], k: int, states:
     matrix, src_key, src_keep = _with_sources(compact, point, state, seconds, k)
     value, pred = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + k),
                                    return_predecessors=True)
-    # Each state's best way in: a vertex leading into it, or its own link from the source.
-    options = [compact.first[states]]
-    for level, vertices in compact.more:  # ``level`` is sorted: one entry per state
-        at = np.minimum(np.searchsorted(level, states), max(len(level) - 1, 0))
-        hit = (level[at] == states) if len(level) else np.zeros(len(states), dtype=bool)
-        options.append(np.where(hit, vertices[at] if len(level) else -1, -1))
-    vertex = np.stack(options)  # options × states (-1: none)
-    got = np.where(vertex[None] >= 0, value[:, np.maximum(vertex, 0)], np.inf)  # k × o × s
-    got[:, :, np.isin(states, compact.none)] = np.inf
-    pick = np.argmin(got, axis=1)
-    time = np.take_along_axis(got, pick[:, None], 1)[:, 0]
-    at = vertex[pick, np.arange(len(states))[None, :]]
+    time, at, _ = _best_entry(compact, value, states)
     walked = _walk(compact, pred, at, src_key,
                    metres[src_keep] + lengths[state_edge[state[src_keep]]], lengths, state_edge)
-    # A source's own link to the state, when it is the best way in.
+    own, which = _own_links(compact, point, state, seconds, k, states)
+    use = own <= time  # the source's own link to the state is the best way in
+    return np.where(use, own, time), np.where(use, metres[np.maximum(which, 0)], walked)
+
+
+def _best_entry(compact: Compact, value: np.ndarray, states: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return per search and state the best vertex value leading into it, and that vertex."""
+    options = [compact.first[states]]
+    for level, vertices in compact.more:  # ``level`` is sorted: one entry per state
+        if not len(level):
+            continue
+        at = np.minimum(np.searchsorted(level, states), len(level) - 1)
+        options.append(np.where(level[at] == states, vertices[at], -1))
+    vertex = np.stack(options)  # options × states (-1: none)
+    vertex[:, np.isin(states, compact.none)] = -1
+    got = np.where(vertex[None] >= 0, value[:, np.maximum(vertex, 0)], np.inf)  # k × o × s
+    pick = np.argmin(got, axis=1)
+    time = np.take_along_axis(got, pick[:, None], 1)[:, 0]
+    return time, vertex[pick, np.arange(len(states))[None, :]], pick
+
+
+def _own_links(compact: Compact, point: np.ndarray, state: np.ndarray, seconds: np.ndarray,
+               k: int, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each source's own link seconds to ``states`` and the link's index.
+
+    ``inf`` and -1 where a source has no link to a state; ``k`` × states.
+    """
     n_states = len(compact.exit)
-    key = point * n_states + state  # sorted: links come sorted by source, then state
-    order = np.argsort(key, kind="stable")
+    key = point.astype(np.int64) * n_states + state  # sorted: by source, then state
     want = np.arange(k)[:, None] * n_states + states[None, :]
-    where = np.searchsorted(key[order], want)
-    hit = (where < len(key)) & (key[order][np.minimum(where, len(key) - 1)] == want)
-    own = np.where(hit, seconds[order][np.minimum(where, len(key) - 1)], np.inf)
-    use = own <= time
-    return (np.where(use, own, time),
-            np.where(use, metres[order][np.minimum(where, len(key) - 1)], walked))
+    if not len(key):
+        return np.full(want.shape, np.inf), np.full(want.shape, -1)
+    where = np.minimum(np.searchsorted(key, want), len(key) - 1)
+    hit = key[where] == want
+    return np.where(hit, seconds[where], np.inf), np.where(hit, where, -1)
 
 
 def _walk(compact: Compact, pred: np.ndarray, at: np.ndarray, src_key: np.ndarray,

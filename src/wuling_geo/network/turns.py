@@ -548,6 +548,18 @@ def node_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
     With ``edges=True`` also return the :func:`outer_times` of every edge.
     """
     graph = turn_graph(network, profile)
+    compact = _compact(network, profile) if direction == "from" else None
+    if compact is not None and compact.exact_arrivals:  # node times from the shrunk graph
+        links = _links(network, graph, snaps, "from")
+        value = turn_compact.vertex_times(compact, links, len(snaps), limit)
+        nodes = turn_compact.arrivals(compact, value, len(network.nodes))
+        _direct(network, snaps, graph.times, direction, nodes)
+        if limit is not None:
+            nodes[nodes > limit] = np.inf
+        if not edges:
+            return nodes
+        dist = turn_compact.states_from(compact, value, links, limit)
+        return nodes, outer_times(graph, dist, direction, limit)
     dist = state_times(network, snaps, profile, limit, direction)
     nodes = _nodes_from_states(network, graph, dist, snaps, limit, direction)
     return (nodes, outer_times(graph, dist, direction, limit)) if edges else nodes
@@ -675,8 +687,73 @@ def travel_time_matrix(network: RoadNetwork, origins: list[Snap], targets: list[
                        profile: str = "car") -> np.ndarray:
     """Edge-based :func:`wuling_geo.network.routing.travel_time_matrix`."""
     graph = turn_graph(network, profile)
+    compact = _compact(network, profile)
+    if compact is not None:
+        return _compact_matrix(network, graph, compact, origins, targets)
     return times_to_points(network, graph, state_times(network, origins, profile), origins,
                            targets)
+
+
+def _compact_matrix(network: RoadNetwork, graph: TurnGraph, compact: turn_compact.Compact,
+                    origins: list[Snap], targets: list[Snap]) -> np.ndarray:
+    """Return :func:`times_to_points`'s answer reading only the states the targets need."""
+    times = graph.times
+    twin = network.index.twin
+    te = np.fromiter((t.edge for t in targets), dtype=np.int64, count=len(targets))
+    tf = np.fromiter((t.fraction for t in targets), dtype=float, count=len(targets))
+    ends = ((network.edge_u[te], tf <= _AT_NODE), (network.edge_v[te], tf >= 1 - _AT_NODE))
+    need = np.unique(np.r_[te, twin[te][twin[te] >= 0]])
+    nodes = np.unique(np.concatenate([at[near] for at, near in ends]))
+    s_e, w_e = _states_of(graph, need)
+    s_n, w_n = _states_into(network, graph, nodes)
+    k = len(origins)
+    got = turn_compact.times_at(compact, _links(network, graph, origins, "from"), k,
+                                np.r_[s_e, s_n])
+    entry = _min_by(got[:, :len(s_e)], w_e, len(need))  # per edge, copies included
+    arrive = _min_by(got[:, len(s_e):] + times[graph.state_edge[s_n]], w_n, len(nodes))
+    _direct_at(network, origins, times, nodes, arrive)
+    col = np.searchsorted(need, te)
+    out = entry[:, col] + tf * times[te]
+    j = np.flatnonzero(twin[te] >= 0)
+    back = twin[te[j]]
+    out[:, j] = np.minimum(out[:, j], entry[:, np.searchsorted(need, back)]
+                           + (1 - tf[j]) * times[back])
+    for at, near in ends:
+        out[:, near] = np.minimum(out[:, near], arrive[:, np.searchsorted(nodes, at[near])])
+    oe = np.fromiter((o.edge for o in origins), dtype=np.int64, count=k)
+    of = np.fromiter((o.fraction for o in origins), dtype=float, count=k)
+    via, start, end = network.index.direct(oe[:, None], of[:, None], te[None], tf[None])
+    return np.minimum(out, np.where(via >= 0, (end - start) * times[np.maximum(via, 0)], np.inf))
+
+
+def _min_by(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Return per group (``group`` sorted, in 0..n-1) the minimum of ``values``' columns."""
+    out = np.full((values.shape[0], n), np.inf)
+    if len(group):
+        first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        out[:, group[first]] = np.minimum.reduceat(values, first, axis=1)
+    return out
+
+
+def _direct_at(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, nodes: np.ndarray,
+               out: np.ndarray) -> None:
+    """:func:`_direct` ("from") on the columns of ``out`` that are the (sorted) ``nodes``."""
+    twin = network.index.twin
+
+    def lower(i: int, node: int, seconds: float) -> None:
+        c = int(np.searchsorted(nodes, node))
+        if c < len(nodes) and nodes[c] == node:
+            out[i, c] = min(out[i, c], seconds)
+
+    for i, s in enumerate(snaps):
+        u, v = int(network.edge_u[s.edge]), int(network.edge_v[s.edge])
+        lower(i, v, (1 - s.fraction) * times[s.edge])
+        if twin[s.edge] >= 0:
+            lower(i, u, s.fraction * times[twin[s.edge]])
+        if s.fraction <= _AT_NODE:
+            lower(i, u, 0.0)
+        if s.fraction >= 1 - _AT_NODE:
+            lower(i, v, 0.0)
 
 
 def best_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, target: Snap
