@@ -236,3 +236,32 @@ def test_a_place_behind_a_bollard_is_explained(tmp_path, capsys):
                f"{X},{Y - D / 2}", "--end", f"{X - D / 2},{Y + 0.75 * D}")
     assert code[0] == 2 and len(code[2].strip().splitlines()) == 1
     assert "barriers closed to it: bollard at node 40" in code[2]
+
+
+def test_a_point_behind_on_the_same_two_way_road_is_driven_to_directly(tmp_path):
+    """Regression: the edge-based matrices sent it round a junction (or a U-turn) instead."""
+    from dataclasses import replace
+
+    from wuling_geo.analysis.od_matrix import od_arrays
+    from wuling_geo.network.snapping import PointSnaps
+
+    net = build(tmp_path, [rel(100, "no_left_turn", 12, 1, 10)]).network
+    assert turns.applies(net, "car")
+    a, b = net.snap(X + 0.6 * D, Y), net.snap(X + 0.2 * D, Y)  # both on the road C–E
+    assert t(net, 1, 3) == pytest.approx(t(net, 3, 1))
+    if b.edge != a.edge:  # the same point on a's edge, and on its twin
+        b, c = replace(b, edge=a.edge, u=a.u, v=a.v, fraction=1 - b.fraction), b
+    else:
+        c = replace(b, edge=int(net.index.twin[a.edge]), u=a.v, v=a.u, fraction=1 - b.fraction)
+    gap = abs(a.fraction - b.fraction)
+    want = gap * t(net, 1, 3)
+    metres = gap * float(net.edges["length"].iloc[a.edge])
+    pts = [a, b, c]
+    m = routing.travel_time_matrix(net, pts, pts)
+    expect = np.array([[0, want, want], [want, 0, 0], [want, 0, 0]])
+    np.testing.assert_allclose(m, expect, atol=1e-6)
+    points = PointSnaps(np.array([p.edge for p in pts]), np.array([p.fraction for p in pts]),
+                        np.zeros(3))
+    sec, met = od_arrays(net, points, points)
+    np.testing.assert_allclose(sec, expect, atol=1e-6)
+    np.testing.assert_allclose(met, expect / want * metres, atol=1e-6)

@@ -25,9 +25,11 @@ and are part of the key under which rules and graphs are kept, so a change of ve
 reuses another vehicle's graph.
 
 Searches run on scipy's compiled Dijkstra over the states' CSR matrix (built once per
-profile and cached on the network). Node times are the best arrival over the edges into a
-node; points part-way along an edge are read from the state of that edge, so a target
-behind a forbidden turn is never reached through it. :mod:`wuling_geo.network.routing`
+profile and cached on the network); those that need no path run on the same graph shrunk
+to the junctions with rules (:mod:`wuling_geo.network.turn_compact`, the same times).
+Node times are the best arrival over the edges into a node; points part-way along an edge
+are read from the state of that edge, so a target behind a forbidden turn is never
+reached through it. :mod:`wuling_geo.network.routing`
 switches to these functions when a network has rules for the profile.
 """
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -44,6 +47,7 @@ from pyproj import Geod
 from scipy.sparse import csgraph
 
 from wuling_geo._util.errors import InputError
+from wuling_geo.network import turn_compact
 from wuling_geo.network.model import RoadNetwork, Snap
 from wuling_geo.network.truck_limits import (
     LIMIT_COLUMNS,
@@ -57,6 +61,7 @@ from wuling_geo.network.truck_limits import (
 _AT_NODE = 1e-9
 _TINY = 1e-9
 _GEOD = Geod(ellps="WGS84")
+_NO_WAY = np.iinfo(np.int64).min  # an edge without a way id (OSM ids may be negative)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,12 @@ class TurnGraph:
         """Return the number of states."""
         return len(self.state_edge)
 
+    @cached_property
+    def by_edge(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (states sorted by edge, start offset of each edge): the states of each edge."""
+        order = np.argsort(self.state_edge, kind="stable")
+        return order, np.searchsorted(self.state_edge[order], np.arange(len(self.times) + 1))
+
 
 # ------------------------------------------------------------------ resolving the rules
 
@@ -108,18 +119,48 @@ def _out_edges(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _edge_lookup(network: RoadNetwork) -> tuple[dict, dict]:
-    """Return maps (way id, end node id) → edges ending there, (way, start node) → starting."""
-    edges = network.edges
-    way = edges["way_id"].to_numpy() if "way_id" in edges else np.full(len(edges), -1)
-    ends: dict[tuple[int, int], list[int]] = {}
-    starts: dict[tuple[int, int], list[int]] = {}
-    for e, (w, a, b) in enumerate(zip(way, edges["u"].to_numpy(), edges["v"].to_numpy(),
-                                      strict=True)):
-        if w is None or w != w:  # no way id (a road layer): no restriction can name it
-            continue
-        starts.setdefault((int(w), int(a)), []).append(e)
-        ends.setdefault((int(w), int(b)), []).append(e)
-    return ends, starts
+    """Return maps (way id, end node id) → edges ending there, (way, start node) → starting.
+
+    Only the ways the restrictions name as ``from`` or ``to`` are mapped.
+    """
+    table = network.restrictions
+    named = (np.zeros(0, dtype=np.int64) if table is None or not len(table) else
+             np.unique(np.r_[table["from_way"].to_numpy(dtype=np.int64),
+                             table["to_way"].to_numpy(dtype=np.int64)]))
+
+    def build() -> tuple[dict, dict]:
+        way, _ = _way_edges(network)
+        ok = np.isin(way, named)
+        e = np.flatnonzero(ok).tolist()
+        w = way[ok].tolist()
+        ends: dict[tuple[int, int], list[int]] = {}
+        starts: dict[tuple[int, int], list[int]] = {}
+        for key, edge in zip(zip(w, network.edges["v"].to_numpy()[ok].tolist(), strict=True), e,
+                             strict=True):
+            ends.setdefault(key, []).append(edge)
+        for key, edge in zip(zip(w, network.edges["u"].to_numpy()[ok].tolist(), strict=True), e,
+                             strict=True):
+            starts.setdefault(key, []).append(edge)
+        return ends, starts
+
+    return network.index.memo(("turn_edge_lookup", tuple(named.tolist())), build)
+
+
+def _way_edges(network: RoadNetwork) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """Return each edge's way id (:data:`_NO_WAY` if none) and the edges of each way id."""
+    def build() -> tuple[np.ndarray, dict[int, list[int]]]:
+        edges = network.edges
+        way = np.full(len(edges), _NO_WAY, dtype=np.int64)
+        if "way_id" in edges:
+            ok = edges["way_id"].notna().to_numpy()
+            way[ok] = edges["way_id"][ok].to_numpy().astype(np.int64)
+        of_way: dict[int, list[int]] = {}
+        for e, w in enumerate(way.tolist()):
+            if w != _NO_WAY:
+                of_way.setdefault(w, []).append(e)
+        return way, of_way
+
+    return network.index.memo("turn_way_edges", build)
 
 
 def resolve(network: RoadNetwork, profile: str) -> tuple[Rules, Counter, np.ndarray]:
@@ -220,7 +261,8 @@ def _via_way_chain(network: RoadNetwork, ends: dict, starts: dict, from_way: int
                    via_ways: list[int], to_way: int, kind: str) -> Chain | None:
     """Return the one chain of edges from ``from_way`` along the via ways to ``to_way``."""
     u_ids, v_ids = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
-    via_edges = [e for (w, _), es in starts.items() if w in via_ways for e in es]
+    way_of, of_way = _way_edges(network)
+    via_edges = [e for w in dict.fromkeys(via_ways) for e in of_way.get(w, [])]
     by_start: dict[int, list[int]] = {}
     for e in via_edges:
         by_start.setdefault(int(u_ids[e]), []).append(e)
@@ -239,8 +281,7 @@ def _via_way_chain(network: RoadNetwork, ends: dict, starts: dict, from_way: int
                         if t not in new:
                             found.append(Chain(kind, f, new, t))
                     stack.append((nxt, new))
-    found = [c for c in found if {int(w) for w in network.edges["way_id"].to_numpy()[list(c.via)]}
-             == set(via_ways)]
+    found = [c for c in found if set(way_of[list(c.via)].tolist()) == set(via_ways)]
     return found[0] if len(found) == 1 else None
 
 
@@ -377,59 +418,113 @@ def turn_costs(network: RoadNetwork, into: np.ndarray, out: np.ndarray,
     return np.where(junction | u_turn, cost, 0.0) + np.where(u_turn, u_turn_s, 0.0)
 
 
-def _source_links(network: RoadNetwork, graph: TurnGraph, snap: Snap, direction: str
-                  ) -> dict[int, float]:
-    """Return state → seconds joining a snapped point to the states (see module docstring)."""
-    times, mat = graph.times, graph.matrix
-    twin = int(network.index.twin[snap.edge])
-    e, f = snap.edge, snap.fraction
-    links: dict[int, float] = {}
+def _positions(start: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the positions of ``groups`` in a grouped array, and each one's entry in ``groups``.
 
-    def add(state: int, seconds: float) -> None:
-        links[state] = min(links.get(state, np.inf), max(seconds, _TINY))
+    ``start``: the offset of each group (a CSR ``indptr``).
+    """
+    lo = start[groups]
+    count = start[groups + 1] - lo
+    which = np.repeat(np.arange(len(groups)), count)
+    return np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count) + lo[which], which
 
+
+def _in_edges(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """Return (edges sorted by end node, start offset of each node) — a CSR of edges into nodes."""
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(network.edge_v, kind="stable")
+        return order, np.searchsorted(network.edge_v[order], np.arange(len(network.nodes) + 1))
+
+    return network.index.memo("turn_in_edges", build)
+
+
+def _states_of(graph: TurnGraph, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the states of ``edges`` (copies included) and each one's entry in ``edges``."""
+    order, start = graph.by_edge
+    pos, which = _positions(start, edges)
+    return order[pos], which
+
+
+def _states_into(network: RoadNetwork, graph: TurnGraph, nodes: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the states whose edge ends at ``nodes`` and each one's entry in ``nodes``."""
+    order, start = _in_edges(network)
+    pos, which = _positions(start, nodes)
+    states, inner = _states_of(graph, order[pos])
+    return states, which[inner]
+
+
+def _links(network: RoadNetwork, graph: TurnGraph, snaps: list[Snap], direction: str
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the links joining snapped points to the states (see the module docstring).
+
+    One entry per (point, state), sorted by point then state: the point's index, the state,
+    the seconds and (``"from"``) the metres driven on the point's own road before the
+    state starts (0 through a junction; of equal links the one over the point's own edge,
+    then its twin, then a junction).
+    """
+    times = graph.times
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    e = np.fromiter((s.edge for s in snaps), dtype=np.int64, count=len(snaps))
+    f = np.fromiter((s.fraction for s in snaps), dtype=float, count=len(snaps))
+    tw = network.index.twin[e]
+    idx = np.arange(len(snaps))
+    ends = ((network.edge_u[e], f <= _AT_NODE), (network.edge_v[e], f >= 1 - _AT_NODE))
+    parts: list[tuple[np.ndarray, ...]] = []
     if direction == "from":
-        for edge, done in ((e, f), (twin, 1 - f)):
-            if edge < 0:
-                continue
-            lo, hi = mat.indptr[edge], mat.indptr[edge + 1]
-            for s, w in zip(mat.indices[lo:hi], mat.data[lo:hi], strict=True):
-                add(int(s), w - done * times[edge])
+        mat = graph.matrix
+        for rank, (edge, done, ok) in enumerate(((e, f, tw == tw), (tw, 1 - f, tw >= 0))):
+            edge, done, who = edge[ok], done[ok], idx[ok]
+            pos, w = _positions(mat.indptr, edge)
+            parts.append((who[w], mat.indices[pos].astype(np.int64),
+                          mat.data[pos] - (done * times[edge])[w],
+                          ((1 - done) * lengths[edge])[w], np.full(len(w), rank)))
         order, start = _out_edges(network)
-        closed = graph.closed
-        for at, near in ((network.edge_u[e], f <= _AT_NODE), (network.edge_v[e], f >= 1 - _AT_NODE)):
-            if near:
-                for x in order[start[at]:start[at + 1]]:
-                    if x in (e, twin) or not np.isin(x, closed):
-                        add(int(x), 0.0)
+        for rank, (at, near) in enumerate(ends, start=2):
+            pos, w = _positions(start, at[near])
+            leaving = order[pos].astype(np.int64)
+            # never onto an edge closed to the vehicle, but off along the point's own road
+            ok = (~np.isin(leaving, graph.closed) | (leaving == e[near][w])
+                  | (leaving == tw[near][w])) if len(graph.closed) else slice(None)
+            w, leaving = w[ok], leaving[ok]
+            parts.append((idx[near][w], leaving, np.zeros(len(w)), np.zeros(len(w)),
+                          np.full(len(w), rank)))
     else:
-        add(e, f * times[e])
-        if twin >= 0:
-            add(twin, (1 - f) * times[twin])
-        for at, near in ((network.edge_u[e], f <= _AT_NODE), (network.edge_v[e], f >= 1 - _AT_NODE)):
-            if near:
-                into = np.flatnonzero(network.edge_v[graph.state_edge] == at)
-                for s in into:
-                    add(int(s), times[graph.state_edge[s]])
-    return links
+        ok = tw >= 0
+        parts.append((idx, e, f * times[e], np.zeros(len(e)), np.zeros(len(e), dtype=int)))
+        parts.append((idx[ok], tw[ok], (1 - f[ok]) * times[tw[ok]], np.zeros(int(ok.sum())),
+                      np.ones(int(ok.sum()), dtype=int)))
+        for rank, (at, near) in enumerate(ends, start=2):
+            states, w = _states_into(network, graph, at[near])
+            parts.append((idx[near][w], states, times[graph.state_edge[states]],
+                          np.zeros(len(w)), np.full(len(w), rank)))
+    point, state, seconds, metres, ranks = (np.concatenate(x) for x in zip(*parts, strict=True))
+    seconds = np.maximum(seconds, _TINY)
+    key = point * graph.size + state
+    order = np.lexsort((ranks, seconds, key))
+    first = order[np.r_[True, key[order][1:] != key[order][:-1]]] if len(order) else order
+    return point[first], state[first], seconds[first], metres[first]
 
 
-def search_matrix(network: RoadNetwork, snaps: list[Snap], profile: str, direction: str
-                  ) -> tuple[sp.csr_matrix, int]:
-    """Return the states' CSR (transposed for ``"to"``) with one source per snap appended."""
+def search_matrix(network: RoadNetwork, snaps: list[Snap], profile: str, direction: str,
+                  links: tuple[np.ndarray, ...] | None = None) -> tuple[sp.csr_matrix, int]:
+    """Return the states' CSR (transposed for ``"to"``) with one source per snap appended.
+
+    ``links``: the snaps' :func:`_links`, when already known. The sources' rows are
+    appended to the cached matrix's arrays, so a search costs no sparse-matrix arithmetic.
+    """
     graph = turn_graph(network, profile)
-    base = graph.matrix if direction == "from" else graph.matrix.T.tocsr()
+    base = graph.matrix if direction == "from" else network.index.memo(
+        ("turn_graph_reversed", profile), lambda: graph.matrix.T.tocsr())
     size, k = graph.size, len(snaps)
-    rows, cols, vals = [], [], []
-    for i, snap in enumerate(snaps):
-        for state, seconds in _source_links(network, graph, snap, direction).items():
-            rows.append(size + i)
-            cols.append(state)
-            vals.append(seconds)
-    extra = sp.csr_matrix((vals, (rows, cols)), shape=(size + k, size + k))
-    grown = sp.csr_matrix((base.data, base.indices, base.indptr.tolist() + [base.nnz] * k),
-                          shape=(size + k, size + k))
-    return (grown + extra).tocsr(), size
+    point, state, seconds, _ = _links(network, graph, snaps, direction) if links is None \
+        else links
+    ends = base.nnz + np.cumsum(np.bincount(point, minlength=k))
+    indptr = np.r_[base.indptr, ends].astype(base.indptr.dtype)
+    matrix = sp.csr_matrix((np.r_[base.data, seconds],
+                            np.r_[base.indices, state.astype(base.indices.dtype)], indptr),
+                           shape=(size + k, size + k))
+    return matrix, size
 
 
 def _direct(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
@@ -530,12 +625,34 @@ def state_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
                 predecessors: bool = False):
     """Return state times (snaps × states) and optionally the search's predecessors.
 
+    Without predecessors, a search from the snaps runs on the shrunk graph
+    (:mod:`wuling_geo.network.turn_compact`; the same times) when it has one.
+
     Raises
     ------
     InputError
         If the vehicle can drive nowhere from (or to) every one of the points
         (:func:`stranded`): the message says which limit and setting.
     """
+    _check_stranded(network, snaps, profile, direction)
+    if direction == "from" and not predecessors:
+        compact = _compact(network, profile)
+        if compact is not None:
+            graph = turn_graph(network, profile)
+            return turn_compact.state_times(compact, _links(network, graph, snaps, "from"),
+                                            len(snaps), limit)
+    matrix, size = search_matrix(network, snaps, profile, direction)
+    got = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + len(snaps)),
+                           limit=np.inf if limit is None else float(limit),
+                           return_predecessors=predecessors)
+    if predecessors:
+        return got[0][:, :size], got[1]
+    return got[:, :size]
+
+
+def _check_stranded(network: RoadNetwork, snaps: list[Snap], profile: str, direction: str
+                    ) -> None:
+    """Raise :class:`InputError` when the vehicle is cut off at every one of the points."""
     if snaps and vehicle_for(profile) is not None:
         why = None
         for snap in snaps:  # stops at the first point that is not cut off
@@ -544,13 +661,15 @@ def state_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
                 break
         if why is not None:
             raise InputError(why)
-    matrix, size = search_matrix(network, snaps, profile, direction)
-    got = csgraph.dijkstra(matrix, directed=True, indices=np.arange(size, size + len(snaps)),
-                           limit=np.inf if limit is None else float(limit),
-                           return_predecessors=predecessors)
-    if predecessors:
-        return got[0][:, :size], got[1]
-    return got[:, :size]
+
+
+def _compact(network: RoadNetwork, profile: str) -> turn_compact.Compact | None:
+    """Return (and keep in the network's index) the shrunk turn graph of ``profile``."""
+    def build() -> turn_compact.Compact | None:
+        graph = turn_graph(network, profile)
+        return turn_compact.build(network, graph.matrix, graph.state_edge, graph.times)
+
+    return network.index.memo(("turn_compact", profile), build)
 
 
 def _group_min(values: np.ndarray, group: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -578,6 +697,19 @@ def node_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
     With ``edges=True`` also return the :func:`outer_times` of every edge.
     """
     graph = turn_graph(network, profile)
+    _check_stranded(network, snaps, profile, direction)
+    compact = _compact(network, profile) if direction == "from" else None
+    if compact is not None and compact.exact_arrivals:  # node times from the shrunk graph
+        links = _links(network, graph, snaps, "from")
+        value = turn_compact.vertex_times(compact, links, len(snaps), limit)
+        nodes = turn_compact.arrivals(compact, value, len(network.nodes))
+        _direct(network, snaps, graph.times, direction, nodes)
+        if limit is not None:
+            nodes[nodes > limit] = np.inf
+        if not edges:
+            return nodes
+        dist = turn_compact.states_from(compact, value, links, limit)
+        return nodes, outer_times(graph, dist, direction, limit)
     dist = state_times(network, snaps, profile, limit, direction)
     nodes = _nodes_from_states(network, graph, dist, snaps, limit, direction)
     return (nodes, outer_times(graph, dist, direction, limit)) if edges else nodes
@@ -603,16 +735,26 @@ def outer_times(graph: TurnGraph, dist: np.ndarray, direction: str,
 
 def _nodes_from_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray,
                        snaps: list[Snap], limit: float | None, direction: str) -> np.ndarray:
-    n = len(network.nodes)
-    if direction == "from":
-        arrive = dist + graph.times[graph.state_edge][None, :]
-        out, _ = _group_min(arrive, network.edge_v[graph.state_edge], n)
+    if direction == "from":  # the best arrival over the edges into each node
+        out = _node_min(network, edge_entry(graph, dist) + graph.times[None, :], _in_edges)
     else:
-        m = len(graph.times)
-        out, _ = _group_min(dist[:, :m], network.edge_u, n)
+        out = _node_min(network, dist[:, :len(graph.times)], _out_edges)
     _direct(network, snaps, graph.times, direction, out)
     if limit is not None:
         out[out > limit] = np.inf
+    return out
+
+
+def _node_min(network: RoadNetwork, values: np.ndarray, grouping) -> np.ndarray:
+    """Return per node the minimum of ``values`` (rows × edges) over its edges (``inf`` if none).
+
+    ``grouping``: :func:`_in_edges` or :func:`_out_edges` (edges sorted by node, offsets).
+    """
+    order, start = grouping(network)
+    out = np.full((values.shape[0], len(network.nodes)), np.inf)
+    has = np.flatnonzero(start[1:] > start[:-1])
+    if len(has):
+        out[:, has] = np.minimum.reduceat(values[:, order], start[has], axis=1)
     return out
 
 
@@ -659,44 +801,109 @@ def edge_entry(graph: TurnGraph, dist: np.ndarray) -> np.ndarray:
     """Return per edge the best state time (copies of via-way chains included)."""
     m = len(graph.times)
     out = dist[:, :m].copy()
-    for s in range(m, graph.size):
-        e = graph.state_edge[s]
-        out[:, e] = np.minimum(out[:, e], dist[:, s])
+    if graph.size > m:
+        np.minimum.at(out.T, graph.state_edge[m:], dist[:, m:].T)
     return out
 
 
 def times_to_points(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, origins: list[Snap],
                     targets: list[Snap]) -> np.ndarray:
-    """Return origin→target seconds from the origins' state times ``dist``."""
+    """Return origin→target seconds from the origins' state times ``dist``.
+
+    A target is reached over its own edge, its twin, or (at a junction) the node; an origin
+    on the target's road drives along it (the index's point rule).
+    """
     times = graph.times
     twin = network.index.twin
     entry = edge_entry(graph, dist)
-    nodes = _nodes_from_states(network, graph, dist, origins, None, "from")
-    out = np.full((len(origins), len(targets)), np.inf)
-    for j, t in enumerate(targets):
-        e, f = t.edge, t.fraction
-        best = entry[:, e] + f * times[e]
-        if twin[e] >= 0:
-            best = np.minimum(best, entry[:, twin[e]] + (1 - f) * times[twin[e]])
-        if f <= _AT_NODE:
-            best = np.minimum(best, nodes[:, network.edge_u[e]])
-        if f >= 1 - _AT_NODE:
-            best = np.minimum(best, nodes[:, network.edge_v[e]])
-        for i, o in enumerate(origins):
-            if o.edge == e and f >= o.fraction:
-                best[i] = min(best[i], (f - o.fraction) * times[e])
-            elif twin[e] >= 0 and o.edge == twin[e] and (1 - f) >= o.fraction:
-                best[i] = min(best[i], ((1 - f) - o.fraction) * times[o.edge])
-        out[:, j] = best
-    return out
+    te = np.fromiter((t.edge for t in targets), dtype=np.int64, count=len(targets))
+    tf = np.fromiter((t.fraction for t in targets), dtype=float, count=len(targets))
+    out = entry[:, te] + tf * times[te]
+    j = np.flatnonzero(twin[te] >= 0)
+    back = twin[te[j]]
+    out[:, j] = np.minimum(out[:, j], entry[:, back] + (1 - tf[j]) * times[back])
+    ends = ((network.edge_u[te], tf <= _AT_NODE), (network.edge_v[te], tf >= 1 - _AT_NODE))
+    if any(near.any() for _, near in ends):  # a target at a junction: its node's time
+        nodes = _nodes_from_states(network, graph, dist, origins, None, "from")
+        for at, near in ends:
+            out[:, near] = np.minimum(out[:, near], nodes[:, at[near]])
+    oe = np.fromiter((o.edge for o in origins), dtype=np.int64, count=len(origins))
+    of = np.fromiter((o.fraction for o in origins), dtype=float, count=len(origins))
+    via, start, end = network.index.direct(oe[:, None], of[:, None], te[None], tf[None])
+    return np.minimum(out, np.where(via >= 0, (end - start) * times[np.maximum(via, 0)], np.inf))
 
 
 def travel_time_matrix(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
                        profile: str = "car") -> np.ndarray:
     """Edge-based :func:`wuling_geo.network.routing.travel_time_matrix`."""
     graph = turn_graph(network, profile)
+    compact = _compact(network, profile)
+    if compact is not None:
+        return _compact_matrix(network, graph, compact, origins, targets)
     return times_to_points(network, graph, state_times(network, origins, profile), origins,
                            targets)
+
+
+def _compact_matrix(network: RoadNetwork, graph: TurnGraph, compact: turn_compact.Compact,
+                    origins: list[Snap], targets: list[Snap]) -> np.ndarray:
+    """Return :func:`times_to_points`'s answer reading only the states the targets need."""
+    times = graph.times
+    twin = network.index.twin
+    te = np.fromiter((t.edge for t in targets), dtype=np.int64, count=len(targets))
+    tf = np.fromiter((t.fraction for t in targets), dtype=float, count=len(targets))
+    ends = ((network.edge_u[te], tf <= _AT_NODE), (network.edge_v[te], tf >= 1 - _AT_NODE))
+    need = np.unique(np.r_[te, twin[te][twin[te] >= 0]])
+    nodes = np.unique(np.concatenate([at[near] for at, near in ends]))
+    s_e, w_e = _states_of(graph, need)
+    s_n, w_n = _states_into(network, graph, nodes)
+    k = len(origins)
+    got = turn_compact.times_at(compact, _links(network, graph, origins, "from"), k,
+                                np.r_[s_e, s_n])
+    entry = _min_by(got[:, :len(s_e)], w_e, len(need))  # per edge, copies included
+    arrive = _min_by(got[:, len(s_e):] + times[graph.state_edge[s_n]], w_n, len(nodes))
+    _direct_at(network, origins, times, nodes, arrive)
+    col = np.searchsorted(need, te)
+    out = entry[:, col] + tf * times[te]
+    j = np.flatnonzero(twin[te] >= 0)
+    back = twin[te[j]]
+    out[:, j] = np.minimum(out[:, j], entry[:, np.searchsorted(need, back)]
+                           + (1 - tf[j]) * times[back])
+    for at, near in ends:
+        out[:, near] = np.minimum(out[:, near], arrive[:, np.searchsorted(nodes, at[near])])
+    oe = np.fromiter((o.edge for o in origins), dtype=np.int64, count=k)
+    of = np.fromiter((o.fraction for o in origins), dtype=float, count=k)
+    via, start, end = network.index.direct(oe[:, None], of[:, None], te[None], tf[None])
+    return np.minimum(out, np.where(via >= 0, (end - start) * times[np.maximum(via, 0)], np.inf))
+
+
+def _min_by(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Return per group (``group`` sorted, in 0..n-1) the minimum of ``values``' columns."""
+    out = np.full((values.shape[0], n), np.inf)
+    if len(group):
+        first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        out[:, group[first]] = np.minimum.reduceat(values, first, axis=1)
+    return out
+
+
+def _direct_at(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, nodes: np.ndarray,
+               out: np.ndarray) -> None:
+    """:func:`_direct` ("from") on the columns of ``out`` that are the (sorted) ``nodes``."""
+    twin = network.index.twin
+
+    def lower(i: int, node: int, seconds: float) -> None:
+        c = int(np.searchsorted(nodes, node))
+        if c < len(nodes) and nodes[c] == node:
+            out[i, c] = min(out[i, c], seconds)
+
+    for i, s in enumerate(snaps):
+        u, v = int(network.edge_u[s.edge]), int(network.edge_v[s.edge])
+        lower(i, v, (1 - s.fraction) * times[s.edge])
+        if twin[s.edge] >= 0:
+            lower(i, u, s.fraction * times[twin[s.edge]])
+        if s.fraction <= _AT_NODE:
+            lower(i, u, 0.0)
+        if s.fraction >= 1 - _AT_NODE:
+            lower(i, v, 0.0)
 
 
 def best_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, target: Snap
@@ -708,20 +915,49 @@ def best_states(network: RoadNetwork, graph: TurnGraph, dist: np.ndarray, target
     """
     times = graph.times
     twin = int(network.index.twin[target.edge])
+    order, start = graph.by_edge
     options: list[tuple[float, int, float, bool]] = []
-    for s in np.flatnonzero(graph.state_edge == target.edge):
+    for s in order[start[target.edge]:start[target.edge + 1]]:
         options.append((dist[s] + target.fraction * times[target.edge], int(s), target.fraction,
                         False))
     if twin >= 0:
-        for s in np.flatnonzero(graph.state_edge == twin):
+        for s in order[start[twin]:start[twin + 1]]:
             options.append((dist[s] + (1 - target.fraction) * times[twin], int(s),
                             1 - target.fraction, False))
     for at, near in ((network.edge_u[target.edge], target.fraction <= _AT_NODE),
                      (network.edge_v[target.edge], target.fraction >= 1 - _AT_NODE)):
         if near:
-            for s in np.flatnonzero(network.edge_v[graph.state_edge] == at):
+            for s in np.sort(_states_into(network, graph, np.asarray([at]))[0]):
                 options.append((dist[s] + times[graph.state_edge[s]], int(s), 1.0, True))
     return min(options, key=lambda o: o[0]) if options else (np.inf, -1, 0.0, False)
+
+
+def _target_states(network: RoadNetwork, graph: TurnGraph, te: np.ndarray, tf: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return :func:`best_states`'s options for many targets, as arrays sorted by target.
+
+    Per option: the target, the state, the seconds from the state's time to the target and
+    the fraction of the state's edge driven; a target's options in :func:`best_states`'s
+    order (so ties resolve alike).
+    """
+    times = graph.times
+    twin = network.index.twin[te]
+    parts: list[tuple[np.ndarray, ...]] = []
+    states, j = _states_of(graph, te)
+    parts.append((j, states, tf[j] * times[te[j]], tf[j], np.zeros(len(j))))
+    has = np.flatnonzero(twin >= 0)
+    states, w = _states_of(graph, twin[has])
+    j = has[w]
+    parts.append((j, states, (1 - tf[j]) * times[twin[j]], 1 - tf[j], np.ones(len(j))))
+    for block, (at, near) in enumerate(((network.edge_u[te], tf <= _AT_NODE),
+                                        (network.edge_v[te], tf >= 1 - _AT_NODE)), start=2):
+        idx = np.flatnonzero(near)
+        states, w = _states_into(network, graph, at[idx])
+        parts.append((idx[w], states, times[graph.state_edge[states]], np.ones(len(w)),
+                      np.full(len(w), block)))
+    target, state, add, frac, block_of = (np.concatenate(x) for x in zip(*parts, strict=True))
+    order = np.lexsort((state, block_of, target))
+    return target[order], state[order], add[order], frac[order]
 
 
 def _direct_to_node(network: RoadNetwork, graph: TurnGraph, origin: Snap, target: Snap
@@ -869,36 +1105,100 @@ def attach(network: RoadNetwork, restrictions: pd.DataFrame, barriers: pd.DataFr
 
 
 def od_arrays(network: RoadNetwork, origins: list[Snap], targets: list[Snap],
-              profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
-    """Edge-based (seconds, metres) of every origin→target pair along the fastest path."""
-    from wuling_geo._util.trees import tree_lengths
+              profile: str = "car", chunk: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Edge-based (seconds, metres) of every origin→target pair along the fastest path.
 
+    Origins are searched ``chunk`` at a time; the metres are summed up the search tree from
+    each target's best state only.
+    """
     graph = turn_graph(network, profile)
+    times, size = graph.times, graph.size
     lengths = network.edges["length"].to_numpy(dtype=float)
-    seconds = np.full((len(origins), len(targets)), np.inf)
+    k, t = len(origins), len(targets)
+    te = np.fromiter((x.edge for x in targets), dtype=np.int64, count=t)
+    tf = np.fromiter((x.fraction for x in targets), dtype=float, count=t)
+    oe = np.fromiter((x.edge for x in origins), dtype=np.int64, count=k)
+    of = np.fromiter((x.fraction for x in origins), dtype=float, count=k)
+    cand_t, cand_s, cand_add, cand_frac = _target_states(network, graph, te, tf)
+    # Along the shared road (the index's point rule), and onto the end of the origin's edge.
+    via, a, b = network.index.direct(oe[:, None], of[:, None], te[None], tf[None])
+    road_s = np.where(via >= 0, (b - a) * times[np.maximum(via, 0)], np.inf)
+    road_m = np.where(via >= 0, (b - a) * lengths[np.maximum(via, 0)], np.inf)
+    node_s, node_m = _direct_to_nodes(network, times, lengths, oe, of, te, tf)
+    point, state, secs, metres = _links(network, graph, origins, "from")
+    compact = _compact(network, profile)
+    seconds = np.full((k, t), np.inf)
     meters = np.full_like(seconds, np.inf)
-    for i, origin in enumerate(origins):
-        dist, pred = state_times(network, [origin], profile, None, "from", predecessors=True)
-        dist, pred = dist[0], pred[0][:graph.size]
-        step = np.zeros(graph.size)
-        has = (pred >= 0) & (pred < graph.size)
-        step[has] = lengths[graph.state_edge[pred[has]]]
-        for s in np.flatnonzero(pred >= graph.size):
-            part = first_partial(network, graph, origin, int(s), float(dist[s]))
-            step[s] = 0.0 if part is None else (1 - part[1]) * lengths[part[0]]
-        at_start = tree_lengths(np.where(has, pred, -1), step)
-        for j, target in enumerate(targets):
-            if origin.edge == target.edge and target.fraction >= origin.fraction:
-                span = target.fraction - origin.fraction
-                seconds[i, j] = span * graph.times[origin.edge]
-                meters[i, j] = span * lengths[origin.edge]
-                continue
-            best, last, frac, _whole = best_states(network, graph, dist, target)
-            direct = _direct_to_node(network, graph, origin, target)
-            if direct is not None and direct[0] < best:
-                seconds[i, j] = direct[0]
-                meters[i, j] = (1 - direct[2]) * lengths[direct[1]]
-            elif np.isfinite(best):
-                seconds[i, j] = best
-                meters[i, j] = at_start[last] + frac * lengths[graph.state_edge[last]]
+    for lo in range(0, k, chunk):
+        hi = min(lo + chunk, k)
+        sel = (point >= lo) & (point < hi)
+        links = (point[sel] - lo, state[sel], secs[sel], metres[sel])
+        if compact is not None:  # the shrunk graph: the same times
+            entry, entry_m = turn_compact.entry_times(compact, links, hi - lo, cand_s, lengths,
+                                                      graph.state_edge)
+            best, arg = _group_min(entry + cand_add, cand_t, t)
+            pick = np.maximum(arg, 0)
+            at_start = np.take_along_axis(entry_m, pick, 1)
+        else:
+            matrix, _ = search_matrix(network, origins[lo:hi], profile, "from", links)
+            dist, pred = csgraph.dijkstra(matrix, directed=True,
+                                          indices=np.arange(size, size + hi - lo),
+                                          return_predecessors=True)
+            best, arg = _group_min(dist[:, cand_s] + cand_add, cand_t, t)
+            pick = np.maximum(arg, 0)
+            at_start = _walk_metres(pred, size, graph.state_edge, lengths,
+                                    links[0] * size + links[1], links[3], cand_s[pick])
+        last = cand_s[pick]
+        got_m = at_start + cand_frac[pick] * lengths[graph.state_edge[last]]
+        use = node_s[lo:hi] < best
+        best = np.where(use, node_s[lo:hi], best)
+        got_m = np.where(use, node_m[lo:hi], got_m)
+        use = road_s[lo:hi] <= best
+        seconds[lo:hi] = np.where(use, road_s[lo:hi], best)
+        meters[lo:hi] = np.where(use, road_m[lo:hi], got_m)
+    meters[~np.isfinite(seconds)] = np.inf
     return seconds, meters
+
+
+def _direct_to_nodes(network: RoadNetwork, times: np.ndarray, lengths: np.ndarray,
+                     oe: np.ndarray, of: np.ndarray, te: np.ndarray, tf: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`_direct_to_node`'s (seconds, metres) for every pair (``inf`` where none)."""
+    nu = np.where(tf <= _AT_NODE, network.edge_u[te], -1)
+    nv = np.where(tf >= 1 - _AT_NODE, network.edge_v[te], -1)
+    best_s = np.full((len(oe), len(te)), np.inf)
+    best_m = np.full_like(best_s, np.inf)
+    twin = network.index.twin[oe]
+    for edge, done in ((oe, of), (twin, 1 - of)):
+        at = np.maximum(edge, 0)
+        end = np.where(edge >= 0, network.edge_v[at], -2)[:, None]
+        hit = (end == nu[None]) | (end == nv[None])
+        got = np.where(hit, ((1 - done) * times[at])[:, None], np.inf)
+        better = got < best_s
+        best_s = np.where(better, got, best_s)
+        best_m = np.where(better, ((1 - done) * lengths[at])[:, None], best_m)
+    return best_s, best_m
+
+
+def _walk_metres(pred: np.ndarray, size: int, state_edge: np.ndarray, lengths: np.ndarray,
+                 link_key: np.ndarray, link_m: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Return the metres driven before each search's ``states`` (rows × targets) start.
+
+    Walks up each search's tree (``pred``; a predecessor ≥ ``size`` is the search's source,
+    whose link to the state has the metres ``link_m`` under key ``row * size + state``).
+    """
+    row = np.broadcast_to(np.arange(len(pred))[:, None], states.shape)
+    cur = states.astype(np.int64).copy()
+    total = np.zeros(cur.shape)
+    live = pred[row, cur] >= 0
+    while live.any():
+        r, c = row[live], cur[live]
+        parent = pred[r, c].astype(np.int64)
+        source = parent >= size
+        step = np.empty(len(parent))
+        step[~source] = lengths[state_edge[parent[~source]]]
+        step[source] = link_m[np.searchsorted(link_key, r[source] * size + c[source])]
+        total[live] += step
+        cur[live] = np.where(source, c, parent)
+        live[live] = ~source
+    return total
