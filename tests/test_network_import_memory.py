@@ -23,8 +23,10 @@ from wuling_geo.network.model import RoadNetwork, load_network, save_geoparquet
 
 MONACO = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "monaco.osm.pbf"
 MONACO_BOX = "7.40,43.72,7.45,43.76"
-#: sha256 of the Monaco network built by the main branch (75f286d) before chunking.
-MONACO_DIGEST = "0afae1f9165904b43f6616140f1ed2357462ca6f853de2559f3b0781b7e77149"
+#: sha256 of the Monaco network built by the main branch (75f286d) before chunking was
+#: 0afae1f9165904b43f6616140f1ed2357462ca6f853de2559f3b0781b7e77149; this is that network with
+#: its ``graph.FLOAT32_COLUMNS`` cast to float32 (computed with main 63fc965's importer).
+MONACO_DIGEST = "bb84365478d7da7d4d2d59734449fb6309bc1e31665a685857aed004d51aff63"
 
 
 def digest(net: RoadNetwork) -> str:
@@ -44,19 +46,25 @@ def digest(net: RoadNetwork) -> str:
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Chunks of 300 edges and row groups of 700 rows, and the largest projection made."""
+    """Chunks of 300 edges and row groups of 700 rows, and the sizes of the projections made."""
     from wuling_geo.network import model
 
     monkeypatch.setattr(graph, "CHUNK_EDGES", 300)
     monkeypatch.setattr(model, "ROW_GROUP", 700)
     projected: list[int] = []
-    original = gpd.GeoSeries.to_crs
+    original, metric = gpd.GeoSeries.to_crs, graph.EdgeShapes.metric
 
     def to_crs(self, *args, **kwargs):
         projected.append(len(self))
         return original(self, *args, **kwargs)
 
+    def shapes_metric(self, part, *args, **kwargs):
+        out = metric(self, part, *args, **kwargs)
+        projected.append(len(out))
+        return out
+
     monkeypatch.setattr(gpd.GeoSeries, "to_crs", to_crs)
+    monkeypatch.setattr(graph.EdgeShapes, "metric", shapes_metric)
     return projected
 
 

@@ -303,20 +303,61 @@ def save_geoparquet(frame: gpd.GeoDataFrame, path: Path, row_group: int | None =
     from geopandas.io.arrow import _create_metadata, _encode_metadata
 
     name = frame.geometry.name
-    attrs = pd.DataFrame(frame.drop(columns=name))
+    names = [c for c in frame.columns if c != name]
+    # a frame of the same column objects: frame.drop would copy the whole table
+    attrs = pd.DataFrame({c: frame[c] for c in names}, copy=False)
     schema = pa.Schema.from_pandas(attrs, preserve_index=False)
+    del attrs
     schema = schema.append(pa.field(name, pa.binary()))
     geo = _encode_metadata(_create_metadata(frame, geometry_encoding={name: "WKB"}))
     schema = schema.with_metadata({**(schema.metadata or {}), b"geo": geo})
     with pq.ParquetWriter(path, schema, compression="snappy") as writer:
         for lo in range(0, len(frame), row_group):
-            part = attrs.iloc[lo:lo + row_group]
-            wkb = shapely.to_wkb(frame.geometry.values[lo:lo + row_group])
-            columns = [pa.array(part[c], type=schema.field(c).type, from_pandas=True)
-                       for c in attrs.columns]
-            columns.append(pa.array(wkb, type=pa.binary()))
+            rows = slice(lo, lo + row_group)
+            columns = [pa.array(frame[c].iloc[rows], type=schema.field(c).type, from_pandas=True)
+                       for c in names]
+            columns.append(pa.array(shapely.to_wkb(frame.geometry.values[rows]),
+                                    type=pa.binary()))
             writer.write_table(pa.Table.from_arrays(columns, schema=schema))
-            del part, wkb, columns
+            del columns
+
+
+def load_geoparquet(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+    """Read a GeoParquet file as :func:`geopandas.read_parquet` does, with less memory.
+
+    A file of several row groups with one WKB geometry column (what :func:`save_geoparquet`
+    writes) has its attribute columns converted at once and its geometry a row group at a
+    time, so the whole file's WKB and Arrow table never sit beside the shapely geometries.
+    Any other file is read by geopandas.
+    """
+    import pyarrow.parquet as pq
+    from geopandas.io.arrow import _remove_id_from_member_of_ensembles
+
+    file = pq.ParquetFile(path)
+    geo = json.loads((file.schema_arrow.metadata or {}).get(b"geo", b"{}"))
+    name = geo.get("primary_column")
+    columns = geo.get("columns") or {}
+    if (file.metadata.num_row_groups < 2 or len(columns) != 1 or name not in columns
+            or columns[name].get("encoding") != "WKB"):
+        file.close()
+        return gpd.read_parquet(path)
+    names = file.schema_arrow.names
+    with file:
+        attrs = file.read(columns=[c for c in names if c != name], use_pandas_metadata=True)
+        frame = attrs.to_pandas(split_blocks=True, self_destruct=True)
+        del attrs
+        geoms = np.empty(file.metadata.num_rows, dtype=object)
+        lo = 0
+        for group in range(file.metadata.num_row_groups):
+            wkb = file.read_row_group(group, columns=[name]).column(0)
+            geoms[lo:lo + len(wkb)] = shapely.from_wkb(np.asarray(wkb))
+            lo += len(wkb)
+            del wkb
+    crs = columns[name].get("crs", "OGC:CRS84")
+    if isinstance(crs, dict):
+        _remove_id_from_member_of_ensembles(crs)
+    frame.insert(names.index(name), name, gpd.array.from_shapely(geoms, crs=crs))
+    return gpd.GeoDataFrame(frame, geometry=name)
 
 
 def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwork:
@@ -358,7 +399,7 @@ def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwo
         verify_checksums(folder, meta)
     try:
         nodes = pd.read_parquet(folder / "nodes.parquet")
-        edges = gpd.read_parquet(folder / "edges.parquet")
+        edges = load_geoparquet(folder / "edges.parquet")
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise NetworkError(f"road network at {folder} is unreadable ({exc}); rebuild it") from None
     turn_tables = {}

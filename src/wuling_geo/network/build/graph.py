@@ -35,6 +35,9 @@ from wuling_geo.network.speed.urban import urban_area, urban_mask
 
 _GEOD = Geod(ellps="WGS84")
 
+#: Edge columns a built network stores as float32: rounded measures that feed nothing exact
+#: (the travel times are computed from the float64 values first).
+FLOAT32_COLUMNS = ("turning_deg_per_km", "speed_kph_car", "speed_kph_truck")
 #: Edge columns of a built network, in order (``climb_m`` only with a DEM).
 EDGE_COLUMNS = ["u", "v", "key", "length", "highway", "name", "ref", "oneway", "reversed",
                 "maxspeed", "lanes", "urban", "turning_deg_per_km", "speed_kph_car",
@@ -167,6 +170,8 @@ def split_edges(ways: Ways, keep: np.ndarray | None = None
     node_ids, at = np.unique(refs[p], return_index=True)
     nodes = pd.DataFrame({"x": ways.lon[p][at], "y": ways.lat[p][at]},
                          index=pd.Index(node_ids.astype(np.int64), name="node"))
+    if len(ways.lon) < 2**31:  # half the memory of int64 positions
+        first, last = first.astype(np.int32), last.astype(np.int32)
     return nodes, edges, EdgeShapes(ways.lon, ways.lat, first, last)
 
 
@@ -208,7 +213,7 @@ class EdgeShapes:
         if len(geoms) and counts.min() < 2:
             raise NetworkError(f"{int((counts < 2).sum())} edges have no line geometry (fewer "
                                "than two coordinates): fix or drop them")
-        ends = np.cumsum(counts)
+        ends = np.cumsum(counts).astype(np.int32 if len(coords) < 2**31 else np.int64)
         return cls(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
                    ends - counts, ends - 1)
 
@@ -218,7 +223,7 @@ class EdgeShapes:
 
     def positions(self, part: slice) -> tuple[np.ndarray, np.ndarray]:
         """Return the coordinate positions of the edges ``part`` and each one's edge (0-based)."""
-        a, b = self.first[part], self.last[part]
+        a, b = self.first[part].astype(np.int64), self.last[part].astype(np.int64)
         d = np.where(b >= a, 1, -1)
         sizes = (b - a) * d + 1
         edge_id = np.repeat(np.arange(len(a), dtype=np.int32), sizes)
@@ -236,14 +241,15 @@ class EdgeShapes:
         return out
 
     def bounds(self) -> tuple[float, float, float, float]:
-        """Return (west, south, east, north) of the edges' coordinates (NaN without edges)."""
-        box = np.array([np.inf, np.inf, -np.inf, -np.inf])
-        for part in _chunks(len(self)):
-            pos, _ = self.positions(part)
-            lon, lat = self.lon[pos], self.lat[pos]
-            box = np.r_[np.minimum(box[:2], (lon.min(), lat.min())),
-                        np.maximum(box[2:], (lon.max(), lat.max()))]
-        return tuple(box) if len(self) else (np.nan,) * 4  # type: ignore[return-value]
+        """Return (west, south, east, north) of all the coordinates (NaN without any).
+
+        These are the edges' bounds as long as every coordinate belongs to an edge, as from
+        :func:`split_edges` and :meth:`from_geometry` (not necessarily after :meth:`take`).
+        """
+        if len(self.lon) == 0:
+            return (np.nan,) * 4
+        return (float(self.lon.min()), float(self.lat.min()), float(self.lon.max()),
+                float(self.lat.max()))
 
     def geodesic_length(self) -> np.ndarray:
         """Return the WGS-84 geodesic length (m) of each edge, as :func:`geodesic_length`."""
@@ -428,6 +434,8 @@ def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, options: BuildOption
                              copy=False)
     for column in ("u", "v"):
         edges[column] = edges[column].astype(np.int64)
+    for column in FLOAT32_COLUMNS:  # travel times, lengths and coordinates stay float64
+        edges[column] = edges[column].astype(np.float32)
     edges["oneway"] = edges["oneway"].astype(bool)
     edges["reversed"] = edges["reversed"].astype(bool)
     return RoadNetwork(nodes, edges, dict(meta or {})), report
