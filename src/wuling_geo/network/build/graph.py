@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError, NetworkError
 from wuling_geo._util.geo import utm_crs
+from wuling_geo._util.memory import release_free_memory
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.speed.assignment import SpeedOptions, assign_speeds
 from wuling_geo.network.speed.dem import sample_grades
@@ -426,18 +427,19 @@ def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, options: BuildOption
     for column in EDGE_COLUMNS:
         if column not in edges and column != "climb_m":
             edges[column] = None
-    columns = [c for c in EDGE_COLUMNS if c in edges]
-    # the LineStrings last, once every temporary array of the build is gone
-    geometry = shapes.linestrings() if geometry is None else geometry
-    del shapes
-    edges = gpd.GeoDataFrame(edges[columns], geometry=geometry, crs=settings.storage_crs,
-                             copy=False)
+    # the same column objects in order (edges[columns] could copy them all)
+    edges = pd.DataFrame({c: edges[c] for c in EDGE_COLUMNS if c in edges}, copy=False)
     for column in ("u", "v"):
         edges[column] = edges[column].astype(np.int64)
     for column in FLOAT32_COLUMNS:  # travel times, lengths and coordinates stay float64
         edges[column] = edges[column].astype(np.float32)
     edges["oneway"] = edges["oneway"].astype(bool)
     edges["reversed"] = edges["reversed"].astype(bool)
+    # the LineStrings last, once every temporary array of the build is gone
+    release_free_memory()
+    geometry = shapes.linestrings() if geometry is None else geometry
+    del shapes
+    edges = gpd.GeoDataFrame(edges, geometry=geometry, crs=settings.storage_crs, copy=False)
     return RoadNetwork(nodes, edges, dict(meta or {})), report
 
 
