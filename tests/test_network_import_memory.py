@@ -117,3 +117,23 @@ def test_split_ways_in_chunks_matches_one_chunk(monkeypatch):
     assert pairs == [(1, 3), (3, 4), (3, 1), (4, 3), (6, 3)]
     assert list(whole["reversed"]) == [False, False, True, True, True]
     assert shapely.get_coordinates(whole.geometry.values[2]).tolist() == [[2, 4], [1, 2], [0, 0]]
+
+
+def test_linestrings_freeing_coordinates_block_by_block_are_the_plain_ones(monkeypatch):
+    """Built in the order of their lowest position, blocks freed behind them: same lines."""
+    rng = np.random.default_rng(1)
+    n = 50_000
+    lon, lat = rng.random(n), rng.random(n)
+    starts = np.sort(rng.choice(n - 10, 4000, replace=False))
+    ends = starts + rng.integers(1, 9, len(starts))
+    # forward edges, then the backward ones, as split_edges orders them
+    first, last = np.r_[starts, ends].astype(np.int32), np.r_[ends, starts].astype(np.int32)
+    plain = graph.EdgeShapes(lon, lat, first, last).linestrings()
+    monkeypatch.setattr(graph, "_BLOCK", 1000)
+    monkeypatch.setattr(graph, "CHUNK_EDGES", 700)
+    shapes = graph.EdgeShapes(lon, lat, first, last)
+    released = shapes.linestrings(release=True)
+    assert (shapely.to_wkb(released) == shapely.to_wkb(plain)).all()
+    assert len(shapes) == 0 and len(shapes.lon) == 0  # the shapes let go of their arrays
+    assert shapely.get_coordinates(plain[4000]).tolist() == [
+        [lon[i], lat[i]] for i in range(ends[0], starts[0] - 1, -1)]

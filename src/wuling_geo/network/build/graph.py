@@ -178,6 +178,8 @@ def split_edges(ways: Ways, keep: np.ndarray | None = None
 
 #: Edges handled at once where geometries are built or projected (bounds the memory).
 CHUNK_EDGES = 250_000
+#: Coordinates per block when they are freed as the LineStrings are made.
+_BLOCK = 1 << 20
 
 
 @dataclass
@@ -233,12 +235,48 @@ class EdgeShapes:
                * np.repeat(d, sizes))
         return pos, edge_id
 
-    def linestrings(self) -> np.ndarray:
-        """Return a WGS-84 LineString per edge, built :data:`CHUNK_EDGES` at a time."""
+    def moved(self) -> EdgeShapes:
+        """Return these shapes as a new object, leaving this one empty (the arrays move)."""
+        out = EdgeShapes(self.lon, self.lat, self.first, self.last)
+        self.lon, self.lat = np.zeros(0), np.zeros(0)
+        self.first, self.last = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return out
+
+    def linestrings(self, release: bool = False) -> np.ndarray:
+        """Return a WGS-84 LineString per edge, built :data:`CHUNK_EDGES` at a time.
+
+        With ``release``, the shapes are emptied and their coordinates freed as the lines
+        are made: the edges are built in the order of their lowest position and the
+        coordinates are held in blocks, each freed once every edge using it is built (their
+        memory is gone before the last LineStrings exist, if nothing else holds the arrays).
+        """
         out = np.empty(len(self), dtype=object)
-        for part in _chunks(len(self)):
-            pos, edge_id = self.positions(part)
-            out[part] = shapely.linestrings(self.lon[pos], self.lat[pos], indices=edge_id)
+        if not release:
+            for part in _chunks(len(self)):
+                pos, edge_id = self.positions(part)
+                out[part] = shapely.linestrings(self.lon[pos], self.lat[pos], indices=edge_id)
+            return out
+        shapes = self.moved()
+        order = np.argsort(np.minimum(shapes.first, shapes.last), kind="stable")
+        order = order.astype(np.int32 if len(order) < 2**31 else np.int64)
+        shapes = shapes.take(order)
+        lon: list[np.ndarray | None] = [shapes.lon[i:i + _BLOCK].copy()
+                                        for i in range(0, len(shapes.lon), _BLOCK)]
+        lat: list[np.ndarray | None] = [shapes.lat[i:i + _BLOCK].copy()
+                                        for i in range(0, len(shapes.lat), _BLOCK)]
+        shapes.lon = shapes.lat = np.zeros(0)
+        for part in _chunks(len(shapes)):
+            pos, edge_id = shapes.positions(part)
+            a, b = pos.min() // _BLOCK, pos.max() // _BLOCK + 1
+            base = a * _BLOCK
+            x = np.concatenate(lon[a:b])[pos - base]  # type: ignore[arg-type]
+            y = np.concatenate(lat[a:b])[pos - base]  # type: ignore[arg-type]
+            out[order[part]] = shapely.linestrings(x, y, indices=edge_id)
+            if part.stop < len(shapes):  # the blocks below every edge still to build
+                below = min(shapes.first[part.stop], shapes.last[part.stop])
+                for i in range(int(below) // _BLOCK):
+                    lon[i] = lat[i] = None
+            del pos, edge_id, x, y
         return out
 
     def bounds(self) -> tuple[float, float, float, float]:
@@ -369,7 +407,9 @@ def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, options: BuildOption
     meta
         Provenance to store with the network.
     shapes
-        The edges' polylines when ``edges`` has no geometry (from :func:`split_edges`).
+        The edges' polylines when ``edges`` has no geometry (from :func:`split_edges`). Like
+        ``edges`` it is consumed: it is left empty, and its coordinates are freed as the
+        LineStrings are made.
 
     Returns
     -------
@@ -388,6 +428,8 @@ def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, options: BuildOption
         assert isinstance(edges, gpd.GeoDataFrame)  # without shapes, edges carry geometry
         shapes = EdgeShapes.from_geometry(edges.geometry.values)
         edges = pd.DataFrame(edges.drop(columns=edges.geometry.name))
+    else:
+        shapes = shapes.moved()  # the caller's object lets go of the coordinates
     west, south, east, north = shapes.bounds()
     crs_metric = utm_crs((west + east) / 2, (south + north) / 2)
     tolerance_m = check_consolidate_m(options.consolidate_m)
@@ -437,7 +479,7 @@ def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, options: BuildOption
     edges["reversed"] = edges["reversed"].astype(bool)
     # the LineStrings last, once every temporary array of the build is gone
     release_free_memory()
-    geometry = shapes.linestrings() if geometry is None else geometry
+    geometry = shapes.linestrings(release=True) if geometry is None else geometry
     del shapes
     edges = gpd.GeoDataFrame(edges, geometry=geometry, crs=settings.storage_crs, copy=False)
     return RoadNetwork(nodes, edges, dict(meta or {})), report
