@@ -25,8 +25,9 @@ MONACO = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "m
 MONACO_BOX = "7.40,43.72,7.45,43.76"
 #: sha256 of the Monaco network built by the main branch (75f286d) before chunking was
 #: 0afae1f9165904b43f6616140f1ed2357462ca6f853de2559f3b0781b7e77149; this is that network with
-#: its ``graph.FLOAT32_COLUMNS`` cast to float32 (computed with main 63fc965's importer).
-MONACO_DIGEST = "bb84365478d7da7d4d2d59734449fb6309bc1e31665a685857aed004d51aff63"
+#: its ``graph.FLOAT32_COLUMNS`` cast to float32 and ``highway`` to a categorical (computed
+#: with main 63fc965's importer).
+MONACO_DIGEST = "e0695e8fd7fe0af8fc846bd517c8add71ba6429c50cdac69cb98f342440703ab"
 
 
 def digest(net: RoadNetwork) -> str:

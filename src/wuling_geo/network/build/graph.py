@@ -475,6 +475,7 @@ def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, options: BuildOption
         edges[column] = edges[column].astype(np.int64)
     for column in FLOAT32_COLUMNS:  # travel times, lengths and coordinates stay float64
         edges[column] = edges[column].astype(np.float32)
+    edges["highway"] = edges["highway"].astype("category")  # a byte per edge, not a string
     edges["oneway"] = edges["oneway"].astype(bool)
     edges["reversed"] = edges["reversed"].astype(bool)
     # the LineStrings last, once every temporary array of the build is gone
