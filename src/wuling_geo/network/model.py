@@ -39,6 +39,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import NetworkError
 from wuling_geo._util.files import atomic_dir
 from wuling_geo._util.geo import utm_crs
+from wuling_geo._util.memory import release_free_memory
 from wuling_geo.network.index import Snap
 from wuling_geo.network.storage import CACHE_FORMAT, META, OWNER, read_meta, sha256_file
 from wuling_geo.network.storage import verify as verify_checksums
@@ -256,6 +257,7 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
     """
     folder = Path(path)
     meta = dict(network.meta)
+    release_free_memory()
     with atomic_dir(folder, owner=OWNER) as tmp:
         network.nodes.to_parquet(tmp / "nodes.parquet")
         save_geoparquet(network.edges, tmp / "edges.parquet")
@@ -320,6 +322,7 @@ def save_geoparquet(frame: gpd.GeoDataFrame, path: Path, row_group: int | None =
                                     type=pa.binary()))
             writer.write_table(pa.Table.from_arrays(columns, schema=schema))
             del columns
+            release_free_memory()  # Arrow keeps freed pages for reuse unless told
 
 
 def load_geoparquet(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
@@ -346,6 +349,7 @@ def load_geoparquet(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         attrs = file.read(columns=[c for c in names if c != name], use_pandas_metadata=True)
         frame = attrs.to_pandas(split_blocks=True, self_destruct=True)
         del attrs
+        release_free_memory()  # the Arrow table's pages, before the geometries need memory
         geoms = np.empty(file.metadata.num_rows, dtype=object)
         lo = 0
         for group in range(file.metadata.num_row_groups):
@@ -353,11 +357,12 @@ def load_geoparquet(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
             geoms[lo:lo + len(wkb)] = shapely.from_wkb(np.asarray(wkb))
             lo += len(wkb)
             del wkb
+            release_free_memory()
     crs = columns[name].get("crs", "OGC:CRS84")
     if isinstance(crs, dict):
         _remove_id_from_member_of_ensembles(crs)
     frame.insert(names.index(name), name, gpd.array.from_shapely(geoms, crs=crs))
-    return gpd.GeoDataFrame(frame, geometry=name)
+    return gpd.GeoDataFrame(frame, geometry=name, copy=False)  # copy=True would copy it all
 
 
 def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwork:
