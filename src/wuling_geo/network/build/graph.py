@@ -216,9 +216,10 @@ class EdgeShapes:
         if len(geoms) and counts.min() < 2:
             raise NetworkError(f"{int((counts < 2).sum())} edges have no line geometry (fewer "
                                "than two coordinates): fix or drop them")
-        ends = np.cumsum(counts).astype(np.int32 if len(coords) < 2**31 else np.int64)
+        dtype = np.int32 if len(coords) < 2**31 else np.int64
+        ends: np.ndarray = np.cumsum(counts)
         return cls(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
-                   ends - counts, ends - 1)
+                   (ends - counts).astype(dtype), (ends - 1).astype(dtype))
 
     def take(self, rows: np.ndarray) -> EdgeShapes:
         """Return the shapes of the edges ``rows`` (an index or a boolean mask)."""
