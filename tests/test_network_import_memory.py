@@ -19,7 +19,7 @@ import shapely
 
 from wuling_geo.network.build import graph
 from wuling_geo.network.build.importer import ImportOptions, import_network
-from wuling_geo.network.model import RoadNetwork, load_network, save_geoparquet
+from wuling_geo.network.model import RoadNetwork, load_geoparquet, load_network, save_geoparquet
 
 MONACO = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "monaco.osm.pbf"
 MONACO_BOX = "7.40,43.72,7.45,43.76"
@@ -138,3 +138,18 @@ def test_linestrings_freeing_coordinates_block_by_block_are_the_plain_ones(monke
     assert len(shapes) == 0 and len(shapes.lon) == 0  # the shapes let go of their arrays
     assert shapely.get_coordinates(plain[4000]).tolist() == [
         [lon[i], lat[i]] for i in range(ends[0], starts[0] - 1, -1)]
+
+
+def test_geo_metadata_read_in_chunks_is_geopandas_own(tmp_path):
+    """Bounds and geometry types reduced chunk by chunk: the ``geo`` metadata geopandas writes."""
+    rng = np.random.default_rng(2)
+    geoms = [*shapely.points(rng.random((5, 2)) * 10 - 20), None,
+             *shapely.linestrings(rng.random((3, 3, 3)) * 5 + 30)]  # 2D points, a gap, 3D lines
+    frame = gpd.GeoDataFrame({"a": np.arange(len(geoms))}, geometry=geoms, crs=4326)
+    frame.to_parquet(tmp_path / "whole.parquet", index=False)
+    save_geoparquet(frame, tmp_path / "groups.parquet", row_group=2)
+    assert pq.ParquetFile(tmp_path / "groups.parquet").num_row_groups == 5
+    meta = pq.read_metadata(tmp_path / "groups.parquet").metadata
+    assert meta[b"geo"] == pq.read_metadata(tmp_path / "whole.parquet").metadata[b"geo"]
+    pd.testing.assert_frame_equal(load_geoparquet(tmp_path / "groups.parquet"),
+                                  gpd.read_parquet(tmp_path / "whole.parquet"))

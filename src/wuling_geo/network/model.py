@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -155,12 +156,19 @@ class RoadNetwork:
     @cached_property
     def edge_u(self) -> np.ndarray:
         """Array position of each edge's start node."""
-        return self.node_position.loc[self.edges["u"].to_numpy()].to_numpy()
+        return self._positions_of(self.edges["u"].to_numpy())
 
     @cached_property
     def edge_v(self) -> np.ndarray:
         """Array position of each edge's end node."""
-        return self.node_position.loc[self.edges["v"].to_numpy()].to_numpy()
+        return self._positions_of(self.edges["v"].to_numpy())
+
+    def _positions_of(self, ids: np.ndarray) -> np.ndarray:
+        """Return the array positions of node ids (no Series of one label per edge)."""
+        at = self.nodes.index.get_indexer(ids)
+        if (at < 0).any():
+            raise KeyError(f"edge end nodes not in the node table: {np.unique(ids[at < 0])[:5]}")
+        return at
 
     @cached_property
     def crs_metric(self) -> CRS:
@@ -302,7 +310,7 @@ def save_geoparquet(frame: gpd.GeoDataFrame, path: Path, row_group: int | None =
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from geopandas.io.arrow import _create_metadata, _encode_metadata
+    from geopandas.io.arrow import _encode_metadata
 
     name = frame.geometry.name
     names = [c for c in frame.columns if c != name]
@@ -311,7 +319,7 @@ def save_geoparquet(frame: gpd.GeoDataFrame, path: Path, row_group: int | None =
     schema = pa.Schema.from_pandas(attrs, preserve_index=False)
     del attrs
     schema = schema.append(pa.field(name, pa.binary()))
-    geo = _encode_metadata(_create_metadata(frame, geometry_encoding={name: "WKB"}))
+    geo = _encode_metadata(_geo_metadata(frame, row_group))
     schema = schema.with_metadata({**(schema.metadata or {}), b"geo": geo})
     with pq.ParquetWriter(path, schema, compression="snappy") as writer:
         for lo in range(0, len(frame), row_group):
@@ -323,6 +331,38 @@ def save_geoparquet(frame: gpd.GeoDataFrame, path: Path, row_group: int | None =
             writer.write_table(pa.Table.from_arrays(columns, schema=schema))
             del columns
             release_free_memory()  # Arrow keeps freed pages for reuse unless told
+
+
+def _geo_metadata(frame: gpd.GeoDataFrame, chunk: int) -> dict[str, Any]:
+    """Return geopandas' ``geo`` metadata of ``frame``, reading its geometry ``chunk`` rows at a time.
+
+    :func:`geopandas.io.arrow._create_metadata` takes the bounds of every geometry at once (32
+    bytes per row); here they are reduced chunk by chunk, and geopandas describes a frame of
+    one geometry per type found.
+    """
+    from geopandas.io.arrow import _create_metadata
+
+    name = frame.geometry.name
+    box = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    examples: dict[int, Any] = {}
+    for lo in range(0, len(frame), chunk):
+        geoms = np.asarray(frame.geometry.values[lo:lo + chunk], dtype=object)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN bounds of missing rows
+            bounds = shapely.bounds(geoms)
+            box = np.r_[np.fmin(box[:2], np.nanmin(bounds[:, :2], axis=0)),
+                        np.fmax(box[2:], np.nanmax(bounds[:, 2:], axis=0))]
+        kind = shapely.get_type_id(geoms) * 2 + shapely.has_z(geoms)
+        for k, at in zip(*np.unique(kind, return_index=True), strict=True):
+            examples.setdefault(int(k), geoms[at])
+    sample = gpd.GeoDataFrame({name: gpd.GeoSeries(list(examples.values()), crs=frame.crs)},
+                              geometry=name)
+    meta = _create_metadata(sample, geometry_encoding={name: "WKB"})
+    column = meta["columns"][name]
+    column.pop("bbox", None)
+    if np.isfinite(box).all():
+        column["bbox"] = box.tolist()
+    return meta
 
 
 def load_geoparquet(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
