@@ -66,7 +66,7 @@ def wrap(module, name):
 
 
 if stages:
-    for name in ("read_osm_roads", "split_ways", "build_network", "save_network",
+    for name in ("read_osm_roads", "split_edges", "build_network", "save_network",
                  "features_from_file"):
         wrap(importer, name)
 result = import_network(Path(sys.argv[1]), Path(sys.argv[2]), ImportOptions(area=sys.argv[4]),

@@ -19,14 +19,15 @@ import shapely
 
 from wuling_geo.network.build import graph
 from wuling_geo.network.build.importer import ImportOptions, import_network
-from wuling_geo.network.model import RoadNetwork, load_network, save_geoparquet
+from wuling_geo.network.model import RoadNetwork, load_geoparquet, load_network, save_geoparquet
 
 MONACO = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "monaco.osm.pbf"
 MONACO_BOX = "7.40,43.72,7.45,43.76"
-#: sha256 of the Monaco network built by the main branch (75f286d) before chunking.
-#: The unchunked import of Monaco (since issue 14: split at traffic-control nodes, with
-#: junction delays and the truck's limit columns).
-MONACO_DIGEST = "ff49b22edad75d75e7755a478cf3e7231ac3ec8aa5f7605b865f3c0b631c8567"
+#: sha256 of the Monaco network built by main before the memory work (since issue 14: split
+#: at traffic-control nodes, with junction delays and the truck's limit columns; digest
+#: ff49b22e…), with its ``graph.FLOAT32_COLUMNS`` cast to float32 and ``highway`` to a
+#: categorical: the streamed build must give exactly that network.
+MONACO_DIGEST = "b8858a03bdf5e8acb5bd42c19ff925c04c623ca1fc2875025cb3152cf6286b71"
 
 
 def digest(net: RoadNetwork) -> str:
@@ -46,19 +47,25 @@ def digest(net: RoadNetwork) -> str:
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Chunks of 300 edges and row groups of 700 rows, and the largest projection made."""
+    """Chunks of 300 edges and row groups of 700 rows, and the sizes of the projections made."""
     from wuling_geo.network import model
 
     monkeypatch.setattr(graph, "CHUNK_EDGES", 300)
     monkeypatch.setattr(model, "ROW_GROUP", 700)
     projected: list[int] = []
-    original = gpd.GeoSeries.to_crs
+    original, metric = gpd.GeoSeries.to_crs, graph.EdgeShapes.metric
 
     def to_crs(self, *args, **kwargs):
         projected.append(len(self))
         return original(self, *args, **kwargs)
 
+    def shapes_metric(self, part, *args, **kwargs):
+        out = metric(self, part, *args, **kwargs)
+        projected.append(len(out))
+        return out
+
     monkeypatch.setattr(gpd.GeoSeries, "to_crs", to_crs)
+    monkeypatch.setattr(graph.EdgeShapes, "metric", shapes_metric)
     return projected
 
 
@@ -111,3 +118,38 @@ def test_split_ways_in_chunks_matches_one_chunk(monkeypatch):
     assert pairs == [(1, 3), (3, 4), (3, 1), (4, 3), (6, 3)]
     assert list(whole["reversed"]) == [False, False, True, True, True]
     assert shapely.get_coordinates(whole.geometry.values[2]).tolist() == [[2, 4], [1, 2], [0, 0]]
+
+
+def test_linestrings_freeing_coordinates_block_by_block_are_the_plain_ones(monkeypatch):
+    """Built in the order of their lowest position, blocks freed behind them: same lines."""
+    rng = np.random.default_rng(1)
+    n = 50_000
+    lon, lat = rng.random(n), rng.random(n)
+    starts = np.sort(rng.choice(n - 10, 4000, replace=False))
+    ends = starts + rng.integers(1, 9, len(starts))
+    # forward edges, then the backward ones, as split_edges orders them
+    first, last = np.r_[starts, ends].astype(np.int32), np.r_[ends, starts].astype(np.int32)
+    plain = graph.EdgeShapes(lon, lat, first, last).linestrings()
+    monkeypatch.setattr(graph, "_BLOCK", 1000)
+    monkeypatch.setattr(graph, "CHUNK_EDGES", 700)
+    shapes = graph.EdgeShapes(lon, lat, first, last)
+    released = shapes.linestrings(release=True)
+    assert (shapely.to_wkb(released) == shapely.to_wkb(plain)).all()
+    assert len(shapes) == 0 and len(shapes.lon) == 0  # the shapes let go of their arrays
+    assert shapely.get_coordinates(plain[4000]).tolist() == [
+        [lon[i], lat[i]] for i in range(ends[0], starts[0] - 1, -1)]
+
+
+def test_geo_metadata_read_in_chunks_is_geopandas_own(tmp_path):
+    """Bounds and geometry types reduced chunk by chunk: the ``geo`` metadata geopandas writes."""
+    rng = np.random.default_rng(2)
+    geoms = [*shapely.points(rng.random((5, 2)) * 10 - 20), None,
+             *shapely.linestrings(rng.random((3, 3, 3)) * 5 + 30)]  # 2D points, a gap, 3D lines
+    frame = gpd.GeoDataFrame({"a": np.arange(len(geoms))}, geometry=geoms, crs=4326)
+    frame.to_parquet(tmp_path / "whole.parquet", index=False)
+    save_geoparquet(frame, tmp_path / "groups.parquet", row_group=2)
+    assert pq.ParquetFile(tmp_path / "groups.parquet").num_row_groups == 5
+    meta = pq.read_metadata(tmp_path / "groups.parquet").metadata
+    assert meta[b"geo"] == pq.read_metadata(tmp_path / "whole.parquet").metadata[b"geo"]
+    pd.testing.assert_frame_equal(load_geoparquet(tmp_path / "groups.parquet"),
+                                  gpd.read_parquet(tmp_path / "whole.parquet"))

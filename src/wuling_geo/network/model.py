@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -39,6 +40,7 @@ from wuling_geo import settings
 from wuling_geo._util.errors import NetworkError
 from wuling_geo._util.files import atomic_dir
 from wuling_geo._util.geo import utm_crs
+from wuling_geo._util.memory import release_free_memory
 from wuling_geo.network.index import Snap
 from wuling_geo.network.storage import CACHE_FORMAT, META, OWNER, read_meta, sha256_file
 from wuling_geo.network.storage import verify as verify_checksums
@@ -154,12 +156,19 @@ class RoadNetwork:
     @cached_property
     def edge_u(self) -> np.ndarray:
         """Array position of each edge's start node."""
-        return self.node_position.loc[self.edges["u"].to_numpy()].to_numpy()
+        return self._positions_of(self.edges["u"].to_numpy())
 
     @cached_property
     def edge_v(self) -> np.ndarray:
         """Array position of each edge's end node."""
-        return self.node_position.loc[self.edges["v"].to_numpy()].to_numpy()
+        return self._positions_of(self.edges["v"].to_numpy())
+
+    def _positions_of(self, ids: np.ndarray) -> np.ndarray:
+        """Return the array positions of node ids (no Series of one label per edge)."""
+        at = self.nodes.index.get_indexer(ids)
+        if (at < 0).any():
+            raise KeyError(f"edge end nodes not in the node table: {np.unique(ids[at < 0])[:5]}")
+        return at
 
     @cached_property
     def crs_metric(self) -> CRS:
@@ -256,6 +265,7 @@ def save_network(network: RoadNetwork, path: str | os.PathLike[str],
     """
     folder = Path(path)
     meta = dict(network.meta)
+    release_free_memory()
     with atomic_dir(folder, owner=OWNER) as tmp:
         network.nodes.to_parquet(tmp / "nodes.parquet")
         save_geoparquet(network.edges, tmp / "edges.parquet")
@@ -300,23 +310,99 @@ def save_geoparquet(frame: gpd.GeoDataFrame, path: Path, row_group: int | None =
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from geopandas.io.arrow import _create_metadata, _encode_metadata
+    from geopandas.io.arrow import _encode_metadata
 
     name = frame.geometry.name
-    attrs = pd.DataFrame(frame.drop(columns=name))
+    names = [c for c in frame.columns if c != name]
+    # a frame of the same column objects: frame.drop would copy the whole table
+    attrs = pd.DataFrame({c: frame[c] for c in names}, copy=False)
     schema = pa.Schema.from_pandas(attrs, preserve_index=False)
+    del attrs
     schema = schema.append(pa.field(name, pa.binary()))
-    geo = _encode_metadata(_create_metadata(frame, geometry_encoding={name: "WKB"}))
+    geo = _encode_metadata(_geo_metadata(frame, row_group))
     schema = schema.with_metadata({**(schema.metadata or {}), b"geo": geo})
     with pq.ParquetWriter(path, schema, compression="snappy") as writer:
         for lo in range(0, len(frame), row_group):
-            part = attrs.iloc[lo:lo + row_group]
-            wkb = shapely.to_wkb(frame.geometry.values[lo:lo + row_group])
-            columns = [pa.array(part[c], type=schema.field(c).type, from_pandas=True)
-                       for c in attrs.columns]
-            columns.append(pa.array(wkb, type=pa.binary()))
+            rows = slice(lo, lo + row_group)
+            columns = [pa.array(frame[c].iloc[rows], type=schema.field(c).type, from_pandas=True)
+                       for c in names]
+            columns.append(pa.array(shapely.to_wkb(frame.geometry.values[rows]),
+                                    type=pa.binary()))
             writer.write_table(pa.Table.from_arrays(columns, schema=schema))
-            del part, wkb, columns
+            del columns
+            release_free_memory()  # Arrow keeps freed pages for reuse unless told
+
+
+def _geo_metadata(frame: gpd.GeoDataFrame, chunk: int) -> dict[str, Any]:
+    """Return geopandas' ``geo`` metadata of ``frame``, reading its geometry ``chunk`` rows at a time.
+
+    :func:`geopandas.io.arrow._create_metadata` takes the bounds of every geometry at once (32
+    bytes per row); here they are reduced chunk by chunk, and geopandas describes a frame of
+    one geometry per type found.
+    """
+    from geopandas.io.arrow import _create_metadata
+
+    name = frame.geometry.name
+    box = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    examples: dict[int, Any] = {}
+    for lo in range(0, len(frame), chunk):
+        geoms = np.asarray(frame.geometry.values[lo:lo + chunk], dtype=object)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN bounds of missing rows
+            bounds = shapely.bounds(geoms)
+            box = np.r_[np.fmin(box[:2], np.nanmin(bounds[:, :2], axis=0)),
+                        np.fmax(box[2:], np.nanmax(bounds[:, 2:], axis=0))]
+        kind = shapely.get_type_id(geoms) * 2 + shapely.has_z(geoms)
+        for k, at in zip(*np.unique(kind, return_index=True), strict=True):
+            examples.setdefault(int(k), geoms[at])
+    sample = gpd.GeoDataFrame({name: gpd.GeoSeries(list(examples.values()), crs=frame.crs)},
+                              geometry=name)
+    meta = _create_metadata(sample, geometry_encoding={name: "WKB"})
+    column = meta["columns"][name]
+    column.pop("bbox", None)
+    if np.isfinite(box).all():
+        column["bbox"] = box.tolist()
+    return meta
+
+
+def load_geoparquet(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+    """Read a GeoParquet file as :func:`geopandas.read_parquet` does, with less memory.
+
+    A file of several row groups with one WKB geometry column (what :func:`save_geoparquet`
+    writes) has its attribute columns converted at once and its geometry a row group at a
+    time, so the whole file's WKB and Arrow table never sit beside the shapely geometries.
+    Any other file is read by geopandas.
+    """
+    import pyarrow.parquet as pq
+    from geopandas.io.arrow import _remove_id_from_member_of_ensembles
+
+    file = pq.ParquetFile(path)
+    geo = json.loads((file.schema_arrow.metadata or {}).get(b"geo", b"{}"))
+    name = geo.get("primary_column")
+    columns = geo.get("columns") or {}
+    if (file.metadata.num_row_groups < 2 or len(columns) != 1 or name not in columns
+            or columns[name].get("encoding") != "WKB"):
+        file.close()
+        return gpd.read_parquet(path)
+    names = file.schema_arrow.names
+    with file:
+        attrs = file.read(columns=[c for c in names if c != name], use_pandas_metadata=True)
+        frame = attrs.to_pandas(split_blocks=True, self_destruct=True)
+        del attrs
+        release_free_memory()  # the Arrow table's pages, before the geometries need memory
+        geoms = np.empty(file.metadata.num_rows, dtype=object)
+        lo = 0
+        for group in range(file.metadata.num_row_groups):
+            wkb = file.read_row_group(group, columns=[name]).column(0)
+            geoms[lo:lo + len(wkb)] = shapely.from_wkb(np.asarray(wkb))
+            lo += len(wkb)
+            del wkb
+            release_free_memory()
+    crs = columns[name].get("crs", "OGC:CRS84")
+    if isinstance(crs, dict):
+        _remove_id_from_member_of_ensembles(crs)
+    frame.insert(names.index(name), name, gpd.array.from_shapely(geoms, crs=crs))
+    return gpd.GeoDataFrame(frame, geometry=name, copy=False)  # copy=True would copy it all
 
 
 def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwork:
@@ -358,7 +444,7 @@ def load_network(path: str | os.PathLike[str], verify: bool = True) -> RoadNetwo
         verify_checksums(folder, meta)
     try:
         nodes = pd.read_parquet(folder / "nodes.parquet")
-        edges = gpd.read_parquet(folder / "edges.parquet")
+        edges = load_geoparquet(folder / "edges.parquet")
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise NetworkError(f"road network at {folder} is unreadable ({exc}); rebuild it") from None
     turn_tables = {}

@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError, NetworkError
 from wuling_geo._util.geo import utm_crs
+from wuling_geo._util.memory import release_free_memory
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.speed.assignment import (
     SpeedOptions,
@@ -42,6 +43,9 @@ from wuling_geo.network.truck_limits import limit_columns
 
 _GEOD = Geod(ellps="WGS84")
 
+#: Edge columns a built network stores as float32: rounded measures that feed nothing exact
+#: (the travel times are computed from the float64 values first).
+FLOAT32_COLUMNS = ("turning_deg_per_km", "speed_kph_car", "speed_kph_truck")
 #: Edge columns of a built network, in order (``climb_m`` only with a DEM).
 EDGE_COLUMNS = ["u", "v", "key", "length", "highway", "name", "ref", "oneway", "reversed",
                 "maxspeed", "lanes", "urban", "turning_deg_per_km", "speed_kph_car",
@@ -111,6 +115,7 @@ def split_ways(ways: Ways, keep: np.ndarray | None = None) -> tuple[pd.DataFrame
 
     ``keep`` holds nodes that must be junctions of the graph even inside one way: the via
     nodes of turn restrictions and barrier nodes (:mod:`wuling_geo.network.restrictions`).
+    :func:`split_edges` does the same without making a LineString per edge.
 
     Returns
     -------
@@ -120,10 +125,33 @@ def split_ways(ways: Ways, keep: np.ndarray | None = None) -> tuple[pd.DataFrame
         One row per direction of travel: ``u``, ``v``, ``oneway``, ``reversed`` (the edge
         runs against the way's node order), the way's attributes and a LineString u→v.
     """
+    nodes, edges, shapes = split_edges(ways, keep)
+    # copy=False: geopandas copies a plain DataFrame's columns by default
+    edges = gpd.GeoDataFrame(edges, geometry=shapes.linestrings(), crs=settings.storage_crs,
+                             copy=False)
+    return nodes, edges
+
+
+def split_edges(ways: Ways, keep: np.ndarray | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, EdgeShapes]:
+    """Split ways into directed edges like :func:`split_ways`, their shapes kept as coordinates.
+
+    Returns
+    -------
+    nodes : pandas.DataFrame
+        Indexed by node id, with ``x`` (lon) and ``y`` (lat).
+    edges : pandas.DataFrame
+        The edges of :func:`split_ways` without their geometry.
+    shapes : EdgeShapes
+        Row ``i`` is the polyline of edge ``i``; both directions of a road share the ways'
+        coordinate arrays, so no per-edge object exists until :meth:`EdgeShapes.linestrings`.
+    """
     refs, off = ways.refs, ways.offsets
     if len(ways) == 0:
         nodes = pd.DataFrame({"x": [], "y": []}, index=pd.Index([], dtype="int64", name="node"))
-        return nodes, gpd.GeoDataFrame({"u": [], "v": []}, geometry=[], crs=settings.storage_crs)
+        empty = np.zeros(0, dtype=np.int64)
+        return (nodes, pd.DataFrame({"u": empty, "v": empty}),
+                EdgeShapes(np.zeros(0), np.zeros(0), empty, empty))
     way_of = ways.way_of
     _, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
     split = counts[inverse] > 1
@@ -143,43 +171,152 @@ def split_ways(ways: Ways, keep: np.ndarray | None = None) -> tuple[pd.DataFrame
     # one row per direction of travel: the forward edges, then the backward ones
     first = np.r_[start[fwd], end[bwd]]
     last = np.r_[end[fwd], start[bwd]]
-    step = np.r_[np.ones(len(fwd), np.int64), -np.ones(len(bwd), np.int64)]
     edges = ways.attrs.drop(columns=["direction"]).iloc[np.r_[edge_way[fwd], edge_way[bwd]]]
     edges = edges.reset_index(drop=True)
     edges["oneway"] = np.r_[direction[fwd], direction[bwd]] != 0
     edges["u"], edges["v"] = refs[first], refs[last]
-    edges["reversed"] = step < 0
+    edges["reversed"] = np.r_[np.zeros(len(fwd), bool), np.ones(len(bwd), bool)]
     del edge_way, direction, fwd, bwd
-    geoms = _linestrings(ways.lon, ways.lat, first, last, step)
-    # copy=False: geopandas copies a plain DataFrame's columns by default
-    edges = gpd.GeoDataFrame(edges, geometry=geoms, crs=settings.storage_crs, copy=False)
-    node_ids, first = np.unique(refs[p], return_index=True)
-    nodes = pd.DataFrame({"x": ways.lon[p][first], "y": ways.lat[p][first]},
+    node_ids, at = np.unique(refs[p], return_index=True)
+    nodes = pd.DataFrame({"x": ways.lon[p][at], "y": ways.lat[p][at]},
                          index=pd.Index(node_ids.astype(np.int64), name="node"))
-    return nodes, edges
+    if len(ways.lon) < 2**31:  # half the memory of int64 positions
+        first, last = first.astype(np.int32), last.astype(np.int32)
+    return nodes, edges, EdgeShapes(ways.lon, ways.lat, first, last)
 
 
 #: Edges handled at once where geometries are built or projected (bounds the memory).
 CHUNK_EDGES = 250_000
+#: Coordinates per block when they are freed as the LineStrings are made.
+_BLOCK = 1 << 20
 
 
-def _linestrings(lon: np.ndarray, lat: np.ndarray, first: np.ndarray, last: np.ndarray,
-                 step: np.ndarray) -> np.ndarray:
-    """Return a LineString per edge through positions ``first, first + step, …, last``.
+@dataclass
+class EdgeShapes:
+    """Edge polylines as coordinate arrays: no Python or GEOS object per edge.
 
-    Built in chunks of :data:`CHUNK_EDGES`, so the position arrays stay small.
+    Edge ``i`` runs through the positions ``first[i], first[i] ± 1, …, last[i]`` of
+    ``lon``/``lat`` (backwards when ``last[i] < first[i]``), so the two directions of a road
+    share one copy of its coordinates. A network's edges are built on these arrays; the
+    LineStrings of its ``geometry`` column are made once, at the end
+    (:meth:`linestrings`).
     """
-    out = np.empty(len(first), dtype=object)
-    for lo in range(0, len(first), CHUNK_EDGES):
-        hi = min(lo + CHUNK_EDGES, len(first))
-        a, b, d = first[lo:hi], last[lo:hi], step[lo:hi]
+
+    lon: np.ndarray
+    lat: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    @classmethod
+    def from_geometry(cls, geoms: np.ndarray | gpd.GeoSeries) -> EdgeShapes:
+        """Return the shapes of LineStrings (their x/y; each must have two coordinates or more).
+
+        Raises
+        ------
+        NetworkError
+            If a geometry has fewer than two coordinates.
+        """
+        geoms = np.asarray(geoms, dtype=object)
+        coords, owner = shapely.get_coordinates(geoms, return_index=True)
+        counts = np.bincount(owner, minlength=len(geoms))
+        if len(geoms) and counts.min() < 2:
+            raise NetworkError(f"{int((counts < 2).sum())} edges have no line geometry (fewer "
+                               "than two coordinates): fix or drop them")
+        dtype = np.int32 if len(coords) < 2**31 else np.int64
+        ends: np.ndarray = np.cumsum(counts)
+        return cls(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
+                   (ends - counts).astype(dtype), (ends - 1).astype(dtype))
+
+    def take(self, rows: np.ndarray) -> EdgeShapes:
+        """Return the shapes of the edges ``rows`` (an index or a boolean mask)."""
+        return EdgeShapes(self.lon, self.lat, self.first[rows], self.last[rows])
+
+    def positions(self, part: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Return the coordinate positions of the edges ``part`` and each one's edge (0-based)."""
+        a, b = self.first[part].astype(np.int64), self.last[part].astype(np.int64)
+        d = np.where(b >= a, 1, -1)
         sizes = (b - a) * d + 1
-        edge_id = np.repeat(np.arange(hi - lo, dtype=np.int32), sizes)
+        edge_id = np.repeat(np.arange(len(a), dtype=np.int32), sizes)
         pos = (np.repeat(a, sizes)
                + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))
                * np.repeat(d, sizes))
-        out[lo:hi] = shapely.linestrings(lon[pos], lat[pos], indices=edge_id)
-    return out
+        return pos, edge_id
+
+    def moved(self) -> EdgeShapes:
+        """Return these shapes as a new object, leaving this one empty (the arrays move)."""
+        out = EdgeShapes(self.lon, self.lat, self.first, self.last)
+        self.lon, self.lat = np.zeros(0), np.zeros(0)
+        self.first, self.last = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return out
+
+    def linestrings(self, release: bool = False) -> np.ndarray:
+        """Return a WGS-84 LineString per edge, built :data:`CHUNK_EDGES` at a time.
+
+        With ``release``, the shapes are emptied and their coordinates freed as the lines
+        are made: the edges are built in the order of their lowest position and the
+        coordinates are held in blocks, each freed once every edge using it is built (their
+        memory is gone before the last LineStrings exist, if nothing else holds the arrays).
+        """
+        out = np.empty(len(self), dtype=object)
+        if not release:
+            for part in _chunks(len(self)):
+                pos, edge_id = self.positions(part)
+                out[part] = shapely.linestrings(self.lon[pos], self.lat[pos], indices=edge_id)
+            return out
+        shapes = self.moved()
+        order = np.argsort(np.minimum(shapes.first, shapes.last), kind="stable")
+        order = order.astype(np.int32 if len(order) < 2**31 else np.int64)
+        shapes = shapes.take(order)
+        lon: list[np.ndarray | None] = [shapes.lon[i:i + _BLOCK].copy()
+                                        for i in range(0, len(shapes.lon), _BLOCK)]
+        lat: list[np.ndarray | None] = [shapes.lat[i:i + _BLOCK].copy()
+                                        for i in range(0, len(shapes.lat), _BLOCK)]
+        shapes.lon = shapes.lat = np.zeros(0)
+        for part in _chunks(len(shapes)):
+            pos, edge_id = shapes.positions(part)
+            a, b = pos.min() // _BLOCK, pos.max() // _BLOCK + 1
+            base = a * _BLOCK
+            x = np.concatenate(lon[a:b])[pos - base]  # type: ignore[arg-type]
+            y = np.concatenate(lat[a:b])[pos - base]  # type: ignore[arg-type]
+            out[order[part]] = shapely.linestrings(x, y, indices=edge_id)
+            if part.stop < len(shapes):  # the blocks below every edge still to build
+                below = min(shapes.first[part.stop], shapes.last[part.stop])
+                for i in range(int(below) // _BLOCK):
+                    lon[i] = lat[i] = None
+            del pos, edge_id, x, y
+        return out
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Return (west, south, east, north) of all the coordinates (NaN without any).
+
+        These are the edges' bounds as long as every coordinate belongs to an edge, as from
+        :func:`split_edges` and :meth:`from_geometry` (not necessarily after :meth:`take`).
+        """
+        if len(self.lon) == 0:
+            return (np.nan,) * 4
+        return (float(self.lon.min()), float(self.lat.min()), float(self.lon.max()),
+                float(self.lat.max()))
+
+    def geodesic_length(self) -> np.ndarray:
+        """Return the WGS-84 geodesic length (m) of each edge, as :func:`geodesic_length`."""
+        out = np.zeros(len(self))
+        for part in _chunks(len(self)):
+            pos, index = self.positions(part)
+            lon, lat = self.lon[pos], self.lat[pos]
+            _, _, dist = _GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+            same = index[1:] == index[:-1]
+            out[part] = np.bincount(index[1:][same], weights=np.asarray(dist)[same],
+                                    minlength=part.stop - part.start)
+        return out
+
+    def metric(self, part: slice, transformer: Transformer) -> np.ndarray:
+        """Return the LineStrings of the edges ``part`` in ``transformer``'s target CRS."""
+        pos, edge_id = self.positions(part)
+        x, y = transformer.transform(self.lon[pos], self.lat[pos])
+        return shapely.linestrings(x, y, indices=edge_id)
 
 
 def _chunks(n: int) -> list[slice]:
@@ -259,18 +396,22 @@ class HygieneReport:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
-def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOptions,
+def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, options: BuildOptions,
                   places: pd.DataFrame | None = None, landuse: gpd.GeoSeries | None = None,
-                  meta: dict[str, Any] | None = None, controls: pd.DataFrame | None = None
+                  meta: dict[str, Any] | None = None, shapes: EdgeShapes | None = None,
+                  controls: pd.DataFrame | None = None
                   ) -> tuple[RoadNetwork, HygieneReport]:
     """Finish a network: consolidate, keep the largest strong component, add speeds.
+
+    The edges are measured, filtered and given speeds on coordinate arrays
+    (:class:`EdgeShapes`); their LineStrings are made once, for the finished network.
 
     Parameters
     ----------
     nodes, edges
-        As returned by :func:`split_ways` (``edges`` may already hold ``urban``). ``edges``
-        is consumed: its columns are moved out one by one (see :func:`_take_rows`), so the
-        whole table never exists twice.
+        As returned by :func:`split_ways` or :func:`split_edges` (``edges`` may already hold
+        ``urban``). ``edges`` is consumed: its columns are moved out one by one (see
+        :func:`_take_rows`), so the whole table never exists twice.
     options
         Profile, penalties, DEM and consolidation tolerance.
     places, landuse
@@ -278,6 +419,10 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
         :mod:`wuling_geo.network.speed.urban`), used when ``edges`` has no ``urban`` column.
     meta
         Provenance to store with the network.
+    shapes
+        The edges' polylines when ``edges`` has no geometry (from :func:`split_edges`). Like
+        ``edges`` it is consumed: it is left empty, and its coordinates are freed as the
+        LineStrings are made.
     controls
         Traffic-control nodes (``node``, ``kind``, ``direction``) whose junction delays are
         added to the travel times of the edges approaching them
@@ -296,15 +441,26 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     if len(edges) == 0:
         raise NetworkError("no drivable edges to build a network from")
     report = HygieneReport()
-    west, south, east, north = edges.total_bounds
+    if shapes is None:
+        assert isinstance(edges, gpd.GeoDataFrame)  # without shapes, edges carry geometry
+        shapes = EdgeShapes.from_geometry(edges.geometry.values)
+        edges = pd.DataFrame(edges.drop(columns=edges.geometry.name))
+    else:
+        shapes = shapes.moved()  # the caller's object lets go of the coordinates
+    west, south, east, north = shapes.bounds()
     crs_metric = utm_crs((west + east) / 2, (south + north) / 2)
     tolerance_m = check_consolidate_m(options.consolidate_m)
     if tolerance_m:
-        nodes, edges, report.consolidated_nodes = consolidate_intersections(
-            nodes, edges, tolerance_m, crs_metric)
-    nodes, keep = _strong_component(nodes, edges, report)
+        lines = gpd.GeoDataFrame(edges, geometry=shapes.linestrings(), crs=settings.storage_crs)
+        nodes, lines, report.consolidated_nodes = consolidate_intersections(
+            nodes, lines, tolerance_m, crs_metric)
+        shapes = EdgeShapes.from_geometry(lines.geometry.values)
+        edges = pd.DataFrame(lines.drop(columns="geometry")).reset_index(drop=True)
+        del lines
+    nodes, keep = _strong_component(nodes, edges, report, shapes)
     edges = _take_rows(edges, keep)
-    edges["length"] = geodesic_length(edges.geometry.values)
+    shapes = shapes.take(keep)
+    edges["length"] = shapes.geodesic_length()
     area = None
     if "urban" not in edges:
         if landuse is not None and len(landuse):
@@ -313,15 +469,17 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
             {"lon": [], "lat": [], "place": []}), landuse, options.profile, crs_metric)
     use_curvature = (options.profile.curvature["enabled"] if options.speeds.curvature is None
                      else options.speeds.curvature)
-    urban, turning = _metric_measures(edges.geometry, crs_metric, area, options.profile,
-                                      use_curvature)
+    urban, turning = _metric_measures(shapes, crs_metric, area, options.profile, use_curvature)
     if "urban" not in edges:
         edges["urban"] = urban
-    grades = None
+    del urban
+    grades, geometry = None, None
     use_grade = (options.profile.grade["enabled"] if options.speeds.grade is None
                  else options.speeds.grade)
     if options.dem is not None and use_grade:
-        grades = sample_grades(edges.geometry, options.dem, options.profile.grade["sample_m"])
+        geometry = shapes.linestrings()
+        grades = sample_grades(gpd.GeoSeries(geometry, crs=settings.storage_crs), options.dem,
+                               options.profile.grade["sample_m"])
         report.dem_coverage = grades.coverage
     edges = assign_speeds(edges, options.profile, options.speeds, grades, turning=turning)
     seconds = junction_seconds(options.profile, options.speeds)
@@ -335,12 +493,20 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
             edges[column] = 0.0
         elif column not in edges and column != "climb_m":
             edges[column] = None
-    columns = [c for c in EDGE_COLUMNS if c in edges] + ["geometry"]
-    edges = gpd.GeoDataFrame(edges[columns], geometry="geometry", crs=settings.storage_crs)
+    # the same column objects in order (edges[columns] could copy them all)
+    edges = pd.DataFrame({c: edges[c] for c in EDGE_COLUMNS if c in edges}, copy=False)
     for column in ("u", "v"):
         edges[column] = edges[column].astype(np.int64)
+    for column in FLOAT32_COLUMNS:  # travel times, lengths and coordinates stay float64
+        edges[column] = edges[column].astype(np.float32)
+    edges["highway"] = edges["highway"].astype("category")  # a byte per edge, not a string
     edges["oneway"] = edges["oneway"].astype(bool)
     edges["reversed"] = edges["reversed"].astype(bool)
+    # the LineStrings last, once every temporary array of the build is gone
+    release_free_memory()
+    geometry = shapes.linestrings(release=True) if geometry is None else geometry
+    del shapes
+    edges = gpd.GeoDataFrame(edges, geometry=geometry, crs=settings.storage_crs, copy=False)
     meta = dict(meta or {})
     costs = turn_cost_values(options.profile, options.speeds)
     if costs:
@@ -348,18 +514,19 @@ def build_network(nodes: pd.DataFrame, edges: gpd.GeoDataFrame, options: BuildOp
     return RoadNetwork(nodes, edges, meta), report
 
 
-def _metric_measures(geoms: gpd.GeoSeries, crs_metric: CRS, area: BaseGeometry | None,
+def _metric_measures(shapes: EdgeShapes, crs_metric: CRS, area: BaseGeometry | None,
                      profile: SpeedProfile, curvature: bool) -> tuple[np.ndarray, np.ndarray]:
     """Return each edge's urban flag and turning (deg/km; zeros without ``curvature``).
 
     The edges are projected to ``crs_metric`` a chunk at a time, so only one chunk of metric
     geometries exists at once.
     """
-    n = len(geoms)
+    n = len(shapes)
     urban = np.zeros(n, dtype=bool)
     turning = np.zeros(n)
+    to_metric = Transformer.from_crs(settings.storage_crs, crs_metric, always_xy=True)
     for part in _chunks(n):
-        metric = geoms.iloc[part].to_crs(crs_metric).values
+        metric = shapes.metric(part, to_metric)
         urban[part] = urban_mask(metric, area)
         if curvature:
             turning[part] = turning_deg_per_km(metric, profile.curvature["simplify_m"],
@@ -379,25 +546,29 @@ def largest_strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
     return nodes, (edges if keep_edge.all() else edges[keep_edge])
 
 
-def _take_rows(edges: gpd.GeoDataFrame, keep: np.ndarray) -> gpd.GeoDataFrame:
+def _take_rows(edges: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """Return the rows ``keep`` of ``edges`` (a new RangeIndex), emptying ``edges``.
 
     Each column is copied and then deleted from ``edges`` before the next, so only one
     column exists twice at a time, even while the caller still holds ``edges``.
     """
     rows = None if keep.all() else np.flatnonzero(keep)
-    geometry, crs = edges.geometry.name, edges.crs
+    geo = isinstance(edges, gpd.GeoDataFrame)
+    geometry, crs = (edges.geometry.name, edges.crs) if geo else (None, None)
     columns: dict[str, Any] = {}
     for name in list(edges.columns):
         column = edges[name] if rows is None else edges[name].iloc[rows]
         columns[name] = column.reset_index(drop=True)
         del column
         del edges[name]
-    return gpd.GeoDataFrame(columns, geometry=geometry, crs=crs, copy=False)
+    if geo:
+        return gpd.GeoDataFrame(columns, geometry=geometry, crs=crs, copy=False)
+    return pd.DataFrame(columns, copy=False)
 
 
-def _strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
-                      report: HygieneReport | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def _strong_component(nodes: pd.DataFrame, edges: pd.DataFrame,
+                      report: HygieneReport | None = None, shapes: EdgeShapes | None = None
+                      ) -> tuple[pd.DataFrame, np.ndarray]:
     """Return the nodes of the largest strongly connected component and its edges' mask."""
     ids = np.unique(np.r_[edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)])
     pu = np.searchsorted(ids, edges["u"].to_numpy(np.int64))
@@ -412,8 +583,9 @@ def _strong_component(nodes: pd.DataFrame, edges: gpd.GeoDataFrame,
         report.kept_edges = int(keep_edge.sum())
         report.dropped_nodes = int((~keep_node).sum())
         report.dropped_edges = int((~keep_edge).sum())
-        dropped = edges.geometry.values[~keep_edge]
-        report.dropped_km = float(geodesic_length(dropped).sum() / 1000) if len(dropped) else 0.0
+        dropped = (shapes.take(~keep_edge).geodesic_length() if shapes is not None
+                   else geodesic_length(edges.geometry.values[~keep_edge]))
+        report.dropped_km = float(dropped.sum() / 1000) if len(dropped) else 0.0
     kept_ids = ids[keep_node]
     return nodes.loc[nodes.index.isin(kept_ids)].sort_index(), keep_edge
 

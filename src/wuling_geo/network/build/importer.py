@@ -26,7 +26,7 @@ from wuling_geo.data.osm_features import OSM_SUFFIXES, features_from_file
 from wuling_geo.network import storage as network_cache
 from wuling_geo.network import turns
 from wuling_geo.network.area import Area, parse_area
-from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m, split_ways
+from wuling_geo.network.build.graph import BuildOptions, build_network, check_consolidate_m, split_edges
 from wuling_geo.network.model import RoadNetwork, load_network, save_network
 from wuling_geo.network.restrictions import read_turn_data
 from wuling_geo.network.sources.osm_file import ImportFlags, clip_lines, read_osm_roads
@@ -240,15 +240,15 @@ def _from_osm(source: Path, area: Area, build: BuildOptions, meta: dict, flags: 
         raise OSMDataError(f"no drivable roads in {source.name} within {area.label}; {hint}",
                           param="area")
     turn_data = read_turn_data(source)
-    nodes, edges = split_ways(ways, turn_data.via_nodes())
+    nodes, edges, shapes = split_edges(ways, turn_data.via_nodes())
     del ways
-    roads.ways = None  # the polylines are in the edges now: free them before the build
+    roads.ways = None  # the edges hold the coordinates now: free the rest before the build
     meta = meta | {"source": f"OpenStreetMap extract {source.name}",
                    "attribution": f"{settings.osm_attribution} (extract {source.name})",
                    "area": _area_meta(area)}
     network, report = build_network(nodes, edges, build, roads.places, roads.landuse, meta,
-                                    controls=turn_data.controls)
-    del nodes, edges
+                                    shapes=shapes, controls=turn_data.controls)
+    del nodes, edges, shapes
     network.meta["hygiene"] = report.as_dict()
     _hygiene_notes(report, notes)
     turns.attach(network, turn_data.restrictions, turn_data.barriers, turn_data.skipped, notes)
@@ -267,11 +267,11 @@ def _from_layer(source: Path, area: Area | None, build: BuildOptions, meta: dict
         if len(ways) == 0:
             raise InputError(f"no roads of {source.name} lie within {area.label}: check `area` "
                              "and `datum`", param=("area", "datum"))
-    nodes, edges = split_ways(ways)
+    nodes, edges, shapes = split_edges(ways)
     meta = meta | {"source": f"road layer {source.name} ({layer.datum} → WGS-84)",
                    "attribution": f"road layer {source.name} (supplied by the user)",
                    "area": _area_meta(area), "layer": counts}
-    network, report = build_network(nodes, edges, build, meta=meta)
+    network, report = build_network(nodes, edges, build, meta=meta, shapes=shapes)
     network.meta["hygiene"] = report.as_dict()
     if counts["dropped_not_for_cars"]:
         notes.append(f"dropped {counts['dropped_not_for_cars']} features whose class is not "
