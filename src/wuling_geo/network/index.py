@@ -369,6 +369,11 @@ class NetworkIndex:
         """Whether :meth:`memo` already holds a value under ``key``."""
         return key in self._memo
 
+    def forget(self, key: Hashable) -> None:
+        """Drop the value kept under ``key`` (the next :meth:`memo` rebuilds or reloads it)."""
+        with self._lock:
+            self._memo.pop(key, None)
+
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """Return the value kept under ``key``, building it on first use (e.g. catchment cells)."""
         if key not in self._memo:
