@@ -159,3 +159,20 @@ def test_network_grid_surface_matches_binning_the_reached_points():
     want = c.surface_bands(samples.xy[reached], t[reached], limits, 200.0, 50.0)
     for g, w in zip(got, want, strict=True):
         assert shapely.area(shapely.symmetric_difference(g, w)) < 1e-6 * w.area
+
+
+def test_a_collapsed_island_between_others_is_dropped_not_an_error():
+    """Regression: a polygon whose outer ring collapses when simplified, between two that
+    stay, left a gap in the polygon numbering and shapely refused the rings."""
+    from wuling_geo.analysis.catchments import contours as c
+
+    def square(x0: float, size: float) -> np.ndarray:
+        return np.array([[x0, 0], [x0 + size, 0], [x0 + size, size], [x0, size], [x0, 0]],
+                        dtype=float)
+
+    points = [square(0, 1000), square(2000, 10), square(3000, 1000)]
+    offsets = [np.array([0, 5]) for _ in points]
+    got = c._polygons(points, offsets, tolerance=25.0)
+    assert got.geom_type == "MultiPolygon" and len(got.geoms) == 2
+    assert got.area == pytest.approx(2 * 1000 * 1000)
+    assert c._delivered((points, offsets), 25.0).area == pytest.approx(2 * 1000 * 1000)

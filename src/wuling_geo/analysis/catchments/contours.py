@@ -369,6 +369,7 @@ def _polygons(points: list[np.ndarray], offsets: list[np.ndarray], tolerance: fl
         rings, poly_of = rings[ok], poly_of[ok]
         if not len(rings):
             return shapely.Polygon()
+        poly_of = np.cumsum(np.r_[True, poly_of[1:] != poly_of[:-1]]) - 1  # no gaps left
     polys = shapely.polygons(rings, indices=poly_of)
     return shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
 
@@ -378,19 +379,21 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
 
     GEOS's polygon simplifier re-nodes its result (a buffer by 0) and checking a raw band
     with thousands of holes is slow, so the rings are simplified one by one and only the
-    simplified band is checked; if that is invalid, the raw band is repaired
-    (:func:`shapely.make_valid`) and simplified keeping its topology
-    (:func:`.polygons.simplified`).
+    simplified band is checked; if that is invalid (a simplified hole crossing its shell
+    or another hole), it is repaired by :func:`shapely.make_valid` with the ``structure``
+    method (shells united, holes cut out), which keeps every boundary point within the
+    tolerance of the raw band and costs less than repairing and simplifying the raw band.
     """
     if rings is None:
         return shapely.Polygon()
     out = _polygons(*rings, tolerance=tolerance)
-    if not out.is_empty and out.is_valid:
+    if out.is_empty:  # every ring collapsed: simplify the raw band keeping its topology
+        raw = _polygons(*rings)
+        return simplified(raw if raw.is_valid else shapely.make_valid(raw), tolerance)
+    if out.is_valid:
         return out
-    raw = _polygons(*rings)
-    if not raw.is_valid:
-        raw = shapely.make_valid(raw)
-    return simplified(raw, tolerance)
+    # shells united, holes cut out: each boundary point stays within the tolerance
+    return shapely.make_valid(out, method="structure")
 
 
 def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
