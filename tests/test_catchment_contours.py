@@ -154,6 +154,12 @@ def test_network_grid_surface_matches_binning_the_reached_points():
     ends = [np.empty((0, 2)), np.empty((0, 2))]
     window = c._grid_surface(grid, samples, t[grid.order], limits, 200.0, ends)
     assert window is not None
+    # the same window from the reached samples alone (the engine passes the touched roads')
+    sub = np.nonzero(np.isfinite(t[grid.order]))[0]
+    part = c._grid_surface(grid, samples, t[grid.order][sub], limits, 200.0, ends, sub)
+    assert part is not None and part[3] == window[3]
+    for a, b in zip(part[:3], window[:3], strict=True):
+        np.testing.assert_array_equal(a, b)
     got = [c._polygons(*r) for r in c._window_bands(*window, limits, 200.0, ends)]
     reached = t <= limits[-1]
     want = c.surface_bands(samples.xy[reached], t[reached], limits, 200.0, 50.0)
@@ -176,3 +182,28 @@ def test_a_collapsed_island_between_others_is_dropped_not_an_error():
     assert got.geom_type == "MultiPolygon" and len(got.geoms) == 2
     assert got.area == pytest.approx(2 * 1000 * 1000)
     assert c._delivered((points, offsets), 25.0).area == pytest.approx(2 * 1000 * 1000)
+
+
+
+@pytest.mark.parametrize("direction", ["from", "to"])
+def test_one_way_road_ends_get_times_not_nan(direction, monkeypatch):
+    """Regression: the sample at each end of a one-way road got NaN (inf·0 on the missing
+    direction), and a NaN hid its whole cell from the surface (a minimum with NaN is NaN),
+    junction cells included."""
+    from tests.test_catchments_analytic import layout
+    from wuling_geo.analysis.catchments import contours as c
+
+    chain = layout({1: (0, 0), 2: (2000, 0), 3: (4000, 0)}, [(1, 2), (2, 3)])  # one-way
+    seen = []
+    real = c._grid_surface
+
+    def spy(grid, samples, t, *args, **kw):
+        seen.append(t.copy())
+        return real(grid, samples, t, *args, **kw)
+
+    monkeypatch.setattr(c, "_grid_surface", spy)
+    x = 0.0 if direction == "from" else 4000.0
+    catchments(chain, [at(x, 0)], [10], stats=False, direction=direction)  # 400 s: all reached
+    (t,) = seen
+    assert not np.isnan(t).any()
+    assert np.isfinite(t).all() and t.max() == pytest.approx(400.0)

@@ -162,8 +162,8 @@ class _CellGrid:
 
     ``order`` sorts the samples by cell; the samples of occupied cell ``i`` are
     ``order[start[i]:start[i + 1]]``, in grid row ``row[i]`` and column ``col[i]``;
-    ``group``/``frac`` are the samples' road and fraction in that order, ``where`` the
-    position of each sample in it.
+    ``group``/``frac``/``cell_of`` are the samples' road, fraction and occupied cell in
+    that order, ``where`` the position of each sample in it.
     """
 
     x0: float
@@ -176,6 +176,7 @@ class _CellGrid:
     group: np.ndarray
     frac: np.ndarray
     where: np.ndarray
+    cell_of: np.ndarray
 
 
 def _cell_grid(network: RoadNetwork, samples: RoadSamples, cell: float) -> _CellGrid:
@@ -189,8 +190,10 @@ def _cell_grid(network: RoadNetwork, samples: RoadSamples, cell: float) -> _Cell
         start = np.r_[0, np.nonzero(np.diff(flat))[0] + 1]
         where = np.empty_like(order)
         where[order] = np.arange(len(order))
+        cell_of = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(order)]))
         return _CellGrid(float(x0), float(y0), cell, order, start, row[order][start],
-                         col[order][start], samples.group[order], samples.frac[order], where)
+                         col[order][start], samples.group[order], samples.frac[order], where,
+                         cell_of)
     return network.index.memo(("contour_grid", float(samples.spacing), float(cell)), build)
 
 
@@ -279,16 +282,26 @@ def _window_bands(surface: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Win
 
 
 def _grid_surface(grid: _CellGrid, samples: RoadSamples, t: np.ndarray, limits: list[float],
-                  access: float, ends: list[np.ndarray]
+                  access: float, ends: list[np.ndarray], sub: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Window] | None:
     """Return the window (surface, px, py, window) of sample times ``t`` (in grid order).
 
-    The window spans the cells reached by the last limit plus the access distance and a
-    margin; ``None`` when no road is reached.
+    ``t`` holds the times of the samples at grid positions ``sub`` (ascending; default:
+    every sample), the others being unreached. The window spans the cells reached by the
+    last limit plus the access distance and a margin; ``None`` when no road is reached.
     """
     limit = limits[-1]
-    first = np.minimum.reduceat(t, grid.start)
-    hit = np.nonzero(first <= limit)[0]
+    if sub is None:
+        cells, start = np.arange(len(grid.start)), grid.start
+    else:  # the occupied cells of the given samples, and where each starts among them
+        of = grid.cell_of[sub]
+        start = np.nonzero(np.r_[True, of[1:] != of[:-1]])[0] if len(of) else of[:0]
+        cells = of[start]
+    if not len(start):
+        return None
+    first = np.minimum.reduceat(t, start)
+    reached = first <= limit
+    hit = cells[reached]
     if not len(hit):
         return None
     pad = int(np.ceil((access + 3 * grid.cell) / grid.cell))
@@ -296,16 +309,15 @@ def _grid_surface(grid: _CellGrid, samples: RoadSamples, t: np.ndarray, limits: 
     shape = (int(grid.row[hit].max()) + pad + 1 - r0, int(grid.col[hit].max()) + pad + 1 - c0)
     win = _Window(grid.x0 + c0 * grid.cell, grid.y0 + r0 * grid.cell, grid.cell, shape)
     # the earliest sample of each reached cell: its point (distances are measured to it)
-    counts = np.diff(np.r_[grid.start, len(t)])
-    earliest = np.nonzero(t == np.repeat(first, counts))[0]
-    cell_of = np.repeat(np.arange(len(first)), counts)[earliest]
-    keep = first[cell_of] <= limit
-    earliest, cell_of = earliest[keep], cell_of[keep]
+    counts = np.diff(np.r_[start, len(t)])
+    per_sample = np.repeat(np.where(reached, first, np.nan), counts)  # NaN: not reached
+    earliest = np.nonzero(t == per_sample)[0]
+    cell_of = np.repeat(cells, counts)[earliest]
     flat_hit = (grid.row[hit] - r0) * shape[1] + (grid.col[hit] - c0)
     flat = (grid.row[cell_of] - r0) * shape[1] + (grid.col[cell_of] - c0)
     surface: np.ndarray = np.full(shape[0] * shape[1], np.inf)
-    surface[flat_hit] = first[hit]
-    xy = samples.xy[grid.order[earliest]]
+    surface[flat_hit] = first[reached]
+    xy = samples.xy[grid.order[earliest if sub is None else sub[earliest]]]
     px: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
     py: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
     px[flat], py[flat] = xy[:, 0] - win.x0, xy[:, 1] - win.y0
@@ -436,19 +448,21 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
         grid_cell = _quantised(cell_for(extent, access, cell), cell)
         samples = road_samples(network, groups, grid_cell / _PER_CELL)
         grid = _cell_grid(network, samples, grid_cell)
-        g, f = grid.group, grid.frac
-        with np.errstate(invalid="ignore"):
-            t = np.minimum(head[g] + f * a0[g], tail[g] + (1.0 - f) * a1[g])
+        # only the samples of touched roads (the others are not reached by the last band),
+        # unless they are most of the network
+        sub: np.ndarray | None = np.nonzero(touched[grid.group])[0]
+        if sub is not None and 2 * len(sub) > len(grid.group):
+            sub = None
+        g, f = (grid.group, grid.frac) if sub is None else (grid.group[sub], grid.frac[sub])
+        with np.errstate(invalid="ignore"):  # a one-way road's missing direction: inf·0 = NaN
+            t = np.fmin(head[g] + f * a0[g], tail[g] + (1.0 - f) * a1[g])
         for snap in mine:  # the origin's own road, driven from (or to) the snapped point
             gi = int(groups.of_edge[snap.edge])
             at = grid.where[samples.offset[gi]:samples.offset[gi + 1]]
+            at = at if sub is None else np.searchsorted(sub, at)
             t[at] = np.fmin(t[at], _own_road_times(groups, times, direction, snap, f[at]))
-        ends = []
-        for r in reaches:  # each band's cut points, exactly
-            gc, frac, _ = r.cut_points()
-            ends.append(shapely.get_coordinates(shapely.line_interpolate_point(
-                groups.geometry[gc], frac, normalized=True)).reshape(-1, 2))
-        window = _grid_surface(grid, samples, t, limits, access, ends)
+        ends = [r.cut_xy() for r in reaches]  # each band's cut points, exactly
+        window = _grid_surface(grid, samples, t, limits, access, ends, sub)
         if window is None:
             return reaches, [shapely.Polygon() for _ in limits]
         polys = _window_bands(*window, limits, access, ends)
