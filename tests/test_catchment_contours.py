@@ -152,11 +152,11 @@ def test_network_grid_surface_matches_binning_the_reached_points():
     t[rng.random(len(t)) < 0.3] = np.inf
     limits = [200.0, 400.0]
     ends = [np.empty((0, 2)), np.empty((0, 2))]
-    window = c._grid_surface(grid, samples, t[grid.order], limits, 200.0, ends)
+    window = c._grid_surface(grid, t[grid.order], limits, 200.0, ends)
     assert window is not None
     # the same window from the reached samples alone (the engine passes the touched roads')
     sub = np.nonzero(np.isfinite(t[grid.order]))[0]
-    part = c._grid_surface(grid, samples, t[grid.order][sub], limits, 200.0, ends, sub)
+    part = c._grid_surface(grid, t[grid.order][sub], limits, 200.0, ends, sub)
     assert part is not None and part[3] == window[3]
     for a, b in zip(part[:3], window[:3], strict=True):
         np.testing.assert_array_equal(a, b)
@@ -197,9 +197,9 @@ def test_one_way_road_ends_get_times_not_nan(direction, monkeypatch):
     seen = []
     real = c._grid_surface
 
-    def spy(grid, samples, t, *args, **kw):
+    def spy(grid, t, *args, **kw):
         seen.append(t.copy())
-        return real(grid, samples, t, *args, **kw)
+        return real(grid, t, *args, **kw)
 
     monkeypatch.setattr(c, "_grid_surface", spy)
     x = 0.0 if direction == "from" else 4000.0

@@ -32,7 +32,10 @@ distance and twice the simplification tolerance. Distances are measured to the r
 themselves, not to cell centres, so the outline stays within a few metres of the buffered
 road's: on the real Heidelberg extract (30 origins × 5–20 min) the symmetric difference
 with the exact bands is 2.3 % of their area on average (3.9 % at most), against 1.4 % at
-25 m, which costs several times as much (4× the cells); the benchmark
+25 m, which costs several times as much (4× the cells); with the current network import
+(10,921 nodes after the control-node splits) it is 2.6 % on average and
+7.1 % for the worst band, the same before and after the changes of issue 15's second
+round; the benchmark
 (benchmarks/bench_contours.py) prints both figures and tests/test_catchment_contours.py
 holds the engine to under 5 %.
 """
@@ -76,6 +79,17 @@ DEFAULT_CELL_M = 50.0
 #: coarser cell instead, so memory and time stay bounded: 2 M cells of 50 m cover a 70 km
 #: square; beyond that the cell grows with the reach (about 100 m for a 140 km one), rounded
 #: up to 50 m times a power of √2 so a network keeps few binned grids.
+#:
+#: Chosen by measurement (4 origins × 15/30/45/60 min against the exact engine, CPU s per
+#: origin, symmetric difference / exact area mean and worst band). On the 100k SYNTHETIC
+#: road-like network of benchmarks/synthetic_roads.py (60-minute bands of ~6,750 km²): 2 M
+#: (cell 70.7 m) 0.45 % / 0.71 %, 1.0–1.15 s; 1 M (100 m) 0.60 % / 0.96 %, 1.3–1.4 s;
+#: 500 k (141 m) 1.03 % / 1.58 %, 1.8–2.0 s; 250 k 4.3 % / 5.1 %, 2.5–2.9 s — coarser cells
+#: cost *more* there, as the bands' thousands of holes come out ragged and the simplified
+#: rings need repairs and dearer unions. On the 100k SYNTHETIC .osm.pbf of
+#: benchmarks/synthetic_osm.py (a 48 km square, 50 m cells under 2 M): 0.13 % / 0.27 %,
+#: 0.38 s; 500 k (70.7 m) 0.17 % / 0.36 %, 0.29 s; 250 k 0.21 % / 0.44 %, 0.29 s. Heidelberg's
+#: 5–20-minute bands stay under every cap tried. So the cap stays at 2 M.
 MAX_CELLS = 2_000_000
 #: Road samples per cell along each road (a sample every half cell at least).
 _PER_CELL = 2.0
@@ -162,8 +176,9 @@ class _CellGrid:
 
     ``order`` sorts the samples by cell; the samples of occupied cell ``i`` are
     ``order[start[i]:start[i + 1]]``, in grid row ``row[i]`` and column ``col[i]``;
-    ``group``/``frac``/``cell_of`` are the samples' road, fraction and occupied cell in
-    that order, ``where`` the position of each sample in it.
+    ``group``/``frac``/``cell_of``/``xy`` are the samples' road, fraction, occupied cell
+    and point in that order (so an origin reads them in sequence, not scattered),
+    ``where`` the position of each sample in it.
     """
 
     x0: float
@@ -177,6 +192,7 @@ class _CellGrid:
     frac: np.ndarray
     where: np.ndarray
     cell_of: np.ndarray
+    xy: np.ndarray
 
 
 def _cell_grid(network: RoadNetwork, samples: RoadSamples, cell: float) -> _CellGrid:
@@ -193,7 +209,7 @@ def _cell_grid(network: RoadNetwork, samples: RoadSamples, cell: float) -> _Cell
         cell_of = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(order)]))
         return _CellGrid(float(x0), float(y0), cell, order, start, row[order][start],
                          col[order][start], samples.group[order], samples.frac[order], where,
-                         cell_of)
+                         cell_of, samples.xy[order])
     return network.index.memo(("contour_grid", float(samples.spacing), float(cell)), build)
 
 
@@ -281,7 +297,7 @@ def _window_bands(surface: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Win
     return out
 
 
-def _grid_surface(grid: _CellGrid, samples: RoadSamples, t: np.ndarray, limits: list[float],
+def _grid_surface(grid: _CellGrid, t: np.ndarray, limits: list[float],
                   access: float, ends: list[np.ndarray], sub: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Window] | None:
     """Return the window (surface, px, py, window) of sample times ``t`` (in grid order).
@@ -292,7 +308,7 @@ def _grid_surface(grid: _CellGrid, samples: RoadSamples, t: np.ndarray, limits: 
     """
     limit = limits[-1]
     if sub is None:
-        cells, start = np.arange(len(grid.start)), grid.start
+        cells, start, of = np.arange(len(grid.start)), grid.start, grid.cell_of
     else:  # the occupied cells of the given samples, and where each starts among them
         of = grid.cell_of[sub]
         start = np.nonzero(np.r_[True, of[1:] != of[:-1]])[0] if len(of) else of[:0]
@@ -309,15 +325,16 @@ def _grid_surface(grid: _CellGrid, samples: RoadSamples, t: np.ndarray, limits: 
     shape = (int(grid.row[hit].max()) + pad + 1 - r0, int(grid.col[hit].max()) + pad + 1 - c0)
     win = _Window(grid.x0 + c0 * grid.cell, grid.y0 + r0 * grid.cell, grid.cell, shape)
     # the earliest sample of each reached cell: its point (distances are measured to it)
-    counts = np.diff(np.r_[start, len(t)])
-    per_sample = np.repeat(np.where(reached, first, np.nan), counts)  # NaN: not reached
-    earliest = np.nonzero(t == per_sample)[0]
-    cell_of = np.repeat(cells, counts)[earliest]
+    # the position (among the given samples) of each one's cell
+    at_cell = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(t)])) if sub is not None \
+        else grid.cell_of
+    earliest = np.nonzero(t == np.where(reached, first, np.nan)[at_cell])[0]  # NaN: not reached
+    cell_of = of[earliest]
     flat_hit = (grid.row[hit] - r0) * shape[1] + (grid.col[hit] - c0)
     flat = (grid.row[cell_of] - r0) * shape[1] + (grid.col[cell_of] - c0)
     surface: np.ndarray = np.full(shape[0] * shape[1], np.inf)
     surface[flat_hit] = first[reached]
-    xy = samples.xy[grid.order[earliest if sub is None else sub[earliest]]]
+    xy = grid.xy[earliest if sub is None else sub[earliest]]  # ascending: read in sequence
     px: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
     py: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
     px[flat], py[flat] = xy[:, 0] - win.x0, xy[:, 1] - win.y0
@@ -462,7 +479,7 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
             at = at if sub is None else np.searchsorted(sub, at)
             t[at] = np.fmin(t[at], _own_road_times(groups, times, direction, snap, f[at]))
         ends = [r.cut_xy() for r in reaches]  # each band's cut points, exactly
-        window = _grid_surface(grid, samples, t, limits, access, ends, sub)
+        window = _grid_surface(grid, t, limits, access, ends, sub)
         if window is None:
             return reaches, [shapely.Polygon() for _ in limits]
         polys = _window_bands(*window, limits, access, ends)
