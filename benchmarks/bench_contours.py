@@ -132,7 +132,7 @@ def valhalla_times(pbf: Path, pts, bands, workdir: Path, repeat: int = 3) -> flo
     conf_path.write_text(json.dumps(config))
     build = Path(valhalla.__file__).parent / "bin" / "valhalla_build_tiles"
     t0 = time.perf_counter()
-    done = subprocess.run([str(build), "-c", str(conf_path), str(pbf)], capture_output=True,
+    done = subprocess.run([str(build), "-c", str(conf_path), str(pbf)], capture_output=True, cwd=workdir,
                           text=True)
     if done.returncode != 0:
         return f"valhalla_build_tiles failed: {done.stderr.strip().splitlines()[-1:]}"
