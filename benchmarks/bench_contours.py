@@ -17,11 +17,17 @@
 (2) The SYNTHETIC road-like network of about 100k nodes (benchmarks/synthetic_roads.py;
     not real roads), 30 origins × 4 bands (15, 30, 45, 60 min), contour engine, first call
     (with its one-off road sampling) and next calls; the exact engine with ``--exact-synthetic``.
+(3) With ``--synthetic-pbf``: a SYNTHETIC extract of about 100k junctions written as
+    ``.osm.pbf`` (benchmarks/synthetic_osm.py; not real roads), imported with
+    ``wuling-geo network import`` and given to Valhalla as well (tiles built from the same
+    file, not timed), 30 origins × 15/30/45/60 min: the 100k case with the specialised
+    engine beside ours (about 3 minutes in all).
 
 The machine may be shared: every timing is the best of ``--repeat`` runs, wall and process
 CPU seconds both printed.
 
-Run: ``.venv/bin/python benchmarks/bench_contours.py [--origins 30] [--cell 25]``.
+Run: ``.venv/bin/python benchmarks/bench_contours.py [--origins 30] [--cell 25]
+[--synthetic-pbf] [--skip-heidelberg] [--skip-synthetic]``.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.synthetic_osm import write_extract
 from benchmarks.synthetic_roads import road_network
 
 from wuling_geo import settings
@@ -125,7 +132,7 @@ def valhalla_times(pbf: Path, pts, bands, workdir: Path, repeat: int = 3) -> flo
     conf_path.write_text(json.dumps(config))
     build = Path(valhalla.__file__).parent / "bin" / "valhalla_build_tiles"
     t0 = time.perf_counter()
-    done = subprocess.run([str(build), "-c", str(conf_path), str(pbf)], capture_output=True,
+    done = subprocess.run([str(build), "-c", str(conf_path), str(pbf)], capture_output=True, cwd=workdir,
                           text=True)
     if done.returncode != 0:
         return f"valhalla_build_tiles failed: {done.stderr.strip().splitlines()[-1:]}"
@@ -152,6 +159,20 @@ def show(ours: dict, keys) -> None:
             print(f"    wuling-geo {key:<22}      {ours[key]:6.2f} s  (CPU {ours[key + ' cpu']:6.2f} s)")
 
 
+def show_valhalla(valhalla_s: float | str, ours: dict) -> None:
+    """Print Valhalla's seconds and the ratios (above 1: ours is faster)."""
+    if isinstance(valhalla_s, str):
+        print(f"    Valhalla: not run: {valhalla_s}")
+        return
+    print(f"    Valhalla isochrones (one thread):        {valhalla_s:6.2f} s  (CPU "
+          f"{CPU['valhalla']:6.2f} s)")
+    show(ours, ("contour first", "contour", "contour 1 thread", "exact first", "exact"))
+    print(f"    ratio Valhalla / contour (one thread): {valhalla_s / ours['contour 1 thread']:.2f}×;"
+          f" Valhalla / contour (default threads): {valhalla_s / ours['contour']:.2f}×;"
+          f" CPU Valhalla / contour (one thread): "
+          f"{CPU['valhalla'] / ours['contour 1 thread cpu']:.2f}×")
+
+
 def run_heidelberg(k: int, cell: float, seed: int, repeat: int) -> None:
     print(f"\n=== real extract {PBF.name}: {k} origins × bands {REAL_BANDS} min ===")
     if not PBF.exists():
@@ -167,16 +188,9 @@ def run_heidelberg(k: int, cell: float, seed: int, repeat: int) -> None:
         print(f"    network: {len(net.nodes):,} nodes, {len(net.edges):,} directed edges")
         valhalla_s = valhalla_times(PBF, pts, REAL_BANDS, work, repeat)
         ours = engine_times(net, pts, REAL_BANDS, cell, repeat=repeat)
+    show_valhalla(valhalla_s, ours)
     if isinstance(valhalla_s, str):
-        print(f"    Valhalla: not run: {valhalla_s}")
-    else:
-        print(f"    Valhalla isochrones (one thread):        {valhalla_s:6.2f} s  (CPU "
-              f"{CPU['valhalla']:6.2f} s)")
-    show(ours, ("contour first", "contour", "contour 1 thread", "exact first", "exact"))
-    if not isinstance(valhalla_s, str):
-        print(f"    ratio Valhalla / contour (one thread): {valhalla_s / ours['contour 1 thread']:.2f}×;"
-              f" Valhalla / contour (default threads): {valhalla_s / ours['contour']:.2f}×;"
-              f" CPU Valhalla / contour: {CPU['valhalla'] / ours['contour cpu']:.2f}×")
+        show(ours, ("contour first", "contour", "contour 1 thread", "exact first", "exact"))
     print(f"    ratio exact / contour: {ours['exact'] / ours['contour']:.1f}×")
     share = ours["symdiff"]
     per_band = ", ".join(f"{m:g} min {100 * share[ours['minutes'] == m].mean():.1f} %"
@@ -192,10 +206,27 @@ def run_synthetic(k: int, cell: float, seed: int, exact: bool, repeat: int) -> N
     pts = origins_on(net, k, seed)
     ours = engine_times(net, pts, SYNTHETIC_BANDS, cell, exact=exact, repeat=repeat)
     show(ours, ("contour first", "contour", "contour 1 thread", "exact first", "exact"))
-    print("    (Valhalla not run here: the network is generated in memory, no .osm.pbf)")
+    print("    (Valhalla not run here: the network is generated in memory; see --synthetic-pbf)")
     if exact:
         print(f"    contour vs exact, symmetric difference / exact area: mean "
               f"{100 * ours['symdiff'].mean():.1f} %, max {100 * ours['symdiff'].max():.1f} %")
+
+
+def run_synthetic_pbf(k: int, cell: float, seed: int, repeat: int) -> None:
+    print(f"\n=== SYNTHETIC .osm.pbf, ~100,000 junctions (not real roads): {k} origins × bands "
+          f"{SYNTHETIC_BANDS} min, Valhalla beside ===")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (pbf,) = write_extract(work / "synthetic100k", 100_000, seed=seed, xml=False)
+        assert run(["network", "import", str(pbf), "--out", str(work / "net")]) == 0
+        net = load_network(work / "net")
+        pts = origins_on(net, k, seed)
+        print(f"    network: {len(net.nodes):,} nodes, {len(net.edges):,} directed edges")
+        valhalla_s = valhalla_times(pbf, pts, SYNTHETIC_BANDS, work, repeat)
+        ours = engine_times(net, pts, SYNTHETIC_BANDS, cell, exact=False, repeat=repeat)
+    show_valhalla(valhalla_s, ours)
+    if isinstance(valhalla_s, str):
+        show(ours, ("contour first", "contour", "contour 1 thread"))
 
 
 def main() -> None:
@@ -206,15 +237,21 @@ def main() -> None:
     parser.add_argument("--exact-synthetic", action="store_true",
                         help="also time the exact engine on the 100k network (slow)")
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--skip-heidelberg", action="store_true")
+    parser.add_argument("--synthetic-pbf", action="store_true",
+                        help="also the 100k SYNTHETIC .osm.pbf case with Valhalla beside (slow)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="timed runs after the first call (best wall and CPU shown)")
     args = parser.parse_args()
     settings.quiet = True
     print(f"contour engine benchmark: cell {args.cell:g} m, access "
           f"{settings.catchment_access_m:g} m, simplify {settings.catchment_simplify_m:g} m")
-    run_heidelberg(args.origins, args.cell, args.seed, args.repeat)
+    if not args.skip_heidelberg:
+        run_heidelberg(args.origins, args.cell, args.seed, args.repeat)
     if not args.skip_synthetic:
         run_synthetic(args.origins, args.cell, args.seed, args.exact_synthetic, args.repeat)
+    if args.synthetic_pbf:
+        run_synthetic_pbf(args.origins, args.cell, args.seed, args.repeat)
 
 
 if __name__ == "__main__":

@@ -152,10 +152,58 @@ def test_network_grid_surface_matches_binning_the_reached_points():
     t[rng.random(len(t)) < 0.3] = np.inf
     limits = [200.0, 400.0]
     ends = [np.empty((0, 2)), np.empty((0, 2))]
-    window = c._grid_surface(grid, samples, t[grid.order], limits, 200.0, ends)
+    window = c._grid_surface(grid, t[grid.order], limits, 200.0, ends)
     assert window is not None
+    # the same window from the reached samples alone (the engine passes the touched roads')
+    sub = np.nonzero(np.isfinite(t[grid.order]))[0]
+    part = c._grid_surface(grid, t[grid.order][sub], limits, 200.0, ends, sub)
+    assert part is not None and part[3] == window[3]
+    for a, b in zip(part[:3], window[:3], strict=True):
+        np.testing.assert_array_equal(a, b)
     got = [c._polygons(*r) for r in c._window_bands(*window, limits, 200.0, ends)]
     reached = t <= limits[-1]
     want = c.surface_bands(samples.xy[reached], t[reached], limits, 200.0, 50.0)
     for g, w in zip(got, want, strict=True):
         assert shapely.area(shapely.symmetric_difference(g, w)) < 1e-6 * w.area
+
+
+def test_a_collapsed_island_between_others_is_dropped_not_an_error():
+    """Regression: a polygon whose outer ring collapses when simplified, between two that
+    stay, left a gap in the polygon numbering and shapely refused the rings."""
+    from wuling_geo.analysis.catchments import contours as c
+
+    def square(x0: float, size: float) -> np.ndarray:
+        return np.array([[x0, 0], [x0 + size, 0], [x0 + size, size], [x0, size], [x0, 0]],
+                        dtype=float)
+
+    points = [square(0, 1000), square(2000, 10), square(3000, 1000)]
+    offsets = [np.array([0, 5]) for _ in points]
+    got = c._polygons(points, offsets, tolerance=25.0)
+    assert got.geom_type == "MultiPolygon" and len(got.geoms) == 2
+    assert got.area == pytest.approx(2 * 1000 * 1000)
+    assert c._delivered((points, offsets), 25.0).area == pytest.approx(2 * 1000 * 1000)
+
+
+
+@pytest.mark.parametrize("direction", ["from", "to"])
+def test_one_way_road_ends_get_times_not_nan(direction, monkeypatch):
+    """Regression: the sample at each end of a one-way road got NaN (inf·0 on the missing
+    direction), and a NaN hid its whole cell from the surface (a minimum with NaN is NaN),
+    junction cells included."""
+    from tests.test_catchments_analytic import layout
+    from wuling_geo.analysis.catchments import contours as c
+
+    chain = layout({1: (0, 0), 2: (2000, 0), 3: (4000, 0)}, [(1, 2), (2, 3)])  # one-way
+    seen = []
+    real = c._grid_surface
+
+    def spy(grid, t, *args, **kw):
+        seen.append(t.copy())
+        return real(grid, t, *args, **kw)
+
+    monkeypatch.setattr(c, "_grid_surface", spy)
+    x = 0.0 if direction == "from" else 4000.0
+    catchments(chain, [at(x, 0)], [10], stats=False, direction=direction)  # 400 s: all reached
+    (t,) = seen
+    assert not np.isnan(t).any()
+    assert np.isfinite(t).all() and t.max() == pytest.approx(400.0)

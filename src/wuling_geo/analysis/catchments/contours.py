@@ -32,7 +32,10 @@ distance and twice the simplification tolerance. Distances are measured to the r
 themselves, not to cell centres, so the outline stays within a few metres of the buffered
 road's: on the real Heidelberg extract (30 origins × 5–20 min) the symmetric difference
 with the exact bands is 2.3 % of their area on average (3.9 % at most), against 1.4 % at
-25 m, which costs several times as much (4× the cells); the benchmark
+25 m, which costs several times as much (4× the cells); with the current network import
+(10,921 nodes after the control-node splits) it is 2.6 % on average and
+7.1 % for the worst band, the same before and after the changes of issue 15's second
+round; the benchmark
 (benchmarks/bench_contours.py) prints both figures and tests/test_catchment_contours.py
 holds the engine to under 5 %.
 """
@@ -76,6 +79,17 @@ DEFAULT_CELL_M = 50.0
 #: coarser cell instead, so memory and time stay bounded: 2 M cells of 50 m cover a 70 km
 #: square; beyond that the cell grows with the reach (about 100 m for a 140 km one), rounded
 #: up to 50 m times a power of √2 so a network keeps few binned grids.
+#:
+#: Chosen by measurement (4 origins × 15/30/45/60 min against the exact engine, CPU s per
+#: origin, symmetric difference / exact area mean and worst band). On the 100k SYNTHETIC
+#: road-like network of benchmarks/synthetic_roads.py (60-minute bands of ~6,750 km²): 2 M
+#: (cell 70.7 m) 0.45 % / 0.71 %, 1.0–1.15 s; 1 M (100 m) 0.60 % / 0.96 %, 1.3–1.4 s;
+#: 500 k (141 m) 1.03 % / 1.58 %, 1.8–2.0 s; 250 k 4.3 % / 5.1 %, 2.5–2.9 s — coarser cells
+#: cost *more* there, as the bands' thousands of holes come out ragged and the simplified
+#: rings need repairs and dearer unions. On the 100k SYNTHETIC .osm.pbf of
+#: benchmarks/synthetic_osm.py (a 48 km square, 50 m cells under 2 M): 0.13 % / 0.27 %,
+#: 0.38 s; 500 k (70.7 m) 0.17 % / 0.36 %, 0.29 s; 250 k 0.21 % / 0.44 %, 0.29 s. Heidelberg's
+#: 5–20-minute bands stay under every cap tried. So the cap stays at 2 M.
 MAX_CELLS = 2_000_000
 #: Road samples per cell along each road (a sample every half cell at least).
 _PER_CELL = 2.0
@@ -162,8 +176,9 @@ class _CellGrid:
 
     ``order`` sorts the samples by cell; the samples of occupied cell ``i`` are
     ``order[start[i]:start[i + 1]]``, in grid row ``row[i]`` and column ``col[i]``;
-    ``group``/``frac`` are the samples' road and fraction in that order, ``where`` the
-    position of each sample in it.
+    ``group``/``frac``/``cell_of``/``xy`` are the samples' road, fraction, occupied cell
+    and point in that order (so an origin reads them in sequence, not scattered),
+    ``where`` the position of each sample in it.
     """
 
     x0: float
@@ -176,6 +191,8 @@ class _CellGrid:
     group: np.ndarray
     frac: np.ndarray
     where: np.ndarray
+    cell_of: np.ndarray
+    xy: np.ndarray
 
 
 def _cell_grid(network: RoadNetwork, samples: RoadSamples, cell: float) -> _CellGrid:
@@ -189,8 +206,10 @@ def _cell_grid(network: RoadNetwork, samples: RoadSamples, cell: float) -> _Cell
         start = np.r_[0, np.nonzero(np.diff(flat))[0] + 1]
         where = np.empty_like(order)
         where[order] = np.arange(len(order))
+        cell_of = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(order)]))
         return _CellGrid(float(x0), float(y0), cell, order, start, row[order][start],
-                         col[order][start], samples.group[order], samples.frac[order], where)
+                         col[order][start], samples.group[order], samples.frac[order], where,
+                         cell_of, samples.xy[order])
     return network.index.memo(("contour_grid", float(samples.spacing), float(cell)), build)
 
 
@@ -278,17 +297,27 @@ def _window_bands(surface: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Win
     return out
 
 
-def _grid_surface(grid: _CellGrid, samples: RoadSamples, t: np.ndarray, limits: list[float],
-                  access: float, ends: list[np.ndarray]
+def _grid_surface(grid: _CellGrid, t: np.ndarray, limits: list[float],
+                  access: float, ends: list[np.ndarray], sub: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Window] | None:
     """Return the window (surface, px, py, window) of sample times ``t`` (in grid order).
 
-    The window spans the cells reached by the last limit plus the access distance and a
-    margin; ``None`` when no road is reached.
+    ``t`` holds the times of the samples at grid positions ``sub`` (ascending; default:
+    every sample), the others being unreached. The window spans the cells reached by the
+    last limit plus the access distance and a margin; ``None`` when no road is reached.
     """
     limit = limits[-1]
-    first = np.minimum.reduceat(t, grid.start)
-    hit = np.nonzero(first <= limit)[0]
+    if sub is None:
+        cells, start, of = np.arange(len(grid.start)), grid.start, grid.cell_of
+    else:  # the occupied cells of the given samples, and where each starts among them
+        of = grid.cell_of[sub]
+        start = np.nonzero(np.r_[True, of[1:] != of[:-1]])[0] if len(of) else of[:0]
+        cells = of[start]
+    if not len(start):
+        return None
+    first = np.minimum.reduceat(t, start)
+    reached = first <= limit
+    hit = cells[reached]
     if not len(hit):
         return None
     pad = int(np.ceil((access + 3 * grid.cell) / grid.cell))
@@ -296,16 +325,16 @@ def _grid_surface(grid: _CellGrid, samples: RoadSamples, t: np.ndarray, limits: 
     shape = (int(grid.row[hit].max()) + pad + 1 - r0, int(grid.col[hit].max()) + pad + 1 - c0)
     win = _Window(grid.x0 + c0 * grid.cell, grid.y0 + r0 * grid.cell, grid.cell, shape)
     # the earliest sample of each reached cell: its point (distances are measured to it)
-    counts = np.diff(np.r_[grid.start, len(t)])
-    earliest = np.nonzero(t == np.repeat(first, counts))[0]
-    cell_of = np.repeat(np.arange(len(first)), counts)[earliest]
-    keep = first[cell_of] <= limit
-    earliest, cell_of = earliest[keep], cell_of[keep]
+    # the position (among the given samples) of each one's cell
+    at_cell = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(t)])) if sub is not None \
+        else grid.cell_of
+    earliest = np.nonzero(t == np.where(reached, first, np.nan)[at_cell])[0]  # NaN: not reached
+    cell_of = of[earliest]
     flat_hit = (grid.row[hit] - r0) * shape[1] + (grid.col[hit] - c0)
     flat = (grid.row[cell_of] - r0) * shape[1] + (grid.col[cell_of] - c0)
     surface: np.ndarray = np.full(shape[0] * shape[1], np.inf)
-    surface[flat_hit] = first[hit]
-    xy = samples.xy[grid.order[earliest]]
+    surface[flat_hit] = first[reached]
+    xy = grid.xy[earliest if sub is None else sub[earliest]]  # ascending: read in sequence
     px: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
     py: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
     px[flat], py[flat] = xy[:, 0] - win.x0, xy[:, 1] - win.y0
@@ -369,6 +398,7 @@ def _polygons(points: list[np.ndarray], offsets: list[np.ndarray], tolerance: fl
         rings, poly_of = rings[ok], poly_of[ok]
         if not len(rings):
             return shapely.Polygon()
+        poly_of = np.cumsum(np.r_[True, poly_of[1:] != poly_of[:-1]]) - 1  # no gaps left
     polys = shapely.polygons(rings, indices=poly_of)
     return shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
 
@@ -378,19 +408,21 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
 
     GEOS's polygon simplifier re-nodes its result (a buffer by 0) and checking a raw band
     with thousands of holes is slow, so the rings are simplified one by one and only the
-    simplified band is checked; if that is invalid, the raw band is repaired
-    (:func:`shapely.make_valid`) and simplified keeping its topology
-    (:func:`.polygons.simplified`).
+    simplified band is checked; if that is invalid (a simplified hole crossing its shell
+    or another hole), it is repaired by :func:`shapely.make_valid` with the ``structure``
+    method (shells united, holes cut out), which keeps every boundary point within the
+    tolerance of the raw band and costs less than repairing and simplifying the raw band.
     """
     if rings is None:
         return shapely.Polygon()
     out = _polygons(*rings, tolerance=tolerance)
-    if not out.is_empty and out.is_valid:
+    if out.is_empty:  # every ring collapsed: simplify the raw band keeping its topology
+        raw = _polygons(*rings)
+        return simplified(raw if raw.is_valid else shapely.make_valid(raw), tolerance)
+    if out.is_valid:
         return out
-    raw = _polygons(*rings)
-    if not raw.is_valid:
-        raw = shapely.make_valid(raw)
-    return simplified(raw, tolerance)
+    # shells united, holes cut out: each boundary point stays within the tolerance
+    return shapely.make_valid(out, method="structure")
 
 
 def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, direction: str,
@@ -433,19 +465,21 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
         grid_cell = _quantised(cell_for(extent, access, cell), cell)
         samples = road_samples(network, groups, grid_cell / _PER_CELL)
         grid = _cell_grid(network, samples, grid_cell)
-        g, f = grid.group, grid.frac
-        with np.errstate(invalid="ignore"):
-            t = np.minimum(head[g] + f * a0[g], tail[g] + (1.0 - f) * a1[g])
+        # only the samples of touched roads (the others are not reached by the last band),
+        # unless they are most of the network
+        sub: np.ndarray | None = np.nonzero(touched[grid.group])[0]
+        if sub is not None and 2 * len(sub) > len(grid.group):
+            sub = None
+        g, f = (grid.group, grid.frac) if sub is None else (grid.group[sub], grid.frac[sub])
+        with np.errstate(invalid="ignore"):  # a one-way road's missing direction: inf·0 = NaN
+            t = np.fmin(head[g] + f * a0[g], tail[g] + (1.0 - f) * a1[g])
         for snap in mine:  # the origin's own road, driven from (or to) the snapped point
             gi = int(groups.of_edge[snap.edge])
             at = grid.where[samples.offset[gi]:samples.offset[gi + 1]]
+            at = at if sub is None else np.searchsorted(sub, at)
             t[at] = np.fmin(t[at], _own_road_times(groups, times, direction, snap, f[at]))
-        ends = []
-        for r in reaches:  # each band's cut points, exactly
-            gc, frac, _ = r.cut_points()
-            ends.append(shapely.get_coordinates(shapely.line_interpolate_point(
-                groups.geometry[gc], frac, normalized=True)).reshape(-1, 2))
-        window = _grid_surface(grid, samples, t, limits, access, ends)
+        ends = [r.cut_xy() for r in reaches]  # each band's cut points, exactly
+        window = _grid_surface(grid, t, limits, access, ends, sub)
         if window is None:
             return reaches, [shapely.Polygon() for _ in limits]
         polys = _window_bands(*window, limits, access, ends)

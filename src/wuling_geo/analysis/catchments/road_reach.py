@@ -114,6 +114,8 @@ class RoadReach:
         self.covered = covered
         self.full = covered >= 1.0 - 1e-7
         self.touched = covered > _EPS
+        self._cuts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._cut_xy: np.ndarray | None = None
 
     def road_m(self) -> float:
         """Return the length of reached road (m), each two-way road counted once."""
@@ -158,7 +160,22 @@ class RoadReach:
 
         Every end of a reached interval inside a road lies at exactly the limit; the last
         array says where the interval was entered from (a node, or a snapped origin).
+        Worked out once (the contour engine and the statistics both ask).
         """
+        if self._cuts is None:
+            self._cuts = self._cut_points()
+        return self._cuts
+
+    def cut_xy(self) -> np.ndarray:
+        """Return the (n, 2) metric coordinates of :meth:`cut_points`, in its order (kept)."""
+        if self._cut_xy is None:
+            g, frac, _ = self.cut_points()
+            lines = np.asarray(self.groups.geometry)[g]  # plain array: no pandas dispatch
+            self._cut_xy = shapely.get_coordinates(shapely.line_interpolate_point(
+                lines, frac, normalized=True)).reshape(-1, 2)
+        return self._cut_xy
+
+    def _cut_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         h, k = self.head, self.tail
         part = ~self.full
         hg = np.nonzero(part & (h > 0))[0]

@@ -46,9 +46,8 @@ def farthest_point(network: RoadNetwork, r: RoadReach, node_time: np.ndarray, wh
     it first (``which``, an index into ``members``).
     """
     nodes = np.nonzero(node_time <= r.limit)[0]
-    g, frac, src = r.cut_points()
-    cut_xy = shapely.get_coordinates(shapely.line_interpolate_point(r.groups.geometry[g], frac,
-                                                                    normalized=True))
+    g, _, src = r.cut_points()
+    cut_xy = r.cut_xy()
     member_pos = np.asarray(members)
     cut_origin = np.where(src >= 0, which[np.maximum(src, 0)],
                           np.searchsorted(member_pos, -(src + 1)))
