@@ -7,6 +7,7 @@ import os
 import signal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -168,3 +169,36 @@ def test_unreadable_points_are_one_line_errors(tmp_path, capsys):
                     "--out", str(tmp_path / "x.parquet")])
         err = capsys.readouterr().err
         assert code == 2 and word in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_big_matrix_batch_uses_the_hierarchy_built_once(cluster, net_dir, tmp_path,
+                                                          monkeypatch):
+    """Each chunk of a big matrix reads the hierarchy back; it was one search per origin."""
+    from wuling_geo import settings
+    from wuling_geo.analysis.od_matrix import CH_MIN_ORIGINS, od_matrix
+
+    monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
+    nodes = load_network(net_dir).nodes
+    origins = [(f"o{i}", f"origin {i}", float(nodes["x"].iloc[i % 100]) + 1e-4 * (i // 100 + 1),
+                float(nodes["y"].iloc[i % 100])) for i in range(CH_MIN_ORIGINS)]
+    targets = origins[::40]
+    job = BatchJob("matrix", str(net_dir), origins, targets=targets, chunk_size=50)
+    assert job.task(0)["engine"] == "ch" and job.n_chunks == CH_MIN_ORIGINS // 50
+    _, client = cluster
+    client.run(_use_cache, str(tmp_path / "cache"))
+    run_batch(job, tmp_path / "m.parquet", client=client)
+    saved = list((tmp_path / "cache" / "contraction").glob("*.npz"))
+    assert len(saved) == 1  # built here once, before the chunks; the workers read it back
+    got = pd.read_parquet(tmp_path / "m.parquet")
+    ref = od_matrix(load_network(net_dir), origins, targets, engine="dijkstra")
+    np.testing.assert_allclose(got["minutes"], ref["minutes"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got["km"], ref["km"], rtol=0, atol=1e-9)
+
+
+def _use_cache(folder: str) -> None:
+    """Point a worker's cache at ``folder`` (run on the workers)."""
+    from pathlib import Path
+
+    from wuling_geo import settings
+
+    settings.cache_dir = Path(folder)

@@ -26,8 +26,9 @@ from wuling_geo._util.errors import InputError, WulingGeoError
 from wuling_geo.analysis.accessibility import FacilitySearch
 from wuling_geo.analysis.catchments.bands import catchments, check_minutes
 from wuling_geo.analysis.catchments.origins import Origin
-from wuling_geo.analysis.od_matrix import od_matrix
+from wuling_geo.analysis.od_matrix import CH_MIN_ORIGINS, od_matrix
 from wuling_geo.data.places import Site, as_sites
+from wuling_geo.network import contraction, turns
 from wuling_geo.network.model import RoadNetwork, load_network
 from wuling_geo.network.truck_limits import TRUCK_SETTINGS
 
@@ -130,6 +131,10 @@ class BatchJob:
         spec = {k: v for k, v in asdict(self).items() if k != "origins"}
         spec["origins"] = self.chunk(index)
         spec["targets"] = self.targets
+        # A big matrix is answered by the contraction hierarchy in every chunk (built or read
+        # back once per worker, kept with the network cache), not one search per origin.
+        spec["engine"] = "ch" if self.kind == "matrix" and len(self.origins) >= CH_MIN_ORIGINS \
+            else "auto"
         return spec
 
     def key(self) -> str:
@@ -149,6 +154,18 @@ class ChunkError:
 
     def __init__(self, error: WulingGeoError) -> None:
         self.error = error
+
+
+def prepare(job: BatchJob) -> None:
+    """Build here what every chunk shares and the cache keeps, before the chunks start.
+
+    A big matrix's contraction hierarchy is built once and saved with the network cache,
+    so the workers of a local cluster read it back instead of each building it.
+    """
+    if job.task(0)["engine"] == "ch":
+        network = cached_network(job.network_dir)
+        if not turns.applies(network, job.profile):  # turn rules: edge-based, no hierarchy
+            contraction.hierarchy(network, job.profile)
 
 
 def run_chunk(spec: dict[str, Any]) -> pd.DataFrame | ChunkError:
@@ -181,7 +198,8 @@ def compute_chunk(spec: dict[str, Any]) -> pd.DataFrame:
                           direction=spec["direction"], profile=spec["profile"],
                           access_m=spec["access_m"], simplify_m=spec["simplify_m"])
     if kind == "matrix":
-        frame = od_matrix(network, list(origins), list(spec["targets"]), spec["profile"])
+        frame = od_matrix(network, list(origins), list(spec["targets"]), spec["profile"],
+                          engine=spec.get("engine", "auto"))
         frame["attribution"] = frame.attrs.get("attribution", "")
         return frame
     search = _facility_search(spec["network_dir"], tuple(spec["targets"]), spec["profile"],

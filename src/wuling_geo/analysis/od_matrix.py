@@ -167,7 +167,7 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
 
 
 def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
-              geocoder: Geocoder | None = None) -> pd.DataFrame:
+              geocoder: Geocoder | None = None, engine: str = "auto") -> pd.DataFrame:
     """Return the fastest road time and its road distance for every origin–destination pair.
 
     Points are snapped to their nearest road; times run between the snapped points.
@@ -184,6 +184,8 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
         ``"car"`` or ``"truck"``.
     geocoder
         Resolves place names (default: the shipped gazetteer).
+    engine
+        ``"auto"``, ``"ch"`` or ``"dijkstra"``, as for :func:`od_arrays` (the same numbers).
 
     Returns
     -------
@@ -222,7 +224,7 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
                          [s.lat for s in o_sites], settings.max_snap_m, "origin")
     d_snap = snap_places(network, [s.name for s in d_sites], [s.lon for s in d_sites],
                          [s.lat for s in d_sites], settings.max_snap_m, "destination")
-    seconds, meters = od_arrays(network, o_snap, d_snap, profile)
+    seconds, meters = od_arrays(network, o_snap, d_snap, profile, engine)
     k, m = seconds.shape
     ok = np.isfinite(seconds).ravel()
     frame = pd.DataFrame({

@@ -26,7 +26,7 @@ from typing import Any
 from wuling_geo._util.errors import InputError, OutputError, WulingGeoError
 from wuling_geo._util.files import atomic_path, check_output
 from wuling_geo._util.progress import bar
-from wuling_geo.analysis.batch import BatchJob, ChunkError, merge_chunks, run_chunk
+from wuling_geo.analysis.batch import BatchJob, ChunkError, merge_chunks, prepare, run_chunk
 from wuling_geo.present.exports.tables import check_table_path, read_part, write_part, write_table
 
 log = logging.getLogger(__name__)
@@ -200,6 +200,7 @@ def run_batch(job: BatchJob, out: str | Path, *, n_workers: int | None = None,
     done = work.open()
     todo = [i for i in range(job.n_chunks) if i not in done]
     if todo:
+        prepare(job)
         if client is not None:
             _compute(client, job, todo, work, retries, on_chunk)
         else:
