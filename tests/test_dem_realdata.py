@@ -101,6 +101,21 @@ def test_a_void_post_gives_no_grade():
         assert np.isnan(_bilinear(ds, lon, lat)).all()
 
 
+def test_a_post_beside_a_void_keeps_its_value():
+    """Regression: a zero-weight void neighbour (east or south) made the post's value NaN."""
+    raw = raw_posts()
+    void = raw == VOID
+    beside = np.zeros_like(void)
+    beside[:-1, :-1] = ~void[:-1, :-1] & (void[:-1, 1:] | void[1:, :-1])
+    rows, cols = np.nonzero(beside)
+    assert len(rows) > 0
+    rows, cols = rows[:50], cols[:50]
+    lon, lat = post_lonlat(rows, cols)
+    with rasterio.open(TILE) as ds:
+        got = _bilinear(ds, lon, lat)
+    assert np.abs(got - raw[rows, cols]).max() < TOL_M
+
+
 def _independent(geoms: gpd.GeoSeries, ds) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """Return per edge the bilinear elevations at the project's sample points, and all points.
 

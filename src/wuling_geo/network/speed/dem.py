@@ -102,6 +102,10 @@ def sample_grades(geoms: gpd.GeoSeries, dem_path: str | Path, sample_m: float = 
                        np.where(valid, grade, 0.0), coverage)
 
 
+#: Bilinear weights below this are rounding noise (a point at a grid post).
+_NO_WEIGHT = 1e-9
+
+
 def _bilinear(ds, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Return elevations at points (DEM CRS), interpolated between pixel centres; NaN outside."""
     inv = ~ds.transform
@@ -126,6 +130,13 @@ def _bilinear(ds, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     c0, r0 = c0 - c_lo, r0 - r_lo
     c1 = np.minimum(c0 + 1, grid.shape[1] - 1)
     r1 = np.minimum(r0 + 1, grid.shape[0] - 1)
-    out[inside] = ((1 - fr) * ((1 - fc) * grid[r0, c0] + fc * grid[r0, c1])
-                   + fr * ((1 - fc) * grid[r1, c0] + fc * grid[r1, c1]))
+    total, used = np.zeros(len(c)), np.zeros(len(c))
+    for rr, cc, weight in ((r0, c0, (1 - fr) * (1 - fc)), (r0, c1, (1 - fr) * fc),
+                           (r1, c0, fr * (1 - fc)), (r1, c1, fr * fc)):
+        # a void (NaN) counts only where it has weight: a point at a post beside a void
+        # (a weight of rounding size, < 1e-9) keeps the post's value
+        weight = np.where(weight > _NO_WEIGHT, weight, 0.0)
+        total += np.where(weight > 0, weight * grid[rr, cc], 0.0)
+        used += weight
+    out[inside] = total / used
     return out
