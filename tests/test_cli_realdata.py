@@ -93,8 +93,8 @@ def test_catchments_matrix_and_route_name_the_extract(name, tmp_path, capsys):
     for path in written:
         _no_qianjiang(path)
     named = {p.name for p in written if name in p.read_text(encoding="utf-8-sig")}
-    # the itinerary's CSV rows and its legs carry no credit line (left for later)
     assert named >= {"bands.geojson", "m.csv", "itinerary.gpx", "itinerary.md",
-                     "itinerary.html", "itinerary_map.html"}
+                     "itinerary.html", "itinerary_map.html", "itinerary.csv",
+                     "itinerary_legs.geojson"}
     meta = json.loads((net_dir / "meta.json").read_text(encoding="utf-8"))
     assert name in meta["source"] and name in meta["attribution"]

@@ -121,7 +121,7 @@ def to_gpx(itin: Itinerary) -> str:
 
 CSV_COLUMNS = ("day", "date", "weekday", "order", "kind", "name", "label", "place_id", "lon",
                "lat", "arrive", "visit_start", "leave", "dwell_min", "wait_min", "drive_in_min",
-               "distance_in_km", "must")
+               "distance_in_km", "must", "attribution")
 
 
 def to_csv(itin: Itinerary) -> str:
@@ -143,7 +143,8 @@ def to_csv(itin: Itinerary) -> str:
                 round(call.wait_s / 60) if call.kind == "visit" else "",
                 round(leg.drive_s / 60, 1) if leg else "",
                 round(leg.distance_m / 1000, 2) if leg else "",
-                "" if call.must is None else ("must" if call.must else "optional")])
+                "" if call.must is None else ("must" if call.must else "optional"),
+                csv_cell(itin.attribution)])
     return buf.getvalue()
 
 
@@ -259,7 +260,9 @@ def _write_all(itin: Itinerary, folder: Path, with_map: bool, offline: bool | No
     (folder / "itinerary.csv").write_text(to_csv(itin), encoding="utf-8-sig")
     names = ["itinerary.gpx", "itinerary.csv", "itinerary.md", "itinerary.html"]
     if len(itin.legs):
-        itin.legs.to_file(folder / "itinerary_legs.geojson", driver="GeoJSON")
+        # each leg credits the road data it was driven on, as the other files do
+        itin.legs.assign(attribution=itin.attribution).to_file(
+            folder / "itinerary_legs.geojson", driver="GeoJSON")
         names.append("itinerary_legs.geojson")
     if with_map and _write_map(itin, folder / "itinerary_map.html", offline):
         names.append("itinerary_map.html")
