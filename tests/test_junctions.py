@@ -156,6 +156,13 @@ def test_cli_flags_switch_delays_off_and_turn_costs_on(tmp_path, capsys):
     assert net.meta["turn_costs"] == PROFILE.turn_costs
     assert float(net.edges["junction_delay_s"].sum()) == 0
     assert net.meta["profile"]["junction_delays_s"] == {}
+    code, out, err = cli(capsys, "network", "info", str(tmp_path / "n"))
+    assert code == 0 and "turn costs: on (up to 7.5 s a turn, bias 1.075, U-turn +20 s)" in out
+    assert "junction delays:" not in out
+    cli(capsys, "network", "import", str(osm), "--area", box, "--out", str(tmp_path / "d"))
+    code, out, err = cli(capsys, "network", "info", str(tmp_path / "d"))
+    assert "junction delays: 2 approaches (2 at traffic signals)" in out
+    assert "turn costs: off" in out
 
 
 def test_a_profile_without_turn_costs_refuses_the_flag(tmp_path, capsys):

@@ -197,6 +197,17 @@ def info_cmd(network_dir: str | None, profiles: tuple[str, ...], as_json: bool) 
                    f", grade {'on' if prof.get('grade') else 'off'})")
     if "railways" in summary:
         click.echo(f"  railways: {summary['railways']} lines")
+    rules = summary.get("turn_rules") or {}
+    click.echo(f"  turn rules: {rules.get('restrictions', 0):,} restrictions, "
+               f"{rules.get('barriers', 0):,} barrier nodes")
+    delays = (summary.get("hygiene") or {}).get("junction_delays") or {}
+    if delays:
+        parts = ", ".join(f"{n:,} at {k.replace('_', ' ')}" for k, n in sorted(delays.items()))
+        click.echo(f"  junction delays: {sum(delays.values()):,} approaches ({parts})")
+    costs = summary.get("turn_costs")
+    click.echo("  turn costs: " + (f"on (up to {costs['turn_s']:g} s a turn, bias "
+                                   f"{costs['bias']:g}, U-turn +{costs['u_turn_s']:g} s)"
+                                   if costs else "off"))
     if summary.get("truck"):
         truck = summary["truck"]
         have = ", ".join(f"{k} {v:,}" for k, v in truck["edges_with"].items())

@@ -90,6 +90,9 @@ def summarize(network: RoadNetwork) -> dict[str, Any]:
         out["hygiene"] = meta["hygiene"]
     if "railways" in meta:
         out["railways"] = meta["railways"]
+    if isinstance(meta.get("turns"), dict):
+        out["turn_rules"] = meta["turns"]
+    out["turn_costs"] = meta.get("turn_costs")
     if "truck" in network.profiles:
         out["truck"] = truck_summary(network)
     return out
