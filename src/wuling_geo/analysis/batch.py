@@ -131,11 +131,17 @@ class BatchJob:
         spec = {k: v for k, v in asdict(self).items() if k != "origins"}
         spec["origins"] = self.chunk(index)
         spec["targets"] = self.targets
-        # A big matrix is answered by the contraction hierarchy in every chunk (built or read
-        # back once per worker, kept with the network cache), not one search per origin.
-        spec["engine"] = "ch" if self.kind == "matrix" and len(self.origins) >= CH_MIN_ORIGINS \
-            else "auto"
+        spec["engine"] = self.matrix_engine
         return spec
+
+    @property
+    def matrix_engine(self) -> str:
+        """Return how the chunks answer a matrix (see :func:`od_arrays`'s ``engine``).
+
+        A big matrix is answered by the contraction hierarchy in every chunk (built once
+        by :func:`prepare`, kept with the network cache), not one search per origin.
+        """
+        return "ch" if self.kind == "matrix" and len(self.origins) >= CH_MIN_ORIGINS else "auto"
 
     def key(self) -> str:
         """Return a fingerprint of the job: its inputs, chunking and network version.
@@ -162,7 +168,7 @@ def prepare(job: BatchJob) -> None:
     A big matrix's contraction hierarchy is built once and saved with the network cache,
     so the workers of a local cluster read it back instead of each building it.
     """
-    if job.task(0)["engine"] == "ch":
+    if job.matrix_engine == "ch":
         network = cached_network(job.network_dir)
         if not turns.applies(network, job.profile):  # turn rules: edge-based, no hierarchy
             contraction.hierarchy(network, job.profile)

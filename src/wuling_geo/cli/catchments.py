@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.files import check_output
@@ -61,8 +62,7 @@ def format_table(gdf) -> str:
             f"{'farthest point (lon,lat min)':<30} inside")
     lines = [head, "-" * len(head)]
     for row in gdf.itertuples():
-        share = ("" if row.share_of_district is None or row.share_of_district != row.share_of_district
-                 else f"{100 * row.share_of_district:.1f}%")
+        share = "" if pd.isna(row.share_of_district) else f"{100 * row.share_of_district:.1f}%"
         name = row.origin_id if row.mode == "nearest" else row.origin_name
         far = f"{row.farthest_lon:.4f},{row.farthest_lat:.4f} {row.farthest_min:.1f}"
         lines.append(f"{name[:26]:<26} {row.minutes:>5g} {row.snap_m:>6.0f} {row.area_km2:>9.2f} "

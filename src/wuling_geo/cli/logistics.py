@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import geopandas as gpd
+import pandas as pd
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
@@ -241,8 +242,7 @@ def reach_cmd(ctx: click.Context, network_dir: str | None, start: str, datum: st
         click.echo(f"{row.name}: {when}")
     for row in result.bands.itertuples():
         share = row.share_of_district
-        where = ("" if share is None or share != share
-                 else f", {100 * share:5.1f} % of the district")
+        where = "" if pd.isna(share) else f", {100 * share:5.1f} % of the district"
         click.echo(f"  within {row.minutes:>4g} min: {row.area_km2:8.1f} km²{where}")
     if out:
         write_reach(result, out)

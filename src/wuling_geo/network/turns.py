@@ -697,9 +697,9 @@ def node_times(network: RoadNetwork, snaps: list[Snap], profile: str = "car",
     With ``edges=True`` also return the :func:`outer_times` of every edge.
     """
     graph = turn_graph(network, profile)
-    _check_stranded(network, snaps, profile, direction)
     compact = _compact(network, profile) if direction == "from" else None
     if compact is not None and compact.exact_arrivals:  # node times from the shrunk graph
+        _check_stranded(network, snaps, profile, direction)  # (state_times checks the rest)
         links = _links(network, graph, snaps, "from")
         value = turn_compact.vertex_times(compact, links, len(snaps), limit)
         nodes = turn_compact.arrivals(compact, value, len(network.nodes))
@@ -984,12 +984,6 @@ def state_chain(pred: np.ndarray, last: int, size: int) -> list[int]:
         chain.append(int(pred[chain[-1]]))
     chain.reverse()
     return chain
-
-
-def check_direction(direction: str) -> None:
-    """Raise :class:`InputError` for an unknown direction."""
-    if direction not in ("from", "to"):
-        raise InputError(f"unknown direction {direction!r}: use 'from' or 'to'")
 
 
 def first_partial(network: RoadNetwork, graph: TurnGraph, origin: Snap, first_state: int,

@@ -75,10 +75,12 @@ def junction_delays(edges: pd.DataFrame, controls: pd.DataFrame | None,
     signs = np.isin(kind, ("stop", "give_way")) & (direction == "both")
     if signs.any():
         rank = class_rank(edges["highway"])
+        # the highest and lowest class of the roads at each edge's end node
         ends = np.r_[v, edges["u"].to_numpy(dtype=np.int64)]
-        best = pd.Series(np.r_[rank, rank]).groupby(ends).min()
-        top = best.reindex(v).to_numpy()
-        applies &= ~signs | (rank > top) | _single_class(v, rank, ends)
+        at_node = pd.Series(np.r_[rank, rank]).groupby(ends).agg(["min", "max"]).reindex(v)
+        top, bottom = at_node["min"].to_numpy(), at_node["max"].to_numpy()
+        # a sign faces the minor roads; among roads of one class, every one (an all-way sign)
+        applies &= ~signs | (rank > top) | (top == bottom)
     for name in CONTROL_KINDS:
         hit = applies & (kind == name)
         value = float(seconds.get(name, 0.0))
@@ -86,12 +88,6 @@ def junction_delays(edges: pd.DataFrame, controls: pd.DataFrame | None,
             delay[hit] = value
             counts[name] = int(hit.sum())
     return delay, counts
-
-
-def _single_class(v: np.ndarray, rank: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Whether every road at each edge's end node is of one class (an all-way sign)."""
-    ranks = pd.Series(np.r_[rank, rank]).groupby(ends)
-    return (ranks.min() == ranks.max()).reindex(v).to_numpy(dtype=bool)
 
 
 def add_junction_delays(edges: pd.DataFrame, controls: pd.DataFrame | None,
