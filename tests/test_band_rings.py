@@ -10,13 +10,20 @@ import numpy as np
 import pytest
 import shapely
 from benchmarks.synthetic_roads import road_network
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.threads import ordered_map, worker_count
 from wuling_geo.analysis.catchments import polygon_assembly as _band_rings
 from wuling_geo.analysis.catchments.bands import catchments
-from wuling_geo.analysis.catchments.polygon_assembly import Rings, nested_polygons, polygon_from_rings
+from wuling_geo.analysis.catchments.polygon_assembly import (
+    Rings,
+    nested_polygons,
+    polygon_from_rings,
+    union_sharing_holes,
+)
 from wuling_geo.analysis.catchments.polygons import cell_index, reference_polygon
 from wuling_geo.analysis.catchments.road_reach import origin_pieces, reach, road_groups
 from wuling_geo.cli import run
@@ -56,6 +63,43 @@ def test_no_shell_is_an_empty_polygon_and_a_hole_without_shell_is_dropped():
     assert polygon_from_rings(Rings.of(shapely.Polygon())).is_empty
     rings = Rings.concat([Rings.of(box(0, 0, 1, 1)), Rings.of(box(5, 5, 6, 6), flip=True)])
     assert shapely.equals(polygon_from_rings(rings), box(0, 0, 1, 1))
+
+
+def _holed(outline: shapely.Geometry, holes: list[shapely.Geometry]) -> shapely.Geometry:
+    """``outline`` less ``holes`` (squares, possibly overlapping each other or the outline)."""
+    return shapely.difference(outline, shapely.union_all(holes)) if holes else outline
+
+
+@given(st.lists(st.tuples(st.integers(0, 15), st.integers(0, 15), st.sampled_from([1, 2, 3]),
+                          st.sampled_from(["both", "a", "b"])), max_size=25),
+       st.integers(6, 16), st.booleans())
+def test_union_sharing_holes_is_the_union(holes, reach, island):
+    """Random holes, shared by both polygons or in one only, some crossing the smaller
+    polygon's outline or each other; the smaller polygon may be an island apart: the
+    result equals GEOS's union and is valid."""
+    big = box(0, 0, 20, 20)
+    small = box(2, 2, reach, reach)
+    squares = {k: [box(x + 0.5, y + 0.5, x + 0.5 + s, y + 0.5 + s) for x, y, s, who in holes
+                   if who in (k, "both")] for k in ("a", "b")}
+    a = _holed(big, squares["a"])
+    b = _holed(small, squares["b"])
+    if island:
+        b = shapely.union(b, box(30, 30, 31, 31))
+    got = union_sharing_holes(a, b)
+    want = shapely.union(a, b)
+    assert got.is_valid
+    assert shapely.area(shapely.symmetric_difference(got, want)) < 1e-9
+
+
+def test_union_sharing_holes_keeps_a_shared_hole_out_of_the_overlay(monkeypatch):
+    a = shapely.Polygon(box(0, 0, 10, 10).exterior, [box(1, 1, 2, 2).exterior, box(6, 6, 7, 7).exterior])
+    b = shapely.Polygon(box(0.5, 0.5, 5, 5).exterior, [box(1, 1, 2, 2).exterior])
+    seen = []
+    real = _band_rings._union
+    monkeypatch.setattr(_band_rings, "_union", lambda x, y: seen.append((x, y)) or real(x, y))
+    got = union_sharing_holes(a, b)
+    assert got.equals(shapely.union(a, b))
+    assert all(len(shapely.get_rings(g)) == 1 for pair in seen for g in pair)  # shells only
 
 
 # ---------------------------------------------------------------- nested bands

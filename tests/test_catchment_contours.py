@@ -167,22 +167,40 @@ def test_network_grid_surface_matches_binning_the_reached_points():
         assert shapely.area(shapely.symmetric_difference(g, w)) < 1e-6 * w.area
 
 
-def test_a_collapsed_island_between_others_is_dropped_not_an_error():
-    """Regression: a polygon whose outer ring collapses when simplified, between two that
-    stay, left a gap in the polygon numbering and shapely refused the rings."""
-    from wuling_geo.analysis.catchments import contours as c
+def square(x0: float, size: float, y0: float = 0.0) -> np.ndarray:
+    return np.array([[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size],
+                     [x0, y0]], dtype=float)
 
-    def square(x0: float, size: float) -> np.ndarray:
-        return np.array([[x0, 0], [x0 + size, 0], [x0 + size, size], [x0, size], [x0, 0]],
-                        dtype=float)
+
+def test_a_collapsed_island_between_others_keeps_its_contoured_ring():
+    """Regression: a polygon whose outer ring collapses when simplified, between two that
+    stay, left a gap in the polygon numbering and shapely refused the rings. Such a ring
+    now keeps its contoured course (no point of a band moves farther than the tolerance)."""
+    from wuling_geo.analysis.catchments import contours as c
 
     points = [square(0, 1000), square(2000, 10), square(3000, 1000)]
     offsets = [np.array([0, 5]) for _ in points]
-    got = c._polygons(points, offsets, tolerance=25.0)
-    assert got.geom_type == "MultiPolygon" and len(got.geoms) == 2
-    assert got.area == pytest.approx(2 * 1000 * 1000)
-    assert c._delivered((points, offsets), 25.0).area == pytest.approx(2 * 1000 * 1000)
+    got = c._delivered((points, offsets), 25.0)
+    assert got.geom_type == "MultiPolygon" and len(got.geoms) == 3
+    assert got.area == pytest.approx(2 * 1000 * 1000 + 10 * 10)
 
+
+def test_a_hole_simplified_out_of_its_shell_keeps_its_course(monkeypatch):
+    """A shell bulging 20 m out (simplified away at 25 m) around a small hole in the bulge:
+    simplified, the hole would lie outside its shell. Both keep their contoured course, so
+    the band is the contoured one, valid, without the slow repair of the whole band."""
+    from wuling_geo.analysis.catchments import contours as c
+
+    shell = np.array([[0, 0], [500, -20], [1000, 0], [1000, 1000], [0, 1000], [0, 0]], float)
+    hole = square(496, 8, y0=-16)[::-1]
+    far = square(200, 300, y0=300)[::-1]  # a hole away from it: simplified as usual
+    points = [np.concatenate([shell, hole, far])]
+    offsets = [np.array([0, 6, 11, 16])]
+    raw = c._polygons(points, offsets)
+    assert raw.is_valid
+    monkeypatch.setattr(c.shapely, "make_valid", lambda *a, **k: pytest.fail("repaired"))
+    got = c._delivered((points, offsets), 25.0)
+    assert got.is_valid and got.equals(raw)
 
 
 @pytest.mark.parametrize("direction", ["from", "to"])
