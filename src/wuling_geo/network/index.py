@@ -142,15 +142,17 @@ class NetworkIndex:
     def node_xy(self) -> np.ndarray:
         """The nodes' coordinates in :attr:`crs`, shape ``(n_nodes, 2)``."""
         nodes = self.network.nodes
-        return np.column_stack(self._to_metric.transform(nodes["x"].to_numpy(float),
+        return np.column_stack(self.to_metric.transform(nodes["x"].to_numpy(float),
                                                          nodes["y"].to_numpy(float)))
 
     @cached_property
-    def _to_metric(self) -> Transformer:
+    def to_metric(self) -> Transformer:
+        """WGS-84 to :attr:`crs` (lon, lat order; pyproj transformers are thread-safe)."""
         return Transformer.from_crs(settings.storage_crs, self.crs, always_xy=True)
 
     @cached_property
-    def _to_lonlat(self) -> Transformer:
+    def to_lonlat(self) -> Transformer:
+        """:attr:`crs` to WGS-84 (lon, lat order)."""
         return Transformer.from_crs(self.crs, settings.storage_crs, always_xy=True)
 
     # ------------------------------------------------------------ the twin rule, road groups
@@ -277,7 +279,7 @@ class NetworkIndex:
             return PointSnaps(np.zeros(0, dtype=np.int64), empty, empty)
         if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
             raise InputError("a point has no finite lon,lat: give WGS-84 coordinates")
-        pts = shapely.points(*self._to_metric.transform(lon, lat))
+        pts = shapely.points(*self.to_metric.transform(lon, lat))
         which, edge = self.tree.query_nearest(pts, all_matches=False)
         order = np.argsort(which, kind="stable")
         edge = edge[order].astype(np.int64)
@@ -290,7 +292,7 @@ class NetworkIndex:
         """Return :class:`Snap` objects, with their WGS-84 points."""
         snapped = shapely.line_interpolate_point(self.edges_metric[snaps.edge], snaps.fraction,
                                                  normalized=True)
-        lon, lat = self._to_lonlat.transform(shapely.get_x(snapped), shapely.get_y(snapped))
+        lon, lat = self.to_lonlat.transform(shapely.get_x(snapped), shapely.get_y(snapped))
         u = self.network.edges["u"].to_numpy()[snaps.edge]
         v = self.network.edges["v"].to_numpy()[snaps.edge]
         return [Snap(int(e), int(a), int(b), float(f), float(d), shapely.Point(x, y))

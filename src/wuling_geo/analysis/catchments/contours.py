@@ -55,10 +55,8 @@ from typing import TYPE_CHECKING, cast
 import contourpy
 import numpy as np
 import shapely
-from pyproj import Transformer
 from scipy import ndimage
 
-from wuling_geo import settings
 from wuling_geo._util.threads import ordered_map
 from wuling_geo.analysis.catchments.polygon_assembly import union_sharing_holes
 from wuling_geo.analysis.catchments.road_reach import (
@@ -479,7 +477,7 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
     groups = road_groups(network)
     reverse_edges(network)
     bounds = network.index.memo("road_bounds", lambda: shapely.bounds(groups.geometry))
-    fwd = Transformer.from_crs(network.crs_metric, settings.storage_crs, always_xy=True)
+    fwd = network.index.to_lonlat
     limits = [b * 60.0 for b in bands]
 
     def to_ll(xy: np.ndarray) -> np.ndarray:

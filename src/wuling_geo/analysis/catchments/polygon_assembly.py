@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 XY = Callable[[np.ndarray], np.ndarray]  # (n, 2) coordinates → (n, 2) coordinates
 _MARGIN_M = 1e-3  # a newly full cell's hole keeps this far clear of the band before
+_FEW_RINGS = 100  # union_sharing_holes overlays two polygons with fewer rings as they are
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,8 @@ def union_sharing_holes(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geo
     if a.is_empty or b.is_empty:
         return b if a.is_empty else a
     ra, rb = Rings.of(a), Rings.of(b)
+    if len(ra) + len(rb) < _FEW_RINGS:  # sorting the rings out costs more than it saves
+        return _union(a, b)
     # a ring's key whatever vertex it starts at and whichever way it runs (overlays reorder)
     ka = shapely.to_wkb(shapely.normalize(ra.rings[~ra.shell])).tolist()
     kb = shapely.to_wkb(shapely.normalize(rb.rings[~rb.shell])).tolist()

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from wuling_geo import settings
 from wuling_geo.analysis.catchments.road_reach import RoadReach
@@ -33,8 +33,7 @@ class BandStats:
 def metric_points(network: RoadNetwork, points: list[shapely.Point]) -> np.ndarray:
     """Return WGS-84 points as an (n, 2) array of coordinates in the network's metric CRS."""
     xy = shapely.get_coordinates(np.asarray(points, dtype=object))
-    tr = Transformer.from_crs(settings.storage_crs, network.crs_metric, always_xy=True)
-    return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+    return np.column_stack(network.index.to_metric.transform(xy[:, 0], xy[:, 1]))
 
 
 def farthest_point(network: RoadNetwork, r: RoadReach, node_time: np.ndarray, which: np.ndarray,
@@ -59,8 +58,7 @@ def farthest_point(network: RoadNetwork, r: RoadReach, node_time: np.ndarray, wh
     origin = np.clip(origin, 0, len(origins_xy) - 1)
     dist = np.hypot(*(xy - origins_xy[origin]).T)
     best = int(np.argmax(dist))
-    tr = Transformer.from_crs(network.crs_metric, settings.storage_crs, always_xy=True)
-    lon, lat = tr.transform(xy[best, 0], xy[best, 1])
+    lon, lat = network.index.to_lonlat.transform(xy[best, 0], xy[best, 1])
     return round(float(lon), 6), round(float(lat), 6), round(float(minutes[best]), 2)
 
 
