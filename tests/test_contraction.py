@@ -59,20 +59,21 @@ def random_snaps(net, rng, count: int) -> PointSnaps:
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), nx_=st.integers(2, 7), ny=st.integers(1, 6),
        one_way=st.sampled_from([0.0, 0.3, 0.6]), cut=st.booleans(), islands=st.booleans(),
-       k=st.integers(1, 7), m=st.integers(1, 7), stall=st.booleans())
-def test_hierarchy_equals_dijkstra(seed, nx_, ny, one_way, cut, islands, k, m, stall):
+       k=st.integers(1, 7), m=st.integers(1, 7), stall=st.booleans(), swept=st.booleans())
+def test_hierarchy_equals_dijkstra(seed, nx_, ny, one_way, cut, islands, k, m, stall, swept):
     net = messy_grid(seed, max(nx_, 2), max(ny, 2), one_way, cut and nx_ >= 3, islands)
     if len(net.edges) == 0:
         return
     rng = np.random.default_rng(seed + 1)
     origins, targets = random_snaps(net, rng, k), random_snaps(net, rng, m)
     plain_s, plain_m = od_arrays(net, origins, targets, engine="dijkstra")
-    saved = contraction.STALL_PAIRS
+    saved = contraction.STALL_PAIRS, contraction.SWEEP_FEW
     contraction.STALL_PAIRS = 0 if stall else 10**9  # with and without stall-on-demand
+    contraction.SWEEP_FEW = 10**9 if swept else 0  # the sweeps or the join of search spaces
     try:
         ch_s, ch_m = od_arrays(net, origins, targets, engine="ch")
     finally:
-        contraction.STALL_PAIRS = saved
+        contraction.STALL_PAIRS, contraction.SWEEP_FEW = saved
     reach = np.isfinite(plain_s)
     np.testing.assert_array_equal(np.isfinite(ch_s), reach)  # unreachable stays unreachable
     np.testing.assert_allclose(ch_s[reach], plain_s[reach], rtol=0, atol=1e-6)

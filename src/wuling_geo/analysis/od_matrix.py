@@ -121,19 +121,19 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     index = network.index
     n, k, m = len(network.nodes), len(origins), len(targets)
     te, tf = targets.edge, targets.fraction
-    # Targets are entered through the start of their edge, over the twin from its end, or
-    # are the junction itself (the index's point rule).
-    node, via, share = index.links(te, tf, leave=False)
-    cost_s = link_cost(via, share, node, times)
-    cost_m = link_cost(via, share, node, lengths)
-    needed = np.unique(node[node >= 0])
-    if not len(needed):
-        needed = np.zeros(1, dtype=np.int64)
-    col = np.searchsorted(needed, np.maximum(node, 0))  # where node < 0 the cost is inf
     graph = None
     if _use_ch(network, profile, engine, k, m):
-        ch_s, ch_m = contraction.node_matrix(network, origins, needed, profile)
+        ch_s, ch_m = contraction.point_matrix(network, origins, targets, profile)
     else:
+        # Targets are entered through the start of their edge, over the twin from its end,
+        # or are the junction itself (the index's point rule).
+        node, via, share = index.links(te, tf, leave=False)
+        cost_s = link_cost(via, share, node, times)
+        cost_m = link_cost(via, share, node, lengths)
+        needed = np.unique(node[node >= 0])
+        if not len(needed):
+            needed = np.zeros(1, dtype=np.int64)
+        col = np.searchsorted(needed, np.maximum(node, 0))  # where node < 0 the cost is inf
         graph = routing.search_graph(network, index.to_snaps(origins), profile, "from")
         pairs = index.pair_edges(profile)
     seconds = np.full((k, m), np.inf)
@@ -142,14 +142,14 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
         for start in range(0, k, CHUNK):
             idx = np.arange(start, min(start + CHUNK, k))
             if graph is None:
-                dist, dist_m = ch_s[idx], ch_m[idx]
+                opt, opt_m = ch_s[idx][None], ch_m[idx][None]
             else:
                 full, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
                                               return_predecessors=True)
                 dist = full[:, needed]
                 dist_m = _tree_meters(network, pred, origins, lengths, pairs, needed)
-            opt = np.stack([dist[:, col[row]] + cost_s[row] for row in range(3)])
-            opt_m = np.stack([dist_m[:, col[row]] + cost_m[row] for row in range(3)])
+                opt = np.stack([dist[:, col[row]] + cost_s[row] for row in range(3)])
+                opt_m = np.stack([dist_m[:, col[row]] + cost_m[row] for row in range(3)])
             # An origin on the target's own road drives along it.
             d_via, d_start, d_end = index.direct(origins.edge[idx][:, None],
                                                  origins.fraction[idx][:, None], te, tf)
