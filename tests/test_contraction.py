@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from wuling_geo import settings as wg_settings
 from wuling_geo._util.errors import InputError
 from wuling_geo.analysis.od_matrix import od_arrays, od_matrix
-from wuling_geo.network import contraction
+from wuling_geo.network import contraction, sweep
 from wuling_geo.network.model import load_network, save_network
 from wuling_geo.network.snapping import PointSnaps
 
@@ -67,13 +67,17 @@ def test_hierarchy_equals_dijkstra(seed, nx_, ny, one_way, cut, islands, k, m, s
     rng = np.random.default_rng(seed + 1)
     origins, targets = random_snaps(net, rng, k), random_snaps(net, rng, m)
     plain_s, plain_m = od_arrays(net, origins, targets, engine="dijkstra")
-    saved = contraction.STALL_PAIRS, contraction.SWEEP_FEW
+    saved = (contraction.STALL_PAIRS, contraction.SWEEP_FEW, contraction.SWEEP_RATIO,
+             contraction.SWEEP_ROWS, sweep.STEP_CELLS)
     contraction.STALL_PAIRS = 0 if stall else 10**9  # with and without stall-on-demand
-    contraction.SWEEP_FEW = 10**9 if swept else 0  # the sweeps or the join of search spaces
+    # The sweeps (a few rows at a time) or the join of search spaces.
+    contraction.SWEEP_FEW, contraction.SWEEP_RATIO = (10**9, 1) if swept else (0, 10**9)
+    contraction.SWEEP_ROWS, sweep.STEP_CELLS = 3, 4  # wide layers split into steps
     try:
         ch_s, ch_m = od_arrays(net, origins, targets, engine="ch")
     finally:
-        contraction.STALL_PAIRS, contraction.SWEEP_FEW = saved
+        (contraction.STALL_PAIRS, contraction.SWEEP_FEW, contraction.SWEEP_RATIO,
+         contraction.SWEEP_ROWS, sweep.STEP_CELLS) = saved
     reach = np.isfinite(plain_s)
     np.testing.assert_array_equal(np.isfinite(ch_s), reach)  # unreachable stays unreachable
     np.testing.assert_allclose(ch_s[reach], plain_s[reach], rtol=0, atol=1e-6)
@@ -153,3 +157,18 @@ def test_small_matrix_without_hierarchy_does_not_build_one():
     assert not contraction.cache_path(net, "car").exists()
     with pytest.raises(InputError, match="unknown matrix engine"):
         od_module._use_ch(net, "car", "fast", 3, 3)
+
+
+def test_layers_climb_every_arc_and_refuse_a_cycle():
+    """Every arc of an upward graph climbs a layer; a graph with a cycle is refused."""
+    import scipy.sparse as sp
+
+    net = messy_grid(5, 6, 5, 0.3, cut=False, islands=False)
+    h = contraction.hierarchy(net, "car", store=False)
+    for graph, layer in ((h.up, h.up_layer), (h.down, h.down_layer)):
+        tail = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
+        assert (layer[graph.indices] > layer[tail]).all()
+        assert layer.min() == 0
+    cycle = sp.csr_matrix((np.ones(3), ([0, 1, 2], [1, 2, 0])), shape=(3, 3))
+    with pytest.raises(ValueError, match="cycle"):
+        sweep.layers(cycle)

@@ -227,11 +227,16 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
     seconds, meters = od_arrays(network, o_snap, d_snap, profile, engine)
     k, m = seconds.shape
     ok = np.isfinite(seconds).ravel()
+    row, col = np.repeat(np.arange(k), m), np.tile(np.arange(m), k)
+
+    def texts(values: list[str], at: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        return pd.array(values, dtype="str").take(at)  # k + m strings made, not k × m
+
     frame = pd.DataFrame({
-        "origin_id": np.repeat([s.id for s in o_sites], m),
-        "origin_name": np.repeat([s.name for s in o_sites], m),
-        "destination_id": np.tile([s.id for s in d_sites], k),
-        "destination_name": np.tile([s.name for s in d_sites], k),
+        "origin_id": texts([s.id for s in o_sites], row),
+        "origin_name": texts([s.name for s in o_sites], row),
+        "destination_id": texts([s.id for s in d_sites], col),
+        "destination_name": texts([s.name for s in d_sites], col),
         "minutes": np.where(ok, seconds.ravel() / 60, np.nan),
         "km": np.where(ok, meters.ravel() / 1000, np.nan),
         "reachable": ok,

@@ -51,9 +51,14 @@ CHUNK = 128
 #: Stall on demand from this many origin × destination-node pairs (below, the join of the
 #: unpruned search spaces costs less than pruning them).
 STALL_PAIRS = 20_000
-#: A matrix with at most this many origins or nodes is answered by sweeps from that side
-#: (cost: its size × the other side's search spaces); a larger one joins search spaces.
-SWEEP_FEW = 64
+#: A matrix with at most this many origins or targets, or with this many times more on one
+#: side than on the other, is swept from the smaller side (cost: its size × the larger
+#: side's search spaces); others join search spaces (cost: both sides' search spaces and
+#: their many meetings).
+SWEEP_FEW = 128
+SWEEP_RATIO = 5
+#: Points of the smaller side swept together (memory: rows × nodes × 16 bytes).
+SWEEP_ROWS = 128
 #: Origins whose joined times are read off per target at a time (memory).
 JOIN_ROWS = 1024
 _MIN = 1e-9  # csgraph drops explicit zeros: keep zero-time arcs as in RoadNetwork.csr
@@ -523,15 +528,21 @@ def swept_matrix(h: Hierarchy, origins: Links, targets: Links, k: int,
         climb_g, (climb_in, climb_m), climb_l = h.down, h.down_in, h.down_layer
         fall_g, fall_m, fall_l = h.up, h.up_metres, h.up_layer
     climb = sweep.Sweep(_closure(climb_g, few.node), climb_in, climb_m, climb_l, False)
-    values = np.full((rows, len(climb.nodes)), sweep.NONE)
-    values[few.point, climb.columns(few.node)] = few.cost
-    climb.run(values)
     fall = sweep.Sweep(_closure(fall_g, many.node), fall_g, fall_m, fall_l, True)
-    down = np.full((rows, len(fall.nodes)), sweep.NONE)
     at = climb.columns(fall.nodes)
-    down[:, at >= 0] = values[:, at[at >= 0]]
-    fall.run(down)
-    result = _per_point(down[:, fall.columns(many.node)], many, m if k <= m else k)
+    shared = at >= 0
+    ends = fall.columns(many.node)
+    result = np.empty((rows, m if k <= m else k), dtype=complex)
+    for lo in range(0, rows, SWEEP_ROWS):  # memory: rows × nodes of each sweep
+        hi = min(lo + SWEEP_ROWS, rows)
+        part = slice(*np.searchsorted(few.point, [lo, hi]))
+        values = np.full((hi - lo, len(climb.nodes)), sweep.NONE)
+        values[few.point[part] - lo, climb.columns(few.node[part])] = few.cost[part]
+        climb.run(values)
+        down = np.full((hi - lo, len(fall.nodes)), sweep.NONE)
+        down[:, shared] = values[:, at[shared]]
+        fall.run(down)
+        result[lo:hi] = _per_point(down[:, ends], many, result.shape[1])
     if k > m:
         result = result.T
     return np.ascontiguousarray(result.real), np.ascontiguousarray(result.imag)
@@ -570,8 +581,8 @@ def point_matrix(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     Equal to a Dijkstra search from each origin's point on its road (the same links as
     :func:`wuling_geo.network.routing.search_graph`) to each target's point, except the
     drive along a road both lie on (:meth:`~wuling_geo.network.index.NetworkIndex.direct`);
-    unreachable pairs are ``inf``. A matrix with at most :data:`SWEEP_FEW` origins or
-    targets is swept from that side (:func:`swept_matrix`), a larger one joins search
+    unreachable pairs are ``inf``. A matrix with few origins or targets (see
+    :data:`SWEEP_FEW`) is swept from that side (:func:`swept_matrix`), others join search
     spaces (:func:`node_matrix`).
     """
     h = hierarchy(network, profile)
@@ -580,7 +591,7 @@ def point_matrix(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     lengths = network.edges["length"].to_numpy(dtype=float)
     leave = links(network, origins, times, lengths, leave=True)
     enter = links(network, targets, times, lengths, leave=False)
-    if min(k, m) <= SWEEP_FEW:
+    if min(k, m) <= SWEEP_FEW or max(k, m) >= SWEEP_RATIO * min(k, m):
         return swept_matrix(h, leave, enter, k, m)
     needed = np.unique(enter.node)
     secs, metres = node_matrix(network, leave, needed, profile)
