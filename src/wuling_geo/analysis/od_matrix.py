@@ -32,6 +32,8 @@ COLUMNS = ("origin_id", "origin_name", "destination_id", "destination_name", "mi
            "reachable")
 #: Origins searched together (memory: chunk × nodes × 8 bytes per array).
 CHUNK = 32
+#: Origin × target pairs checked for a shared road at a time with the hierarchy.
+DIRECT_CELLS = 1 << 16
 #: Road metres are summed over the whole tree when more than 1/WALK_FACTOR of the nodes are
 #: destination ends, else by walking up from those ends.
 WALK_FACTOR = 64
@@ -138,9 +140,12 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
         pairs = index.pair_edges(profile)
     seconds = np.full((k, m), np.inf)
     meters = np.full((k, m), np.inf)
+    # The hierarchy's answers are read off (with the drives along shared roads) in larger
+    # chunks: no search runs per chunk.
+    step = CHUNK if graph is not None else max(CHUNK, DIRECT_CELLS // max(m, 1))
     with bar("origins", total=k, unit="origin") as progress:
-        for start in range(0, k, CHUNK):
-            idx = np.arange(start, min(start + CHUNK, k))
+        for start in range(0, k, step):
+            idx = np.arange(start, min(start + step, k))
             if graph is None:
                 opt, opt_m = ch_s[idx][None], ch_m[idx][None]
             else:
@@ -229,8 +234,8 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
     ok = np.isfinite(seconds).ravel()
     row, col = np.repeat(np.arange(k), m), np.tile(np.arange(m), k)
 
-    def texts(values: list[str], at: np.ndarray) -> pd.api.extensions.ExtensionArray:
-        return pd.array(values, dtype="str").take(at)  # k + m strings made, not k × m
+    def texts(values: list[str], at: np.ndarray) -> pd.Index:
+        return pd.Index(values).take(at)  # k + m strings converted, not k × m
 
     frame = pd.DataFrame({
         "origin_id": texts([s.id for s in o_sites], row),
