@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from wuling_geo import settings as wg_settings
 from wuling_geo._util.errors import InputError
 from wuling_geo.analysis.od_matrix import od_arrays, od_matrix
-from wuling_geo.network import contraction
+from wuling_geo.network import contraction, sweep
 from wuling_geo.network.model import load_network, save_network
 from wuling_geo.network.snapping import PointSnaps
 
@@ -59,20 +59,25 @@ def random_snaps(net, rng, count: int) -> PointSnaps:
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), nx_=st.integers(2, 7), ny=st.integers(1, 6),
        one_way=st.sampled_from([0.0, 0.3, 0.6]), cut=st.booleans(), islands=st.booleans(),
-       k=st.integers(1, 7), m=st.integers(1, 7), stall=st.booleans())
-def test_hierarchy_equals_dijkstra(seed, nx_, ny, one_way, cut, islands, k, m, stall):
+       k=st.integers(1, 7), m=st.integers(1, 7), stall=st.booleans(), swept=st.booleans())
+def test_hierarchy_equals_dijkstra(seed, nx_, ny, one_way, cut, islands, k, m, stall, swept):
     net = messy_grid(seed, max(nx_, 2), max(ny, 2), one_way, cut and nx_ >= 3, islands)
     if len(net.edges) == 0:
         return
     rng = np.random.default_rng(seed + 1)
     origins, targets = random_snaps(net, rng, k), random_snaps(net, rng, m)
     plain_s, plain_m = od_arrays(net, origins, targets, engine="dijkstra")
-    saved = contraction.STALL_PAIRS
+    saved = (contraction.STALL_PAIRS, contraction.SWEEP_FEW, contraction.SWEEP_RATIO,
+             contraction.SWEEP_ROWS, sweep.STEP_CELLS)
     contraction.STALL_PAIRS = 0 if stall else 10**9  # with and without stall-on-demand
+    # The sweeps (a few rows at a time) or the join of search spaces.
+    contraction.SWEEP_FEW, contraction.SWEEP_RATIO = (10**9, 1) if swept else (0, 10**9)
+    contraction.SWEEP_ROWS, sweep.STEP_CELLS = 3, 4  # wide layers split into steps
     try:
         ch_s, ch_m = od_arrays(net, origins, targets, engine="ch")
     finally:
-        contraction.STALL_PAIRS = saved
+        (contraction.STALL_PAIRS, contraction.SWEEP_FEW, contraction.SWEEP_RATIO,
+         contraction.SWEEP_ROWS, sweep.STEP_CELLS) = saved
     reach = np.isfinite(plain_s)
     np.testing.assert_array_equal(np.isfinite(ch_s), reach)  # unreachable stays unreachable
     np.testing.assert_allclose(ch_s[reach], plain_s[reach], rtol=0, atol=1e-6)
@@ -152,3 +157,18 @@ def test_small_matrix_without_hierarchy_does_not_build_one():
     assert not contraction.cache_path(net, "car").exists()
     with pytest.raises(InputError, match="unknown matrix engine"):
         od_module._use_ch(net, "car", "fast", 3, 3)
+
+
+def test_layers_climb_every_arc_and_refuse_a_cycle():
+    """Every arc of an upward graph climbs a layer; a graph with a cycle is refused."""
+    import scipy.sparse as sp
+
+    net = messy_grid(5, 6, 5, 0.3, cut=False, islands=False)
+    h = contraction.hierarchy(net, "car", store=False)
+    for graph, layer in ((h.up, h.up_layer), (h.down, h.down_layer)):
+        tail = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
+        assert (layer[graph.indices] > layer[tail]).all()
+        assert layer.min() == 0
+    cycle = sp.csr_matrix((np.ones(3), ([0, 1, 2], [1, 2, 0])), shape=(3, 3))
+    with pytest.raises(ValueError, match="cycle"):
+        sweep.layers(cycle)

@@ -32,6 +32,8 @@ COLUMNS = ("origin_id", "origin_name", "destination_id", "destination_name", "mi
            "reachable")
 #: Origins searched together (memory: chunk × nodes × 8 bytes per array).
 CHUNK = 32
+#: Origin × target pairs checked for a shared road at a time with the hierarchy.
+DIRECT_CELLS = 1 << 16
 #: Road metres are summed over the whole tree when more than 1/WALK_FACTOR of the nodes are
 #: destination ends, else by walking up from those ends.
 WALK_FACTOR = 64
@@ -121,35 +123,38 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     index = network.index
     n, k, m = len(network.nodes), len(origins), len(targets)
     te, tf = targets.edge, targets.fraction
-    # Targets are entered through the start of their edge, over the twin from its end, or
-    # are the junction itself (the index's point rule).
-    node, via, share = index.links(te, tf, leave=False)
-    cost_s = link_cost(via, share, node, times)
-    cost_m = link_cost(via, share, node, lengths)
-    needed = np.unique(node[node >= 0])
-    if not len(needed):
-        needed = np.zeros(1, dtype=np.int64)
-    col = np.searchsorted(needed, np.maximum(node, 0))  # where node < 0 the cost is inf
     graph = None
     if _use_ch(network, profile, engine, k, m):
-        ch_s, ch_m = contraction.node_matrix(network, origins, needed, profile)
+        ch_s, ch_m = contraction.point_matrix(network, origins, targets, profile)
     else:
+        # Targets are entered through the start of their edge, over the twin from its end,
+        # or are the junction itself (the index's point rule).
+        node, via, share = index.links(te, tf, leave=False)
+        cost_s = link_cost(via, share, node, times)
+        cost_m = link_cost(via, share, node, lengths)
+        needed = np.unique(node[node >= 0])
+        if not len(needed):
+            needed = np.zeros(1, dtype=np.int64)
+        col = np.searchsorted(needed, np.maximum(node, 0))  # where node < 0 the cost is inf
         graph = routing.search_graph(network, index.to_snaps(origins), profile, "from")
         pairs = index.pair_edges(profile)
     seconds = np.full((k, m), np.inf)
     meters = np.full((k, m), np.inf)
+    # The hierarchy's answers are read off (with the drives along shared roads) in larger
+    # chunks: no search runs per chunk.
+    step = CHUNK if graph is not None else max(CHUNK, DIRECT_CELLS // max(m, 1))
     with bar("origins", total=k, unit="origin") as progress:
-        for start in range(0, k, CHUNK):
-            idx = np.arange(start, min(start + CHUNK, k))
+        for start in range(0, k, step):
+            idx = np.arange(start, min(start + step, k))
             if graph is None:
-                dist, dist_m = ch_s[idx], ch_m[idx]
+                opt, opt_m = ch_s[idx][None], ch_m[idx][None]
             else:
                 full, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
                                               return_predecessors=True)
                 dist = full[:, needed]
                 dist_m = _tree_meters(network, pred, origins, lengths, pairs, needed)
-            opt = np.stack([dist[:, col[row]] + cost_s[row] for row in range(3)])
-            opt_m = np.stack([dist_m[:, col[row]] + cost_m[row] for row in range(3)])
+                opt = np.stack([dist[:, col[row]] + cost_s[row] for row in range(3)])
+                opt_m = np.stack([dist_m[:, col[row]] + cost_m[row] for row in range(3)])
             # An origin on the target's own road drives along it.
             d_via, d_start, d_end = index.direct(origins.edge[idx][:, None],
                                                  origins.fraction[idx][:, None], te, tf)
@@ -227,11 +232,16 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
     seconds, meters = od_arrays(network, o_snap, d_snap, profile, engine)
     k, m = seconds.shape
     ok = np.isfinite(seconds).ravel()
+    row, col = np.repeat(np.arange(k), m), np.tile(np.arange(m), k)
+
+    def texts(values: list[str], at: np.ndarray) -> pd.Index:
+        return pd.Index(values).take(at)  # k + m strings converted, not k × m
+
     frame = pd.DataFrame({
-        "origin_id": np.repeat([s.id for s in o_sites], m),
-        "origin_name": np.repeat([s.name for s in o_sites], m),
-        "destination_id": np.tile([s.id for s in d_sites], k),
-        "destination_name": np.tile([s.name for s in d_sites], k),
+        "origin_id": texts([s.id for s in o_sites], row),
+        "origin_name": texts([s.name for s in o_sites], row),
+        "destination_id": texts([s.id for s in d_sites], col),
+        "destination_name": texts([s.name for s in d_sites], col),
         "minutes": np.where(ok, seconds.ravel() / 60, np.nan),
         "km": np.where(ok, meters.ravel() / 1000, np.nan),
         "reachable": ok,

@@ -35,6 +35,7 @@ from scipy.sparse import csgraph
 
 from wuling_geo import settings
 from wuling_geo._util.trees import tree_lengths
+from wuling_geo.network import sweep
 from wuling_geo.network.index import link_cost
 from wuling_geo.network.model import RoadNetwork
 from wuling_geo.network.snapping import PointSnaps
@@ -50,6 +51,16 @@ CHUNK = 128
 #: Stall on demand from this many origin × destination-node pairs (below, the join of the
 #: unpruned search spaces costs less than pruning them).
 STALL_PAIRS = 20_000
+#: A matrix with at most this many origins or targets, or with this many times more on one
+#: side than on the other, is swept from the smaller side (cost: its size × the larger
+#: side's search spaces); others join search spaces (cost: both sides' search spaces and
+#: their many meetings).
+SWEEP_FEW = 128
+SWEEP_RATIO = 5
+#: Points of the smaller side swept together (memory: rows × nodes × 16 bytes).
+SWEEP_ROWS = 128
+#: Origins whose joined times are read off per target at a time (memory).
+JOIN_ROWS = 1024
 _MIN = 1e-9  # csgraph drops explicit zeros: keep zero-time arcs as in RoadNetwork.csr
 
 
@@ -77,6 +88,26 @@ class Hierarchy:
     def stall_backward(self) -> sp.csr_matrix:
         """Arcs y→x with ``rank[y] < rank[x]`` walked backwards (x→y)."""
         return self.up.T.tocsr()
+
+    @cached_property
+    def up_layer(self) -> np.ndarray:
+        """Layers of ``up`` (:func:`wuling_geo.network.sweep.layers`)."""
+        return sweep.layers(self.up)
+
+    @cached_property
+    def down_layer(self) -> np.ndarray:
+        """Layers of ``down``."""
+        return sweep.layers(self.down)
+
+    @cached_property
+    def up_in(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        """``up`` reversed (each node's in-arcs) and its arcs' metres."""
+        return sweep.transposed(self.up, self.up_metres)
+
+    @cached_property
+    def down_in(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        """``down`` reversed and its arcs' metres."""
+        return sweep.transposed(self.down, self.down_metres)
 
     @property
     def n(self) -> int:
@@ -420,32 +451,114 @@ def many_to_many(h: Hierarchy, forward: tuple[np.ndarray, ...], backward: tuple[
     return best.reshape(k, m), metres.reshape(k, m)
 
 
-def node_matrix(network: RoadNetwork, origins: PointSnaps, nodes: np.ndarray,
-                profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
-    """Return (seconds, metres) from each snapped origin to each node of ``nodes``.
+@dataclass(frozen=True)
+class Links:
+    """How snapped points join the network: arcs ``point`` ↔ ``node`` (seconds, metres).
 
-    Equal to a Dijkstra search from each origin's point on its road (the same links as
-    :func:`wuling_geo.network.routing.search_graph`); unreachable pairs are ``inf``.
+    Sorted by point, then node; one arc (the fastest) per point and node; every point has
+    at least one (over its own edge).
+    """
+
+    point: np.ndarray
+    node: np.ndarray
+    seconds: np.ndarray
+    metres: np.ndarray
+
+    @property
+    def cost(self) -> np.ndarray:
+        """Seconds + 1j × metres (:mod:`wuling_geo.network.sweep`'s values)."""
+        out = np.empty(len(self.point), dtype=complex)
+        out.real, out.imag = self.seconds, self.metres
+        return out
+
+
+def links(network: RoadNetwork, snaps: PointSnaps, times: np.ndarray, lengths: np.ndarray,
+          leave: bool) -> Links:
+    """Return the arcs from (``leave``) or to snapped points by the index's point rule.
+
+    As :func:`wuling_geo.network.routing.search_graph`: leaving, to v over the rest of the
+    edge, to u over the start of its twin, to a junction the point sits on; entering, the
+    same links the other way. ``times`` and ``lengths`` are the edges' seconds and metres.
+    """
+    k = len(snaps)
+    node, via, share = network.index.links(snaps.edge, snaps.fraction, leave=leave)
+    ok = (node >= 0).ravel()
+    point = np.tile(np.arange(k), 3)[ok]
+    at = node.ravel()[ok]
+    secs = link_cost(via, share, node, times).ravel()[ok]
+    metres = link_cost(via, share, node, lengths).ravel()[ok]
+    order = np.lexsort((metres, secs, at, point))
+    point, at, secs, metres = point[order], at[order], secs[order], metres[order]
+    first = np.ones(len(point), dtype=bool)
+    first[1:] = (point[1:] != point[:-1]) | (at[1:] != at[:-1])
+    return Links(point[first], at[first], secs[first], metres[first])
+
+
+def _closure(graph: sp.csr_matrix, starts: np.ndarray) -> np.ndarray:
+    """Return the nodes reachable from ``starts`` along ``graph``'s arcs (sorted, with them)."""
+    reach = csgraph.dijkstra(graph, directed=True, indices=np.unique(starts), min_only=True)
+    return np.flatnonzero(np.isfinite(reach))
+
+
+def _per_point(values: np.ndarray, ends: Links, count: int) -> np.ndarray:
+    """Return, per point of ``ends``, the best of ``values`` (rows × its links) plus the link."""
+    out = np.full((values.shape[0], count), sweep.NONE)
+    has = np.bincount(ends.point, minlength=count) > 0
+    starts = np.searchsorted(ends.point, np.flatnonzero(has))
+    out[:, has] = np.minimum.reduceat(values + ends.cost, starts, axis=1)
+    return out
+
+
+def swept_matrix(h: Hierarchy, origins: Links, targets: Links, k: int,
+                 m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (seconds, metres), ``k × m``, by two sweeps from the smaller side (inf: none).
+
+    The smaller side's upward search spaces are swept upwards, all its points at once; the
+    values then run down over the other side's upward search spaces, whose every node ends
+    with its time from (or to) each point of the smaller side (RPHAST; see
+    :mod:`wuling_geo.network.sweep`). The cost grows with the smaller side's size times the
+    other side's search spaces.
+    """
+    if k <= m:  # up from the origins, down to the targets
+        few, many, rows = origins, targets, k
+        climb_g, (climb_in, climb_m), climb_l = h.up, h.up_in, h.up_layer
+        fall_g, fall_m, fall_l = h.down, h.down_metres, h.down_layer
+    else:  # up from the targets and down to the origins, both walking the roads backwards
+        few, many, rows = targets, origins, m
+        climb_g, (climb_in, climb_m), climb_l = h.down, h.down_in, h.down_layer
+        fall_g, fall_m, fall_l = h.up, h.up_metres, h.up_layer
+    climb = sweep.Sweep(_closure(climb_g, few.node), climb_in, climb_m, climb_l, False)
+    fall = sweep.Sweep(_closure(fall_g, many.node), fall_g, fall_m, fall_l, True)
+    at = climb.columns(fall.nodes)
+    shared = at >= 0
+    ends = fall.columns(many.node)
+    result = np.empty((rows, m if k <= m else k), dtype=complex)
+    for lo in range(0, rows, SWEEP_ROWS):  # memory: rows × nodes of each sweep
+        hi = min(lo + SWEEP_ROWS, rows)
+        part = slice(*np.searchsorted(few.point, [lo, hi]))
+        values = np.full((hi - lo, len(climb.nodes)), sweep.NONE)
+        values[few.point[part] - lo, climb.columns(few.node[part])] = few.cost[part]
+        climb.run(values)
+        down = np.full((hi - lo, len(fall.nodes)), sweep.NONE)
+        down[:, shared] = values[:, at[shared]]
+        fall.run(down)
+        result[lo:hi] = _per_point(down[:, ends], many, result.shape[1])
+    if k > m:
+        result = result.T
+    return np.ascontiguousarray(result.real), np.ascontiguousarray(result.imag)
+
+
+def node_matrix(network: RoadNetwork, origins: Links, nodes: np.ndarray,
+                profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+    """Return (seconds, metres) from each origin (by its links) to each node of ``nodes``.
+
+    Joins the origins' and the nodes' upward search spaces; unreachable pairs are ``inf``.
     """
     h = hierarchy(network, profile)
-    n, k = h.n, len(origins)
-    times = network.travel_time(profile)
-    lengths = network.edges["length"].to_numpy(dtype=float)
-    # Virtual origin arcs by the index's point rule (as routing.search_graph): to v over the
-    # rest of the edge, to u over the start of its twin, to a junction the point sits on.
-    node, via, share = network.index.links(origins.edge, origins.fraction, leave=True)
-    ok = (node >= 0).ravel()
-    vi = np.tile(np.arange(k), 3)[ok]
-    vn = node.ravel()[ok]
-    vt = link_cost(via, share, node, times).ravel()[ok]
-    vm = link_cost(via, share, node, lengths).ravel()[ok]
-    vt = np.maximum(vt, _MIN)
-    # One arc per (origin, node): the fastest.
-    order = np.lexsort((vt, vn, vi))
-    vi, vn, vt, vm = vi[order], vn[order], vt[order], vm[order]
-    first = np.ones(len(vi), dtype=bool)
-    first[1:] = (vi[1:] != vi[:-1]) | (vn[1:] != vn[:-1])
-    vi, vn, vt, vm = vi[first], vn[first], vt[first], vm[first]
+    n, k = h.n, int(origins.point[-1]) + 1 if len(origins.point) else 0
+    nodes = np.asarray(nodes, dtype=np.int64)
+    vi, vn, vm = origins.point, origins.node, origins.metres
+    vt = np.maximum(origins.seconds, _MIN)
     # Upward graph grown by k virtual rows (virtual nodes rank lowest: all arcs go up).
     up = h.up
     counts = np.bincount(vi, minlength=k)
@@ -457,6 +570,37 @@ def node_matrix(network: RoadNetwork, origins: PointSnaps, nodes: np.ndarray,
     forward = _upward(graph, metres, n + np.arange(k), h.stall_forward if stall else None)
     real = forward[1] < n  # drop the virtual start nodes themselves
     forward = tuple(a[real] for a in forward)
-    backward = _upward(h.down, h.down_metres, np.asarray(nodes, dtype=np.int64),
-                       h.stall_backward if stall else None)
+    backward = _upward(h.down, h.down_metres, nodes, h.stall_backward if stall else None)
     return many_to_many(h, forward, backward, k, len(nodes))
+
+
+def point_matrix(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
+                 profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+    """Return (seconds, metres) between snapped points through their roads' ends.
+
+    Equal to a Dijkstra search from each origin's point on its road (the same links as
+    :func:`wuling_geo.network.routing.search_graph`) to each target's point, except the
+    drive along a road both lie on (:meth:`~wuling_geo.network.index.NetworkIndex.direct`);
+    unreachable pairs are ``inf``. A matrix with few origins or targets (see
+    :data:`SWEEP_FEW`) is swept from that side (:func:`swept_matrix`), others join search
+    spaces (:func:`node_matrix`).
+    """
+    h = hierarchy(network, profile)
+    k, m = len(origins), len(targets)
+    times = network.travel_time(profile)
+    lengths = network.edges["length"].to_numpy(dtype=float)
+    leave = links(network, origins, times, lengths, leave=True)
+    enter = links(network, targets, times, lengths, leave=False)
+    if min(k, m) <= SWEEP_FEW or max(k, m) >= SWEEP_RATIO * min(k, m):
+        return swept_matrix(h, leave, enter, k, m)
+    needed = np.unique(enter.node)
+    secs, metres = node_matrix(network, leave, needed, profile)
+    at = np.searchsorted(needed, enter.node)
+    out_s, out_m = np.empty((k, m)), np.empty((k, m))
+    for start in range(0, k, JOIN_ROWS):
+        rows = slice(start, start + JOIN_ROWS)
+        values = np.empty((len(secs[rows]), len(at)), dtype=complex)
+        values.real, values.imag = secs[rows][:, at], metres[rows][:, at]
+        best = _per_point(values, enter, m)
+        out_s[rows], out_m[rows] = best.real, best.imag
+    return out_s, out_m

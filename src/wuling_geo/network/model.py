@@ -136,8 +136,8 @@ class RoadNetwork:
                    "rebuild it with 'wuling-geo network import/fetch'")
             raise NetworkError(msg)
         times = self.edges[column].to_numpy(dtype=float)
-        bad = ~(times >= 0) | np.isinf(times)  # NaN fails the comparison
-        if bad.any():
+        if len(times) and not (times.min() >= 0 and times.max() < np.inf):  # NaN fails both
+            bad = ~(times >= 0) | np.isinf(times)
             msg = (f"the network has {int(bad.sum())} edges without a valid {column} (negative, "
                    "infinite or missing): rebuild it with 'wuling-geo network import/fetch'")
             raise NetworkError(msg)
