@@ -235,37 +235,65 @@ def union_sharing_holes(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geo
     """
     if a.is_empty or b.is_empty:
         return b if a.is_empty else a
-    ra, rb = Rings.of(a), Rings.of(b)
-    if len(ra) + len(rb) < _FEW_RINGS:  # sorting the rings out costs more than it saves
+    ra, rb = _PartRings.of(a), _PartRings.of(b)
+    if len(ra.rings) + len(rb.rings) < _FEW_RINGS:  # sorting them out costs more than it saves
         return _union(a, b)
     # a ring's key whatever vertex it starts at and whichever way it runs (overlays reorder)
-    ka = shapely.to_wkb(shapely.normalize(ra.rings[~ra.shell])).tolist()
-    kb = shapely.to_wkb(shapely.normalize(rb.rings[~rb.shell])).tolist()
+    ka = shapely.to_wkb(shapely.normalize(ra.rings[ra.hole])).tolist()
+    kb = shapely.to_wkb(shapely.normalize(rb.rings[rb.hole])).tolist()
     shared = set(ka) & set(kb)
-    both = np.zeros(len(ra), dtype=bool)
-    both[~ra.shell] = [k in shared for k in ka]
-    other_b = np.zeros(len(rb), dtype=bool)
-    other_b[~rb.shell] = [k in shared for k in kb]  # the same holes, kept from ``a``
-    keep_a, fill_a = _apart(ra, ~ra.shell & ~both, rb, b)
-    keep_b, fill_b = _apart(rb, ~rb.shell & ~other_b, ra, a)
-    merged = _union(polygon_from_rings(ra.take(~(both | keep_a | fill_a))),
-                    polygon_from_rings(rb.take(~(other_b | keep_b | fill_b))))
-    return polygon_from_rings(Rings.concat([Rings.of(merged), ra.take(both | keep_a),
-                                            rb.take(keep_b)]))
+    both = np.zeros(len(ra.rings), dtype=bool)
+    both[ra.hole] = [k in shared for k in ka]
+    twin = np.zeros(len(rb.rings), dtype=bool)
+    twin[rb.hole] = [k in shared for k in kb]  # the same holes, kept from ``a``
+    keep_a, fill_a = _apart(ra, ra.hole & ~both, rb.rings, b)
+    keep_b, fill_b = _apart(rb, rb.hole & ~twin, ra.rings, a)
+    merged = _union(ra.polygon(~(both | keep_a | fill_a)), rb.polygon(~(twin | keep_b | fill_b)))
+    holes = np.concatenate([ra.rings[both | keep_a], rb.rings[keep_b]])
+    parts = shapely.get_parts(merged)
+    if len(parts) == 1:  # one shell: every hole is its
+        own = shapely.get_rings(parts[0])
+        return shapely.polygons(np.concatenate([own, holes]),
+                                indices=np.zeros(len(own) + len(holes), dtype=np.int64))[0]
+    probe = shapely.get_coordinates(shapely.get_point(holes, 0))
+    return polygon_from_rings(Rings.concat([Rings.of(merged), Rings(
+        holes, np.zeros(len(holes), dtype=bool), probe)]))
 
 
-def _apart(rings: Rings, holes: np.ndarray, other: Rings, other_geom: shapely.Geometry
+@dataclass(frozen=True)
+class _PartRings:
+    """A (Multi)Polygon's rings in order (each part's shell, then its holes) and their part."""
+
+    rings: np.ndarray
+    part: np.ndarray
+    hole: np.ndarray  # bool
+
+    @classmethod
+    def of(cls, geom: shapely.Geometry) -> _PartRings:
+        rings, part = shapely.get_rings(shapely.get_parts(geom), return_index=True)
+        return cls(rings, part, np.r_[False, part[1:] == part[:-1]])
+
+    def polygon(self, which: np.ndarray) -> shapely.Geometry:
+        """Return the polygon of the rings selected (every shell must be among them)."""
+        part = self.part[which]
+        polys = shapely.polygons(self.rings[which],
+                                 indices=np.cumsum(np.r_[True, part[1:] != part[:-1]]) - 1)
+        return polys[0] if len(polys) == 1 else shapely.MultiPolygon(list(polys))
+
+
+def _apart(rings: _PartRings, holes: np.ndarray, other: np.ndarray, other_geom: shapely.Geometry
            ) -> tuple[np.ndarray, np.ndarray]:
     """Return the ``holes`` (mask) that no ring of ``other`` meets: outside it, and inside it."""
+    keep, fill = np.zeros(len(rings.rings), dtype=bool), np.zeros(len(rings.rings), dtype=bool)
     idx = np.nonzero(holes)[0]
     if not len(idx):
-        return holes.copy(), holes.copy()
+        return keep, fill
     tree = shapely.STRtree(shapely.polygons(rings.rings[idx]))
     met = np.zeros(len(idx), dtype=bool)
-    met[tree.query(other.rings, predicate="intersects")[1]] = True
+    met[tree.query(other, predicate="intersects")[1]] = True
     alone = idx[~met]
-    inside = shapely.contains_xy(other_geom, rings.probe[alone, 0], rings.probe[alone, 1])
-    keep, fill = np.zeros(len(rings), dtype=bool), np.zeros(len(rings), dtype=bool)
+    probe = shapely.get_coordinates(shapely.get_point(rings.rings[alone], 0))
+    inside = shapely.contains_xy(other_geom, probe[:, 0], probe[:, 1])
     keep[alone[~inside]] = True
     fill[alone[inside]] = True
     return keep, fill
