@@ -230,6 +230,19 @@ class EdgeShapes:
         return cls(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
                    (ends - counts).astype(dtype), (ends - 1).astype(dtype))
 
+    def roads(self) -> tuple[EdgeShapes, np.ndarray]:
+        """Return one shape per road, and the road of each edge.
+
+        An edge and its twin over the same coordinates share a road, which runs up the
+        positions.
+        """
+        low = np.minimum(self.first, self.last).astype(np.int64)
+        high = np.maximum(self.first, self.last).astype(np.int64)
+        key, road_of = np.unique(low * (len(self.lon) + 1) + high, return_inverse=True)
+        dtype = self.first.dtype
+        return (EdgeShapes(self.lon, self.lat, (key // (len(self.lon) + 1)).astype(dtype),
+                           (key % (len(self.lon) + 1)).astype(dtype)), road_of.ravel())
+
     def take(self, rows: np.ndarray) -> EdgeShapes:
         """Return the shapes of the edges ``rows`` (an index or a boolean mask)."""
         return EdgeShapes(self.lon, self.lat, self.first[rows], self.last[rows])
@@ -460,7 +473,8 @@ def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, options: BuildOption
     nodes, keep = _strong_component(nodes, edges, report, shapes)
     edges = _take_rows(edges, keep)
     shapes = shapes.take(keep)
-    edges["length"] = shapes.geodesic_length()
+    roads, road_of = shapes.roads()  # length, urban and turning: once per road, not per way
+    edges["length"] = roads.geodesic_length()[road_of]
     area = None
     if "urban" not in edges:
         if landuse is not None and len(landuse):
@@ -469,10 +483,11 @@ def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, options: BuildOption
             {"lon": [], "lat": [], "place": []}), landuse, options.profile, crs_metric)
     use_curvature = (options.profile.curvature["enabled"] if options.speeds.curvature is None
                      else options.speeds.curvature)
-    urban, turning = _metric_measures(shapes, crs_metric, area, options.profile, use_curvature)
+    urban, turning = _metric_measures(roads, crs_metric, area, options.profile, use_curvature)
+    turning = turning[road_of]
     if "urban" not in edges:
-        edges["urban"] = urban
-    del urban
+        edges["urban"] = urban[road_of]
+    del urban, roads, road_of
     grades, geometry = None, None
     use_grade = (options.profile.grade["enabled"] if options.speeds.grade is None
                  else options.speeds.grade)

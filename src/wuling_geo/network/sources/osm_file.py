@@ -238,6 +238,8 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
                     continue
                 if not isinstance(obj, osmium.osm.Way):
                     continue
+                # every tag read once: a road's columns look up about 30 keys
+                tags = {tag.k: tag.v for tag in tags}
                 cls = drivable_class(tags, classes, flags)
                 if cls is not None:
                     for nd in obj.nodes:
