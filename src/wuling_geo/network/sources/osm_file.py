@@ -239,8 +239,8 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
                 if not isinstance(obj, osmium.osm.Way):
                     continue
                 # every tag read once: a road's columns look up about 30 keys
-                tags = {tag.k: tag.v for tag in tags}
-                cls = drivable_class(tags, classes, flags)
+                way_tags = {tag.k: tag.v for tag in tags}
+                cls = drivable_class(way_tags, classes, flags)
                 if cls is not None:
                     for nd in obj.nodes:
                         refs.append(nd.ref)
@@ -252,10 +252,10 @@ def read_osm_roads(path: str | Path, classes: frozenset[str], flags: ImportFlags
                             lons.append(nan)
                             lats.append(nan)
                     offsets.append(len(refs))
-                    rows.add(obj.id, cls, tags)
-                if tags.get("railway") == "rail":
-                    rails.append(_rail_row(obj, tags))
-                if tags.get("landuse") in landuse_kinds and obj.is_closed():
+                    rows.add(obj.id, cls, way_tags)
+                if way_tags.get("railway") == "rail":
+                    rails.append(_rail_row(obj, way_tags))
+                if way_tags.get("landuse") in landuse_kinds and obj.is_closed():
                     ring = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
                     if len(ring) >= 4:
                         landuse.append(shapely.Polygon(ring))
