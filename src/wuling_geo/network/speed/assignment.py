@@ -60,8 +60,9 @@ def turn_cost_values(profile: SpeedProfile, options: SpeedOptions) -> dict[str, 
 
 
 def _column(edges: pd.DataFrame, name: str) -> pd.Series:
-    if name in edges:
-        return edges[name]
+    if name in edges:  # as text: the importer keeps some tags as categoricals
+        column = edges[name]
+        return column.astype(object) if isinstance(column.dtype, pd.CategoricalDtype) else column
     return pd.Series([None] * len(edges), index=edges.index, dtype=object)
 
 
