@@ -225,3 +225,26 @@ def test_one_way_road_ends_get_times_not_nan(direction, monkeypatch):
     (t,) = seen
     assert not np.isnan(t).any()
     assert np.isfinite(t).all() and t.max() == pytest.approx(400.0)
+
+
+def test_contours_on_one_thread_that_lets_go_of_the_gil_are_the_serial_ones():
+    """The engine contours with contourpy's "threaded" algorithm on one thread (it releases
+    the GIL, so other origins' threads run meanwhile): the polygons must be the serial ones."""
+    import contourpy
+
+    from wuling_geo.analysis.catchments import contours as c
+
+    rng = np.random.default_rng(7)
+    dist = np.abs(np.cumsum(np.cumsum(rng.standard_normal((120, 150)), 0), 1)).astype(np.float32)
+    win = c._Window(1000.0, 2000.0, 50.0, dist.shape)
+    got_points, got_offsets = c._contour(dist, 3, 4, win, float(np.median(dist)))
+    xs = (np.arange(4, 4 + dist.shape[1]) + 0.5) * 50.0 + 1000.0
+    ys = (np.arange(3, 3 + dist.shape[0]) + 0.5) * 50.0 + 2000.0
+    points, offsets = contourpy.contour_generator(
+        xs, ys, dist, name="serial", fill_type=contourpy.FillType.OuterOffset).filled(
+        -1.0, float(np.median(dist)))
+    assert len(points) == len(got_points) > 3
+    for a, b in zip(points, got_points, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(offsets, got_offsets, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -395,7 +395,9 @@ def _contour(dist: np.ndarray, r0: int, c0: int, win: _Window, access: float
     """
     xs = (np.arange(c0, c0 + dist.shape[1]) + 0.5) * win.cell + win.x0
     ys = (np.arange(r0, r0 + dist.shape[0]) + 0.5) * win.cell + win.y0
-    gen = contourpy.contour_generator(xs, ys, dist, name="serial",
+    # "threaded" on one thread: the same polygons as "serial", but it lets go of the GIL, so
+    # the origins computed on other threads go on meanwhile
+    gen = contourpy.contour_generator(xs, ys, dist, name="threaded", thread_count=1,
                                       fill_type=contourpy.FillType.OuterOffset)
     # FillType.OuterOffset: contourpy returns (points, offsets)
     points, offsets = cast("FillReturn_OuterOffset", gen.filled(-1.0, access))
