@@ -125,7 +125,8 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     te, tf = targets.edge, targets.fraction
     graph = None
     if _use_ch(network, profile, engine, k, m):
-        ch_s, ch_m = contraction.point_matrix(network, origins, targets, profile)
+        ch_s, ch_m = contraction.point_matrix(network, origins, targets, times, lengths,
+                                              profile)
     else:
         # Targets are entered through the start of their edge, over the twin from its end,
         # or are the junction itself (the index's point rule).

@@ -575,7 +575,8 @@ def node_matrix(network: RoadNetwork, origins: Links, nodes: np.ndarray,
 
 
 def point_matrix(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
-                 profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
+                 times: np.ndarray, lengths: np.ndarray, profile: str = "car"
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (seconds, metres) between snapped points through their roads' ends.
 
     Equal to a Dijkstra search from each origin's point on its road (the same links as
@@ -583,12 +584,11 @@ def point_matrix(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     drive along a road both lie on (:meth:`~wuling_geo.network.index.NetworkIndex.direct`);
     unreachable pairs are ``inf``. A matrix with few origins or targets (see
     :data:`SWEEP_FEW`) is swept from that side (:func:`swept_matrix`), others join search
-    spaces (:func:`node_matrix`).
+    spaces (:func:`node_matrix`). ``times`` and ``lengths`` are the edges' seconds for
+    ``profile`` and metres, as the caller read (and checked) them.
     """
     h = hierarchy(network, profile)
     k, m = len(origins), len(targets)
-    times = network.travel_time(profile)
-    lengths = network.edges["length"].to_numpy(dtype=float)
     leave = links(network, origins, times, lengths, leave=True)
     enter = links(network, targets, times, lengths, leave=False)
     if min(k, m) <= SWEEP_FEW or max(k, m) >= SWEEP_RATIO * min(k, m):
