@@ -248,3 +248,37 @@ def test_contours_on_one_thread_that_lets_go_of_the_gil_are_the_serial_ones():
         np.testing.assert_array_equal(a, b)
     for a, b in zip(offsets, got_offsets, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), density=st.floats(0.0005, 0.3),
+       shape=st.tuples(st.integers(1, 120), st.integers(1, 120)))
+def test_nearest_road_cell_is_the_exact_one_or_a_near_tie(seed, density, shape):
+    """The distances run over OpenCV's discrete Voronoi diagram (a 5 × 5 chamfer mask).
+    Against scipy's exact feature transform: each cell's road cell is the nearest one up to
+    the contoured distance (200 m, 4 cells here) and a cell beyond; farther out, where it
+    changes no band, within 4 % of it; the distance is measured to that cell's road point."""
+    from scipy import ndimage
+
+    from wuling_geo.analysis.catchments import contours as c
+
+    rng = np.random.default_rng(seed)
+    road = rng.random(shape) < density
+    road.flat[rng.integers(road.size)] = True
+    cell = 50.0
+    # road points at the cell centres: the distance is then the one between centres
+    cy, cx = np.indices(shape) + 0.5
+    px, py = (cx * cell).astype(np.float32), (cy * cell).astype(np.float32)
+    (r0, c0), got = c._distances(road, px, py, c._Window(0.0, 0.0, cell, shape), 200.0)
+    exact = ndimage.distance_transform_edt(~road) * cell
+    exact = exact[r0:r0 + got.shape[0], c0:c0 + got.shape[1]]
+    assert got.shape == exact.shape
+    near = exact <= 250.0
+    np.testing.assert_allclose(got[near], exact[near], rtol=1e-6, atol=1e-3)
+    assert (got >= exact - 1e-3).all() and (got <= exact * 1.04 + 1e-3).all()
+    # off-centre road points: measured to the point itself
+    px += rng.uniform(-0.5, 0.5, shape).astype(np.float32) * cell
+    _, moved = c._distances(road, px, py, c._Window(0.0, 0.0, cell, shape), 200.0)
+    on = np.nonzero(road[r0:, c0:])
+    np.testing.assert_allclose(moved[on], np.abs(px[r0:, c0:][on] - cx[r0:, c0:][on] * cell),
+                               atol=1e-3)

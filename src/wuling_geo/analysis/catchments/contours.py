@@ -16,8 +16,8 @@ one works like the isochrone services (Valhalla, GraphHopper): per origin (or or
 3. *Bands.* The exact engine's rule — a point is in a band when reached road of that band
    lies within the access distance ``a`` — is thresholded from that one surface: band
    ``k``'s road cells are those reached by ``T_k``, and the distance to the nearest of them
-   (:func:`scipy.ndimage.distance_transform_edt`, corrected to the road sample itself,
-   not the cell centre) is contoured at ``a`` with :mod:`contourpy` (filled contours:
+   (OpenCV's discrete Voronoi diagram, :func:`_distances`, measured to the road sample
+   itself, not the cell centre) is contoured at ``a`` with :mod:`contourpy` (filled contours:
    polygons with their holes, outlines interpolated inside the cells, not staircases).
    Road cells of band ``k`` are road cells of band ``k + 1``, and band ``k + 1``'s
    distances are taken as the smaller of its own and band ``k``'s (whose cut points it
@@ -54,9 +54,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 import contourpy
+import cv2
 import numpy as np
 import shapely
-from scipy import ndimage
 
 from wuling_geo._util.threads import ordered_map
 from wuling_geo.analysis.catchments.polygon_assembly import union_sharing_holes
@@ -369,7 +369,11 @@ def _distances(road: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window, a
     """Return the distance from each cell centre to the road point of its nearest road cell.
 
     Over the road cells' extent plus the access distance and a margin: the sub-window's
-    first row and column, and its distances (float32).
+    first row and column, and its distances (float32). The nearest road cell is taken from
+    OpenCV's discrete Voronoi diagram (:func:`cv2.distanceTransformWithLabels`, 5 × 5
+    chamfer mask), 3× faster than scipy's exact feature transform on a 2 M-cell window.
+    Against the exact transform (tests): the same road cell up to 5 cells away, one within
+    4 % of the nearest beyond (a near tie), measured to its own road point all the same.
     """
     rows = np.nonzero(road.any(axis=1))[0]
     cols = np.nonzero(road.any(axis=0))[0]
@@ -377,13 +381,25 @@ def _distances(road: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window, a
     r0, r1 = max(rows[0] - pad, 0), min(rows[-1] + pad + 1, road.shape[0])
     c0, c1 = max(cols[0] - pad, 0), min(cols[-1] + pad + 1, road.shape[1])
     sub = road[r0:r1, c0:c1]
-    ir, ic = ndimage.distance_transform_edt(~sub, return_distances=False, return_indices=True)
+    # distances to the zero cells: the road is 0, the rest 1
+    _, label = cv2.distanceTransformWithLabels((~sub).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5,
+                                               labelType=cv2.DIST_LABEL_PIXEL)
+    # every road cell has a label of its own: its road point, by label
+    own = label[sub]
+    rx = np.zeros(len(own) + 1, dtype=np.float32)
+    ry = np.zeros(len(own) + 1, dtype=np.float32)
+    rx[own] = px[r0:r1, c0:c1][sub]
+    ry[own] = py[r0:r1, c0:c1][sub]
     xs = ((np.arange(c0, c1) + 0.5) * win.cell).astype(np.float32)
     ys = ((np.arange(r0, r1) + 0.5) * win.cell).astype(np.float32)
-    near = (ir + r0) * road.shape[1] + (ic + c0)
-    dx = px.ravel()[near] - xs[None, :]
-    dy = py.ravel()[near] - ys[:, None]
-    return (int(r0), int(c0)), np.sqrt(dx * dx + dy * dy)
+    dx = rx[label]
+    dx -= xs[None, :]
+    dx *= dx
+    dy = ry[label]
+    dy -= ys[:, None]
+    dy *= dy
+    dx += dy
+    return (int(r0), int(c0)), np.sqrt(dx, out=dx)
 
 
 def _contour(dist: np.ndarray, r0: int, c0: int, win: _Window, access: float
