@@ -24,7 +24,9 @@ from wuling_geo._util.files import Owner
 #: Version of the folder layout; part of every fingerprint, so a new layout rebuilds.
 #: 3: the named OSM features are stored in the folder. 4: turn restrictions and barriers.
 #: 5: truck limits on the edges (maxheight, maxwidth, maxlength, maxweight, truck_allowed).
-CACHE_FORMAT = 5
+#: 6: rounded measures stored as float32 and ``highway`` as a categorical; a road's two
+#: directions measured once, so they have one length to the bit.
+CACHE_FORMAT = 6
 META = "meta.json"
 #: Everything wuling-geo writes into a network folder.
 NETWORK_FILES = frozenset({META, "nodes.parquet", "edges.parquet", "railways.parquet",
