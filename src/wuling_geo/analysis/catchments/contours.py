@@ -80,8 +80,8 @@ __all__ = ["DEFAULT_CELL_M", "MAX_CELLS", "RoadSamples", "cell_for", "contour_ba
 DEFAULT_CELL_M = 50.0
 
 #: Most cells in one origin's grid. A larger reach (a 60-minute band over a region) gets a
-#: coarser cell instead, so memory and time stay bounded: 2 M cells of 50 m cover a 70 km
-#: square; beyond that the cell grows with the reach (about 100 m for a 140 km one), rounded
+#: coarser cell instead, so memory and time stay bounded: 1 M cells of 50 m cover a 50 km
+#: square; beyond that the cell grows with the reach (about 100 m for a 100 km one), rounded
 #: up to 50 m times a power of √2 so a network keeps few binned grids.
 #:
 #: Chosen by measurement (4 origins × 15/30/45/60 min against the exact engine, CPU s per
@@ -93,12 +93,16 @@ DEFAULT_CELL_M = 50.0
 #: rings need repairs and dearer unions. On the 100k SYNTHETIC .osm.pbf of
 #: benchmarks/synthetic_osm.py (a 48 km square, 50 m cells under 2 M): 0.13 % / 0.27 %,
 #: 0.38 s; 500 k (70.7 m) 0.17 % / 0.36 %, 0.29 s; 250 k 0.21 % / 0.44 %, 0.29 s. Heidelberg's
-#: 5–20-minute bands stay under every cap tried. So the cap stays at 2 M. Checked again
+#: 5–20-minute bands stay under every cap tried. So the cap stayed at 2 M then. Checked again
 #: after the ring-level repairs of :func:`_delivered`: at 500 k a 60-minute band of the 100k
 #: SYNTHETIC network has 12,000–18,000 rings (one earliest point per 141 m cell leaves
 #: cell-sized holes) against 2,900–4,500 at 2 M, and their validity check costs more than
-#: the smaller grid saves.
-MAX_CELLS = 2_000_000
+#: the smaller grid saves. Checked again once OpenCV's labelled transform made the distances
+#: 3× cheaper (issue 15, fourth round; 4 origins, CPU s per origin, single thread): 2 M
+#: 0.76 s, 0.45 % / 0.70 %; 1 M (cell 100 m) 0.69 s, 0.60 % / 0.94 %; 700 k 1.19 s,
+#: 1.06 % / 1.58 %; 30 origins alternately, 1 M 14.8–16.2 s against 2 M 17.2–18.5 s. So the
+#: cap is now 1 M: the 100 m cell still keeps the bands within 1 % of the exact ones.
+MAX_CELLS = 1_000_000
 #: Road samples per cell along each road (a sample every half cell at least).
 _PER_CELL = 2.0
 
