@@ -59,7 +59,7 @@ import numpy as np
 import shapely
 
 from wuling_geo._util.threads import ordered_map
-from wuling_geo.analysis.catchments.polygon_assembly import union_sharing_holes
+from wuling_geo.analysis.catchments.polygon_assembly import apart_and_nested, union_sharing_holes
 from wuling_geo.analysis.catchments.road_reach import (
     RoadGroups,
     RoadReach,
@@ -460,11 +460,21 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
         return shapely.Polygon()
     raw, poly_of = _rings(*rings)
     simple = shapely.simplify(raw, tolerance, preserve_topology=False) if tolerance > 0 else raw
-    usable = ((shapely.get_type_id(simple) == 2) & (shapely.get_num_coordinates(simple) >= 4)
-              & shapely.is_simple(simple))
+    usable = (shapely.get_type_id(simple) == 2) & (shapely.get_num_coordinates(simple) >= 4)
+    crossing_checked = False
     while True:
         chosen = np.where(usable, simple, raw)
-        out = _assembled(chosen, poly_of)
+        polys = shapely.polygons(chosen, indices=poly_of)
+        out = shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
+        # the quick sufficient test (the usual case), GEOS's full one only where it fails
+        if apart_and_nested(chosen, poly_of, polys):
+            return out
+        if not crossing_checked:  # rings that cross themselves keep their course first
+            crossing_checked = True
+            crossed = usable & ~shapely.is_simple(simple)
+            if crossed.any():
+                usable &= ~crossed
+                continue
         if out.is_valid:
             return out
         spoilt = _spoilt(chosen, poly_of) & usable

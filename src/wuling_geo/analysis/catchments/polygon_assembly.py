@@ -210,6 +210,44 @@ def _adjusted(cells: CellIndex, new: np.ndarray, previous: shapely.Geometry, crs
     return out
 
 
+def apart_and_nested(rings: np.ndarray, poly_of: np.ndarray, polys: np.ndarray) -> bool:
+    """Return whether ``polys`` are valid because no two of their rings meet.
+
+    ``polys`` are made of ``rings``, a shell then its holes per polygon ``poly_of``.
+    A sufficient test (``False`` says only "not shown"), a third to a fifth of GEOS's
+    validity check on contoured bands with thousands of holes. When no two rings meet (one
+    noding pass: their multilinestring is simple; rings have no boundary, so even a touch
+    is a meeting), every ring is simple and every interior connected, and one vertex per
+    ring settles the rest: each hole inside its own shell and in no other hole of its
+    polygon, each shell in no other polygon.
+    """
+    if not shapely.is_simple(shapely.multilinestrings(rings)):
+        return False
+    coords, of_ring = shapely.get_coordinates(rings, return_index=True)
+    xy = coords[np.r_[0, np.nonzero(np.diff(of_ring))[0] + 1]]  # each ring's first vertex
+    is_shell = np.r_[True, poly_of[1:] != poly_of[:-1]]
+    shell, hole = np.nonzero(is_shell)[0], np.nonzero(~is_shell)[0]
+    if len(hole):
+        outline = shapely.polygons(rings[shell])
+        shapely.prepare(outline)
+        if not shapely.contains_xy(outline[poly_of[hole]], xy[hole, 0], xy[hole, 1]).all():
+            return False
+        # holes of one polygon apart: only those whose box holds another's vertex are filled
+        point, box = shapely.STRtree(rings[hole]).query(shapely.points(xy[hole]))
+        near = (point != box) & (poly_of[hole[point]] == poly_of[hole[box]])
+        point, box = hole[point[near]], hole[box[near]]
+        if shapely.contains_xy(shapely.polygons(rings[box]), xy[point, 0], xy[point, 1]).any():
+            return False
+    if len(shell) > 1:
+        shapely.prepare(polys)
+        point, part = shapely.STRtree(polys).query(shapely.points(xy[shell]))
+        other = point != part
+        point, part = point[other], part[other]
+        if shapely.contains_xy(polys[part], xy[shell[point], 0], xy[shell[point], 1]).any():
+            return False
+    return True
+
+
 def _to(geom: shapely.Geometry, fn: XY | None) -> shapely.Geometry:
     return geom if fn is None or geom.is_empty else shapely.transform(geom, fn)
 
