@@ -433,7 +433,10 @@ def _rings(points: list[np.ndarray], offsets: list[np.ndarray]) -> tuple[np.ndar
 
 
 def _assembled(rings: np.ndarray, poly_of: np.ndarray) -> shapely.Geometry:
-    polys = shapely.polygons(rings, indices=poly_of)
+    return _collected(shapely.polygons(rings, indices=poly_of))
+
+
+def _collected(polys: np.ndarray) -> shapely.Geometry:
     return shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
 
 
@@ -452,7 +455,10 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
     Douglas–Peucker). A ring that collapses or crosses itself keeps its contoured course,
     and so do rings that meet another ring after simplifying or a hole that left its
     shell (with that shell), until the band is valid: the contoured rings are, so this
-    ends. Identical contoured rings (a hole two bands share) come out identical. Only if
+    ends. Validity is first shown by the quick test of
+    :func:`~wuling_geo.analysis.catchments.polygon_assembly.apart_and_nested` (no two rings
+    meet), GEOS's full check only where that fails. Identical contoured rings (a hole two
+    bands share) come out identical. Only if
     the band is still invalid is it repaired by :func:`shapely.make_valid` (``structure``:
     shells united, holes cut out).
     """
@@ -465,7 +471,7 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
     while True:
         chosen = np.where(usable, simple, raw)
         polys = shapely.polygons(chosen, indices=poly_of)
-        out = shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
+        out = _collected(polys)
         # the quick sufficient test (the usual case), GEOS's full one only where it fails
         if apart_and_nested(chosen, poly_of, polys):
             return out
