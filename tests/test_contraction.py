@@ -67,17 +67,18 @@ def test_hierarchy_equals_dijkstra(seed, nx_, ny, one_way, cut, islands, k, m, s
     rng = np.random.default_rng(seed + 1)
     origins, targets = random_snaps(net, rng, k), random_snaps(net, rng, m)
     plain_s, plain_m = od_arrays(net, origins, targets, engine="dijkstra")
-    saved = (contraction.STALL_PAIRS, contraction.SWEEP_FEW, contraction.SWEEP_RATIO,
-             contraction.SWEEP_ROWS, sweep.STEP_CELLS)
+    saved = (contraction.STALL_PAIRS, contraction.SWEEP_RATIO, contraction.SWEEP_ROWS,
+             contraction.CHUNK, sweep.STEP_CELLS)
     contraction.STALL_PAIRS = 0 if stall else 10**9  # with and without stall-on-demand
     # The sweeps (a few rows at a time) or the join of search spaces.
-    contraction.SWEEP_FEW, contraction.SWEEP_RATIO = (10**9, 1) if swept else (0, 10**9)
+    contraction.SWEEP_RATIO = 1 if swept else 10**9
     contraction.SWEEP_ROWS, sweep.STEP_CELLS = 3, 4  # wide layers split into steps
+    contraction.CHUNK = 2  # the join's searches a few points at a time
     try:
         ch_s, ch_m = od_arrays(net, origins, targets, engine="ch")
     finally:
-        (contraction.STALL_PAIRS, contraction.SWEEP_FEW, contraction.SWEEP_RATIO,
-         contraction.SWEEP_ROWS, sweep.STEP_CELLS) = saved
+        (contraction.STALL_PAIRS, contraction.SWEEP_RATIO, contraction.SWEEP_ROWS,
+         contraction.CHUNK, sweep.STEP_CELLS) = saved
     reach = np.isfinite(plain_s)
     np.testing.assert_array_equal(np.isfinite(ch_s), reach)  # unreachable stays unreachable
     np.testing.assert_allclose(ch_s[reach], plain_s[reach], rtol=0, atol=1e-6)
@@ -172,3 +173,21 @@ def test_layers_climb_every_arc_and_refuse_a_cycle():
     cycle = sp.csr_matrix((np.ones(3), ([0, 1, 2], [1, 2, 0])), shape=(3, 3))
     with pytest.raises(ValueError, match="cycle"):
         sweep.layers(cycle)
+
+
+def test_reach_equals_a_multi_source_search():
+    """sweep.Reach: the nodes a multi-source Dijkstra reaches, call after call (its room grows)."""
+    import scipy.sparse as sp
+    from scipy.sparse import csgraph
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    tail, head = rng.integers(0, n, 2 * n), rng.integers(0, n, 2 * n)
+    up = tail < head  # acyclic, as a hierarchy's upward graph, with unreachable parts
+    graph = sp.csr_matrix((np.ones(up.sum()), (tail[up], head[up])), shape=(n, n))
+    reach = sweep.Reach(graph)
+    for count in (1, 5, 2000, 3, 1500, 40):  # past the initial room, then fewer again
+        starts = rng.integers(0, n, count)
+        expected = np.flatnonzero(np.isfinite(
+            csgraph.dijkstra(graph, directed=True, indices=np.unique(starts), min_only=True)))
+        np.testing.assert_array_equal(reach(starts), expected)

@@ -16,8 +16,11 @@ together with the metres of the path that gives it (of equally fast paths, the s
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 #: Candidate values (rows × arcs) computed in one vectorised step at most.
 STEP_CELLS = 1 << 22
@@ -67,6 +70,43 @@ def transposed(graph: sp.csr_matrix, metres: np.ndarray) -> tuple[sp.csr_matrix,
     perm = order.data.astype(np.int64)
     flipped = sp.csr_matrix((graph.data[perm], order.indices, order.indptr), shape=graph.shape)
     return flipped, metres[perm]
+
+
+class Reach:
+    """The nodes reachable from a set of starts in one graph, by one breadth-first search.
+
+    The search starts from an extra node whose arcs lead to the starts. The graph's arrays
+    are copied once, with room for those arcs, so that a query allocates nothing of the
+    graph's size (a multi-source ``csgraph.dijkstra`` sets up a heap entry for every node of
+    the graph on every call); a lock guards the shared room.
+    """
+
+    def __init__(self, graph: sp.csr_matrix) -> None:
+        self._n = graph.shape[0]
+        self._nnz = graph.nnz
+        self._indptr = np.append(graph.indptr, graph.nnz).astype(graph.indptr.dtype)
+        self._indices = graph.indices
+        self._lock = threading.Lock()
+        self._grow(1024)
+
+    def _grow(self, room: int) -> None:
+        self._indices = np.concatenate([self._indices[:self._nnz],
+                                        np.zeros(room, dtype=self._indices.dtype)])
+        self._ones = np.ones(len(self._indices))
+
+    def __call__(self, starts: np.ndarray) -> np.ndarray:
+        """Return the nodes reachable from ``starts`` (sorted, the starts included)."""
+        starts = np.unique(starts)
+        with self._lock:
+            if self._nnz + len(starts) > len(self._indices):
+                self._grow(2 * len(starts))
+            self._indices[self._nnz:self._nnz + len(starts)] = starts
+            self._indptr[-1] = self._nnz + len(starts)
+            graph = sp.csr_matrix((self._ones, self._indices, self._indptr),
+                                  shape=(self._n + 1, self._n + 1))
+            order = csgraph.breadth_first_order(graph, self._n, directed=True,
+                                                return_predecessors=False)
+        return np.sort(order[1:])
 
 
 class Sweep:
