@@ -225,7 +225,8 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
     d_sites = as_sites(destinations, geocoder, "destination")
     if not o_sites or not d_sites:
         raise InputError("an OD matrix needs at least one origin and one destination")
-    network.travel_time(profile)  # fail early on a missing profile
+    if profile not in network.profiles:  # fail early (od_arrays checks the times' values)
+        network.travel_time(profile)
     o_snap = snap_places(network, [s.name for s in o_sites], [s.lon for s in o_sites],
                          [s.lat for s in o_sites], settings.max_snap_m, "origin")
     d_snap = snap_places(network, [s.name for s in d_sites], [s.lon for s in d_sites],
@@ -235,20 +236,20 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
     ok = np.isfinite(seconds).ravel()
     row, col = np.repeat(np.arange(k), m), np.tile(np.arange(m), k)
 
-    def texts(values: list[str], at: np.ndarray) -> pd.Index:
-        return pd.Index(values).take(at)  # k + m strings converted, not k × m
-
+    # Each side's ids and names are converted to pandas' text type once, then repeated.
+    o_text = pd.Index([s.id for s in o_sites] + [s.name for s in o_sites]).array
+    d_text = pd.Index([s.id for s in d_sites] + [s.name for s in d_sites]).array
     frame = pd.DataFrame({
-        "origin_id": texts([s.id for s in o_sites], row),
-        "origin_name": texts([s.name for s in o_sites], row),
-        "destination_id": texts([s.id for s in d_sites], col),
-        "destination_name": texts([s.name for s in d_sites], col),
+        "origin_id": o_text.take(row),
+        "origin_name": o_text.take(row + k),
+        "destination_id": d_text.take(col),
+        "destination_name": d_text.take(col + m),
         "minutes": np.where(ok, seconds.ravel() / 60, np.nan),
         "km": np.where(ok, meters.ravel() / 1000, np.nan),
         "reachable": ok,
         "origin_snap_m": np.repeat(o_snap.distance_m, m),
         "destination_snap_m": np.tile(d_snap.distance_m, k),
-    })
+    }, copy=False)
     frame.attrs.update(profile=profile, attribution=str(network.meta.get("attribution", "")))
     return frame
 

@@ -411,7 +411,10 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray, reach: sweep.Reach, ends: 
         part = slice(*np.searchsorted(ends.point, [lo, hi]))
         keep = reach(ends.node[part])
         size, rows_here = len(keep), hi - lo
-        where = np.full(graph.shape[0], -1, dtype=np.int64)
+        # Local ids; the set is closed under the arcs, so only stalling reads ids outside it.
+        where = np.empty(graph.shape[0], dtype=np.int64)
+        if stall is not None:
+            where.fill(-1)
         where[keep] = np.arange(size)
         # The arcs among the reached nodes (all of theirs: the set is closed under them),
         # then one row per point (virtual nodes size, size + 1, …) with its links.
