@@ -283,7 +283,7 @@ class NetworkIndex:
         which, edge = self.tree.query_nearest(pts, all_matches=False)
         order = np.argsort(which, kind="stable")
         edge = edge[order].astype(np.int64)
-        lines = self.edges_metric[edge]
+        lines = self.tree.geometries[edge]  # an ndarray: no pandas dispatch per call
         frac = shapely.line_locate_point(lines, pts, normalized=True)
         frac = np.clip(np.nan_to_num(frac, nan=0.0), 0.0, 1.0)
         return PointSnaps(edge, frac, shapely.distance(lines, pts))

@@ -75,37 +75,41 @@ def transposed(graph: sp.csr_matrix, metres: np.ndarray) -> tuple[sp.csr_matrix,
 class Reach:
     """The nodes reachable from a set of starts in one graph, by one breadth-first search.
 
-    The search starts from an extra node whose arcs lead to the starts. The graph's arrays
-    are copied once, with room for those arcs, so that a query allocates nothing of the
-    graph's size (a multi-source ``csgraph.dijkstra`` sets up a heap entry for every node of
-    the graph on every call); a lock guards the shared room.
+    The search starts from an extra node whose arcs lead to the starts. The graph is copied
+    once with that node's arcs at the end of its arrays, so that a query builds nothing of
+    the graph's size (a multi-source ``csgraph.dijkstra`` sets up a heap entry for every
+    node on every call): it writes the starts there, and the extra node's unused arcs loop
+    back to itself. A lock guards the shared arcs.
     """
 
     def __init__(self, graph: sp.csr_matrix) -> None:
-        self._n = graph.shape[0]
-        self._nnz = graph.nnz
-        self._indptr = np.append(graph.indptr, graph.nnz).astype(graph.indptr.dtype)
-        self._indices = graph.indices
+        self._n, self._nnz = graph.shape[0], graph.nnz
         self._lock = threading.Lock()
-        self._grow(1024)
+        self._graph = self._extended(graph.indices, graph.indptr, 1024)
 
-    def _grow(self, room: int) -> None:
-        self._indices = np.concatenate([self._indices[:self._nnz],
-                                        np.zeros(room, dtype=self._indices.dtype)])
-        self._ones = np.ones(len(self._indices))
+    def _extended(self, indices: np.ndarray, indptr: np.ndarray, room: int) -> sp.csr_matrix:
+        """Return the graph plus the extra node ``n`` with ``room`` arcs, all to itself."""
+        kind = np.result_type(indices.dtype, indptr.dtype, np.int32)
+        arcs = np.concatenate([indices[:self._nnz], np.full(room, self._n)]).astype(kind)
+        ends = np.append(indptr, self._nnz + room).astype(kind)
+        return sp.csr_matrix((np.ones(len(arcs)), arcs, ends),
+                             shape=(self._n + 1, self._n + 1))
 
     def __call__(self, starts: np.ndarray) -> np.ndarray:
         """Return the nodes reachable from ``starts`` (sorted, the starts included)."""
-        starts = np.unique(starts)
+        count = len(starts)
         with self._lock:
-            if self._nnz + len(starts) > len(self._indices):
-                self._grow(2 * len(starts))
-            self._indices[self._nnz:self._nnz + len(starts)] = starts
-            self._indptr[-1] = self._nnz + len(starts)
-            graph = sp.csr_matrix((self._ones, self._indices, self._indptr),
-                                  shape=(self._n + 1, self._n + 1))
-            order = csgraph.breadth_first_order(graph, self._n, directed=True,
-                                                return_predecessors=False)
+            graph = self._graph
+            if count > graph.nnz - self._nnz:
+                graph = self._graph = self._extended(graph.indices, graph.indptr[:-1],
+                                                     2 * count)
+            room = graph.indices[self._nnz:]
+            room[:count] = starts
+            try:
+                order = csgraph.breadth_first_order(graph, self._n, directed=True,
+                                                    return_predecessors=False)
+            finally:
+                room[:count] = self._n
         return np.sort(order[1:])
 
 
