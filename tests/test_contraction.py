@@ -20,6 +20,7 @@ from wuling_geo.network.model import load_network, save_network
 from wuling_geo.network.snapping import PointSnaps
 
 from .synthetic import from_edge_list, grid_network
+from .test_od_matrix import along, nx_reference, random_grid
 
 od_module = importlib.import_module("wuling_geo.analysis.od_matrix")
 
@@ -191,3 +192,26 @@ def test_reach_equals_a_multi_source_search():
         expected = np.flatnonzero(np.isfinite(
             csgraph.dijkstra(graph, directed=True, indices=np.unique(starts), min_only=True)))
         np.testing.assert_array_equal(reach(starts), expected)
+
+
+@hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), one_way=st.sampled_from([0.0, 0.4]),
+       picks=st.lists(st.tuples(st.integers(0, 3), st.floats(0.02, 0.98)), min_size=2,
+                      max_size=8), engine=st.sampled_from(["ch", "dijkstra"]))
+def test_points_on_shared_roads_match_networkx(seed, one_way, picks, engine):
+    """Origins and targets on the same few roads (either way, one-way too): both engines
+    equal networkx's Dijkstra on the graph split at the points, drives along a road included."""
+    net = random_grid(seed, nx_=4, ny=3, one_way_share=one_way)
+    uv = net.edges[["u", "v"]].to_numpy()
+    sites = [along(net, int(uv[k][0]), int(uv[k][1]), f, f"p{i}")
+             for i, (k, f) in enumerate(picks)]
+    half = max(1, len(sites) // 2)
+    origins, targets = sites[:half], sites[half:] or sites[:1]
+    m = od_matrix(net, origins, targets, engine=engine)
+    ref_s, ref_m = nx_reference(net, origins, targets)
+    got_s = m["minutes"].to_numpy().reshape(ref_s.shape) * 60
+    got_m = m["km"].to_numpy().reshape(ref_s.shape) * 1000
+    ok = np.isfinite(ref_s)
+    np.testing.assert_array_equal(m["reachable"].to_numpy().reshape(ref_s.shape), ok)
+    np.testing.assert_allclose(got_s[ok], ref_s[ok], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(got_m[ok], ref_m[ok], rtol=0, atol=1e-3)
