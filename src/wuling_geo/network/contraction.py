@@ -398,7 +398,7 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray, reach: sweep.Reach, ends: 
     :func:`_csr` writes them). Each chunk of points searches only the nodes it can reach
     at all (``reach``: :class:`~wuling_geo.network.sweep.Reach` of ``graph``) plus one
     virtual node per point, so the cost follows the small upward search spaces, not the
-    network's size. Entries come in (point, node) order.
+    network's size. Entries come sorted by node within each chunk of points.
 
     Entries are dropped as a search would stall on demand: when a higher node found
     reaches them faster over a downward arc (``stall``: x→y, ``rank[x] > rank[y]``, in the
@@ -430,7 +430,7 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray, reach: sweep.Reach, ends: 
                              cols, indptr), shape=(total_nodes, total_nodes))
         dist, pred = csgraph.dijkstra(sub, directed=True, indices=size + np.arange(rows_here),
                                       return_predecessors=True)
-        r, c = np.nonzero(dist[:, :size] < np.inf)
+        c, r = np.nonzero(dist[:, :size].T < np.inf)  # by node: the join groups by node
         p = pred[r, c].astype(np.int64)
         # The metres of arc p→c: its position in the CSR (rows sorted by column).
         arc_keys = np.repeat(np.arange(total_nodes, dtype=np.int64) * total_nodes,
@@ -490,8 +490,10 @@ def many_to_many(forward: tuple[np.ndarray, ...], backward: tuple[np.ndarray, ..
     best, metres = np.full(k * m, np.inf), np.full(k * m, np.inf)
     if not len(backward[1]):
         return best.reshape(k, m), metres.reshape(k, m)
-    bo = np.argsort(backward[1], kind="stable")
-    br, bn, bs, bm = (a[bo] for a in backward)
+    br, bn, bs, bm = backward
+    if not (bn[1:] >= bn[:-1]).all():  # one chunk of targets comes sorted by node
+        bo = np.argsort(bn, kind="stable")
+        br, bn, bs, bm = br[bo], bn[bo], bs[bo], bm[bo]
     # The backward entries on node[j] are bstart[j]:bstart[j] + bcount[j] of the sorted ones.
     first = np.ones(len(bn), dtype=bool)
     first[1:] = bn[1:] != bn[:-1]
