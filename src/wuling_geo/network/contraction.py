@@ -54,9 +54,10 @@ STALL_PAIRS = 20_000
 #: A matrix with this many times more origins than targets, or the other way round, is
 #: swept from the smaller side (cost: its size × the larger side's search spaces); others
 #: join both sides' search spaces (cost: the search spaces and their meetings). Measured on
-#: the SYNTHETIC 100,000-node benchmark network: the join is faster at 30×30 (4.1 vs
-#: 5.9 ms), 30×60 and 200×200 (44 vs 73 ms), the sweep at 30×90 and 100×300 (41 vs 57 ms).
-SWEEP_RATIO = 3
+#: the SYNTHETIC 100,000-node benchmark network (join vs sweep): 30×30 4.7 vs 6.3 ms,
+#: 200×200 55 vs 79 ms, 30×90 8.5 vs 11.4 ms, 100×300 48 ms both; 30×150 13.9 vs 10.2 ms,
+#: 100×500 80 vs 57 ms, 2000×50 250 vs 57 ms.
+SWEEP_RATIO = 4
 #: Points of the smaller side swept together (memory: rows × nodes × 16 bytes).
 SWEEP_ROWS = 128
 _MIN = 1e-9  # csgraph drops explicit zeros: keep zero-time arcs as in RoadNetwork.csr
@@ -412,16 +413,19 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray, reach: sweep.Reach, ends: 
         keep = reach(ends.node[part])
         size, rows_here = len(keep), hi - lo
         # Local ids; the set is closed under the arcs, so only stalling reads ids outside it.
-        where = np.empty(graph.shape[0], dtype=np.int64)
+        # (In the graph's index type: scipy takes such arrays as they are.)
+        kind = graph.indices.dtype
+        where = np.empty(graph.shape[0], dtype=kind)
         if stall is not None:
             where.fill(-1)
-        where[keep] = np.arange(size)
+        where[keep] = np.arange(size, dtype=kind)
         # The arcs among the reached nodes (all of theirs: the set is closed under them),
         # then one row per point (virtual nodes size, size + 1, …) with its links.
         pos = sweep.arc_positions(graph.indptr, keep)
         indptr = np.concatenate([
             [0], np.cumsum(graph.indptr[keep + 1] - graph.indptr[keep]),
-            len(pos) + np.cumsum(np.bincount(ends.point[part] - lo, minlength=rows_here))])
+            len(pos) + np.cumsum(np.bincount(ends.point[part] - lo, minlength=rows_here))
+        ]).astype(kind)
         cols = np.concatenate([where[graph.indices[pos]], where[ends.node[part]]])
         arc_metres = np.concatenate([metres[pos], ends.metres[part]])
         total_nodes = size + rows_here
@@ -430,7 +434,7 @@ def _upward(graph: sp.csr_matrix, metres: np.ndarray, reach: sweep.Reach, ends: 
                              cols, indptr), shape=(total_nodes, total_nodes))
         dist, pred = csgraph.dijkstra(sub, directed=True, indices=size + np.arange(rows_here),
                                       return_predecessors=True)
-        c, r = np.nonzero(dist[:, :size].T < np.inf)  # by node: the join groups by node
+        c, r = np.nonzero(np.isfinite(dist[:, :size].T))  # by node: the join groups by node
         p = pred[r, c].astype(np.int64)
         # The metres of arc p→c: its position in the CSR (rows sorted by column).
         arc_keys = np.repeat(np.arange(total_nodes, dtype=np.int64) * total_nodes,
