@@ -252,12 +252,14 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
         raise InputError("an OD matrix needs at least one origin and one destination")
     if profile not in network.profiles:  # fail early (od_arrays checks the times' values)
         network.travel_time(profile)
-    o_snap = snap_places(network, [s.name for s in o_sites], [s.lon for s in o_sites],
-                         [s.lat for s in o_sites], settings.max_snap_m, "origin")
-    d_snap = snap_places(network, [s.name for s in d_sites], [s.lon for s in d_sites],
-                         [s.lat for s in d_sites], settings.max_snap_m, "destination")
+    k, m = len(o_sites), len(d_sites)
+    places = o_sites + d_sites  # one snapping query for both sides
+    snaps = snap_places(network, [s.name for s in places], [s.lon for s in places],
+                        [s.lat for s in places], settings.max_snap_m,
+                        ["origin"] * k + ["destination"] * m)
+    o_snap = PointSnaps(snaps.edge[:k], snaps.fraction[:k], snaps.distance_m[:k])
+    d_snap = PointSnaps(snaps.edge[k:], snaps.fraction[k:], snaps.distance_m[k:])
     seconds, meters = od_arrays(network, o_snap, d_snap, profile, engine)
-    k, m = seconds.shape
     ok = np.isfinite(seconds).ravel()
     row, col = np.repeat(np.arange(k), m), np.tile(np.arange(m), k)
 
