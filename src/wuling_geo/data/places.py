@@ -130,7 +130,7 @@ def _is_single(item: Any) -> bool:
     if not isinstance(item, Sequence) or isinstance(item, str):
         return False
     n = len(item)
-    if n < 2 or n > 4 or not all(_is_number(v) for v in item[-2:]):
+    if n < 2 or n > 4 or not (_is_number(item[-2]) and _is_number(item[-1])):
         return False
     return all(isinstance(v, str) for v in item[:-2])
 
