@@ -388,7 +388,6 @@ def _per_point(values: np.ndarray, ends: Links, count: int) -> np.ndarray:
     return out
 
 
-# ------------------------------------------------------------------ queries
 def _upward(graph: sp.csr_matrix, metres: np.ndarray, reach: sweep.Reach, ends: Links,
             count: int, stall: sp.csr_matrix | None) -> tuple[np.ndarray, ...]:
     """Return the upward search spaces of ``count`` points as flat (point, node, seconds, metres).
