@@ -127,12 +127,12 @@ class PandanaSide:
 
 
 def row(task, ours, others):
-    cells = [f"{task:<34}", f"{ours:>9.3f} s"]
+    cells = [f"{task:<34}", f"{ours:>9.4f} s"]
     for value in others:
         if value is None:
             cells += [f"{'—':>10}", f"{'':>7}"]
         else:
-            cells += [f"{value:>8.3f} s", f"{ours / value:>6.2f}×"]
+            cells += [f"{value:>8.4f} s", f"{ours / value:>6.2f}×"]
     print("  ".join(cells))
 
 
