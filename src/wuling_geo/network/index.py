@@ -280,13 +280,14 @@ class NetworkIndex:
         if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
             raise InputError("a point has no finite lon,lat: give WGS-84 coordinates")
         pts = shapely.points(*self.to_metric.transform(lon, lat))
-        which, edge = self.tree.query_nearest(pts, all_matches=False)
+        (which, edge), distance = self.tree.query_nearest(pts, all_matches=False,
+                                                          return_distance=True)
         order = np.argsort(which, kind="stable")
         edge = edge[order].astype(np.int64)
         lines = self.tree.geometries[edge]  # an ndarray: no pandas dispatch per call
         frac = shapely.line_locate_point(lines, pts, normalized=True)
         frac = np.clip(np.nan_to_num(frac, nan=0.0), 0.0, 1.0)
-        return PointSnaps(edge, frac, shapely.distance(lines, pts))
+        return PointSnaps(edge, frac, distance[order])
 
     def to_snaps(self, snaps: PointSnaps) -> list[Snap]:
         """Return :class:`Snap` objects, with their WGS-84 points."""
