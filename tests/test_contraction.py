@@ -20,6 +20,7 @@ from wuling_geo.network.model import load_network, save_network
 from wuling_geo.network.snapping import PointSnaps
 
 from .synthetic import from_edge_list, grid_network
+from .test_od_matrix import along, nx_reference, random_grid
 
 od_module = importlib.import_module("wuling_geo.analysis.od_matrix")
 
@@ -67,17 +68,18 @@ def test_hierarchy_equals_dijkstra(seed, nx_, ny, one_way, cut, islands, k, m, s
     rng = np.random.default_rng(seed + 1)
     origins, targets = random_snaps(net, rng, k), random_snaps(net, rng, m)
     plain_s, plain_m = od_arrays(net, origins, targets, engine="dijkstra")
-    saved = (contraction.STALL_PAIRS, contraction.SWEEP_FEW, contraction.SWEEP_RATIO,
-             contraction.SWEEP_ROWS, sweep.STEP_CELLS)
+    saved = (contraction.STALL_PAIRS, contraction.SWEEP_RATIO, contraction.SWEEP_ROWS,
+             contraction.CHUNK, sweep.STEP_CELLS)
     contraction.STALL_PAIRS = 0 if stall else 10**9  # with and without stall-on-demand
     # The sweeps (a few rows at a time) or the join of search spaces.
-    contraction.SWEEP_FEW, contraction.SWEEP_RATIO = (10**9, 1) if swept else (0, 10**9)
+    contraction.SWEEP_RATIO = 1 if swept else 10**9
     contraction.SWEEP_ROWS, sweep.STEP_CELLS = 3, 4  # wide layers split into steps
+    contraction.CHUNK = 2  # the join's searches a few points at a time
     try:
         ch_s, ch_m = od_arrays(net, origins, targets, engine="ch")
     finally:
-        (contraction.STALL_PAIRS, contraction.SWEEP_FEW, contraction.SWEEP_RATIO,
-         contraction.SWEEP_ROWS, sweep.STEP_CELLS) = saved
+        (contraction.STALL_PAIRS, contraction.SWEEP_RATIO, contraction.SWEEP_ROWS,
+         contraction.CHUNK, sweep.STEP_CELLS) = saved
     reach = np.isfinite(plain_s)
     np.testing.assert_array_equal(np.isfinite(ch_s), reach)  # unreachable stays unreachable
     np.testing.assert_allclose(ch_s[reach], plain_s[reach], rtol=0, atol=1e-6)
@@ -172,3 +174,44 @@ def test_layers_climb_every_arc_and_refuse_a_cycle():
     cycle = sp.csr_matrix((np.ones(3), ([0, 1, 2], [1, 2, 0])), shape=(3, 3))
     with pytest.raises(ValueError, match="cycle"):
         sweep.layers(cycle)
+
+
+def test_reach_equals_a_multi_source_search():
+    """sweep.Reach: the nodes a multi-source Dijkstra reaches, call after call (its room grows)."""
+    import scipy.sparse as sp
+    from scipy.sparse import csgraph
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    tail, head = rng.integers(0, n, 2 * n), rng.integers(0, n, 2 * n)
+    up = tail < head  # acyclic, as a hierarchy's upward graph, with unreachable parts
+    graph = sp.csr_matrix((np.ones(up.sum()), (tail[up], head[up])), shape=(n, n))
+    reach = sweep.Reach(graph)
+    for count in (1, 5, 2000, 3, 1500, 40):  # past the initial room, then fewer again
+        starts = rng.integers(0, n, count)
+        expected = np.flatnonzero(np.isfinite(
+            csgraph.dijkstra(graph, directed=True, indices=np.unique(starts), min_only=True)))
+        np.testing.assert_array_equal(reach(starts), expected)
+
+
+@hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), one_way=st.sampled_from([0.0, 0.4]),
+       picks=st.lists(st.tuples(st.integers(0, 3), st.floats(0.02, 0.98)), min_size=2,
+                      max_size=8), engine=st.sampled_from(["ch", "dijkstra"]))
+def test_points_on_shared_roads_match_networkx(seed, one_way, picks, engine):
+    """Origins and targets on the same few roads (either way, one-way too): both engines
+    equal networkx's Dijkstra on the graph split at the points, drives along a road included."""
+    net = random_grid(seed, nx_=4, ny=3, one_way_share=one_way)
+    uv = net.edges[["u", "v"]].to_numpy()
+    sites = [along(net, int(uv[k][0]), int(uv[k][1]), f, f"p{i}")
+             for i, (k, f) in enumerate(picks)]
+    half = max(1, len(sites) // 2)
+    origins, targets = sites[:half], sites[half:] or sites[:1]
+    m = od_matrix(net, origins, targets, engine=engine)
+    ref_s, ref_m = nx_reference(net, origins, targets)
+    got_s = m["minutes"].to_numpy().reshape(ref_s.shape) * 60
+    got_m = m["km"].to_numpy().reshape(ref_s.shape) * 1000
+    ok = np.isfinite(ref_s)
+    np.testing.assert_array_equal(m["reachable"].to_numpy().reshape(ref_s.shape), ok)
+    np.testing.assert_allclose(got_s[ok], ref_s[ok], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(got_m[ok], ref_m[ok], rtol=0, atol=1e-3)

@@ -24,7 +24,7 @@ from wuling_geo.network import routing
 from wuling_geo.network.model import RoadNetwork, Snap
 from wuling_geo.network.snapping import PointSnaps, snap_points, times_at_points
 
-from .synthetic import SYNTHETIC_LABEL, grid_network
+from .synthetic import SYNTHETIC_LABEL, from_edge_list, grid_network
 
 wg_settings.quiet = True
 
@@ -244,3 +244,30 @@ def test_changed_tables_are_caught():
     net.edges.loc[len(net.edges)] = net.edges.iloc[0]  # a row added in place
     with pytest.raises(NetworkError, match="new RoadNetwork"):
         net.index  # noqa: B018
+
+
+def test_snapping_indexes_each_road_once_and_finds_the_nearest():
+    """The snapping tree holds one edge per road (the lower twin of a two-way road); snaps are
+    the nearest of all edges all the same, and a two-way road's point is on its lower twin."""
+    net = grid_network(5, 4, spacing_m=300)
+    keep = [(u, v) for u, v in zip(net.edges["u"], net.edges["v"], strict=True)
+            if not (u < v and (u + v) % 3 == 0)]  # some roads one-way
+    net = from_edge_list(net.nodes, keep, {p: 40.0 for p in keep})
+    index = net.index
+    twin = index.twin
+    assert (twin >= 0).any() and (twin < 0).any()
+    assert len(index.tree_edges) == int((twin < 0).sum() + (twin >= 0).sum() // 2)
+    rng = np.random.default_rng(2)
+    xy = rng.uniform([-100, -100], [1300, 1000], (200, 2))
+    west, south = net.nodes["x"].min(), net.nodes["y"].min()
+    to_m = Transformer.from_crs("EPSG:4326", index.crs, always_xy=True)
+    x0, y0 = to_m.transform(west, south)
+    lon, lat = Transformer.from_crs(index.crs, "EPSG:4326", always_xy=True).transform(
+        x0 + xy[:, 0], y0 + xy[:, 1])
+    snaps = snap_points(net, lon, lat)
+    pts = shapely.points(x0 + xy[:, 0], y0 + xy[:, 1])
+    every = shapely.distance(np.asarray(index.edges_metric)[None, :], pts[:, None])
+    np.testing.assert_allclose(snaps.distance_m, every.min(axis=1), atol=1e-6)
+    np.testing.assert_allclose(snaps.distance_m, every[np.arange(len(pts)), snaps.edge],
+                               atol=1e-6)
+    assert ((twin[snaps.edge] < 0) | (snaps.edge < twin[snaps.edge])).all()

@@ -20,15 +20,17 @@ def tree_lengths(pred: np.ndarray, step: np.ndarray) -> np.ndarray:
     numpy.ndarray
         For each node, the sum of ``step`` from its root to it; vectorised, O(n log depth).
     """
-    total = step.astype(float).copy()
-    ptr = pred.astype(np.int64).copy()
-    live = np.nonzero(ptr >= 0)[0]
-    while live.size:
-        up = ptr[live]
-        total[live] = total[live] + total[up]  # both read before either is written
-        ptr[live] = ptr[up]
-        live = live[ptr[live] >= 0]
-    return total
+    n = len(pred)
+    # An extra entry n, worth 0, is every root's parent and its own: each round adds the
+    # parent's sum and jumps to the grandparent for all entries at once (no bookkeeping of
+    # which entries are done; measured faster on short and long trees alike).
+    total = np.append(step.astype(float), 0.0)
+    ptr = np.append(pred.astype(np.int64), n)
+    ptr[ptr < 0] = n
+    while (ptr[:n] != n).any():
+        total += total[ptr]  # the gather is a copy: every entry reads the old sums
+        ptr = ptr[ptr]
+    return total[:n]
 
 
 __all__ = ["tree_lengths"]

@@ -32,8 +32,6 @@ COLUMNS = ("origin_id", "origin_name", "destination_id", "destination_name", "mi
            "reachable")
 #: Origins searched together (memory: chunk × nodes × 8 bytes per array).
 CHUNK = 32
-#: Origin × target pairs checked for a shared road at a time with the hierarchy.
-DIRECT_CELLS = 1 << 16
 #: Road metres are summed over the whole tree when more than 1/WALK_FACTOR of the nodes are
 #: destination ends, else by walking up from those ends.
 WALK_FACTOR = 64
@@ -120,56 +118,83 @@ def od_arrays(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     # --- end turn hook
     times = network.travel_time(profile)
     lengths = network.edges["length"].to_numpy(dtype=float)
+    if _use_ch(network, profile, engine, len(origins), len(targets)):
+        seconds, meters = contraction.point_matrix(network, origins, targets, times, lengths,
+                                                   profile)
+    else:
+        seconds, meters = _searched(network, origins, targets, times, lengths, profile)
+    _along_shared_roads(network, origins, targets, times, lengths, seconds, meters)
+    meters[~np.isfinite(seconds)] = np.inf
+    return seconds, meters
+
+
+def _searched(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
+              times: np.ndarray, lengths: np.ndarray, profile: str
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Return (seconds, metres) through the roads' ends by one Dijkstra search per origin."""
     index = network.index
     n, k, m = len(network.nodes), len(origins), len(targets)
-    te, tf = targets.edge, targets.fraction
-    graph = None
-    if _use_ch(network, profile, engine, k, m):
-        ch_s, ch_m = contraction.point_matrix(network, origins, targets, times, lengths,
-                                              profile)
-    else:
-        # Targets are entered through the start of their edge, over the twin from its end,
-        # or are the junction itself (the index's point rule).
-        node, via, share = index.links(te, tf, leave=False)
-        cost_s = link_cost(via, share, node, times)
-        cost_m = link_cost(via, share, node, lengths)
-        needed = np.unique(node[node >= 0])
-        if not len(needed):
-            needed = np.zeros(1, dtype=np.int64)
-        col = np.searchsorted(needed, np.maximum(node, 0))  # where node < 0 the cost is inf
-        graph = routing.search_graph(network, index.to_snaps(origins), profile, "from")
-        pairs = index.pair_edges(profile)
+    # Targets are entered through the start of their edge, over the twin from its end, or
+    # are the junction itself (the index's point rule).
+    node, via, share = index.links(targets.edge, targets.fraction, leave=False)
+    cost_s = link_cost(via, share, node, times)
+    cost_m = link_cost(via, share, node, lengths)
+    needed = np.unique(node[node >= 0])
+    if not len(needed):
+        needed = np.zeros(1, dtype=np.int64)
+    col = np.searchsorted(needed, np.maximum(node, 0))  # where node < 0 the cost is inf
+    graph = routing.search_graph(network, index.to_snaps(origins), profile, "from")
+    pairs = index.pair_edges(profile)
     seconds = np.full((k, m), np.inf)
     meters = np.full((k, m), np.inf)
-    # The hierarchy's answers are read off (with the drives along shared roads) in larger
-    # chunks: no search runs per chunk.
-    step = CHUNK if graph is not None else max(CHUNK, DIRECT_CELLS // max(m, 1))
     with bar("origins", total=k, unit="origin") as progress:
-        for start in range(0, k, step):
-            idx = np.arange(start, min(start + step, k))
-            if graph is None:
-                opt, opt_m = ch_s[idx][None], ch_m[idx][None]
-            else:
-                full, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
-                                              return_predecessors=True)
-                dist = full[:, needed]
-                dist_m = _tree_meters(network, pred, origins, lengths, pairs, needed)
-                opt = np.stack([dist[:, col[row]] + cost_s[row] for row in range(3)])
-                opt_m = np.stack([dist_m[:, col[row]] + cost_m[row] for row in range(3)])
-            # An origin on the target's own road drives along it.
-            d_via, d_start, d_end = index.direct(origins.edge[idx][:, None],
-                                                 origins.fraction[idx][:, None], te, tf)
-            span, d_at = d_end - d_start, np.maximum(d_via, 0)
-            direct = np.where(d_via >= 0, span * times[d_at], np.inf)
-            direct_m = np.where(d_via >= 0, span * lengths[d_at], np.inf)
-            opt = np.concatenate([opt, direct[None]])
-            opt_m = np.concatenate([opt_m, direct_m[None]])
+        for start in range(0, k, CHUNK):
+            idx = np.arange(start, min(start + CHUNK, k))
+            full, pred = csgraph.dijkstra(graph, directed=True, indices=n + idx,
+                                          return_predecessors=True)
+            dist = full[:, needed]
+            dist_m = _tree_meters(network, pred, origins, lengths, pairs, needed)
+            opt = np.stack([dist[:, col[row]] + cost_s[row] for row in range(3)])
+            opt_m = np.stack([dist_m[:, col[row]] + cost_m[row] for row in range(3)])
             choice = np.argmin(opt, axis=0)
             seconds[idx] = np.take_along_axis(opt, choice[None], 0)[0]
             meters[idx] = np.take_along_axis(opt_m, choice[None], 0)[0]
             progress.update(len(idx))
-    meters[~np.isfinite(seconds)] = np.inf
     return seconds, meters
+
+
+def _along_shared_roads(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
+                        times: np.ndarray, lengths: np.ndarray, seconds: np.ndarray,
+                        meters: np.ndarray) -> None:
+    """Where an origin lies on a target's road and driving along it is faster, take that drive.
+
+    Updates ``seconds`` and ``meters`` in place; only the pairs on one road (the same edge,
+    or an edge and its twin) are looked at
+    (:meth:`~wuling_geo.network.index.NetworkIndex.direct`).
+    """
+    index = network.index
+    t_edge = targets.edge
+    order = np.argsort(t_edge, kind="stable")
+    ordered = t_edge[order]
+    rows, cols = [], []
+    for road in (origins.edge, index.twin[origins.edge]):  # no twin: -1, matching no edge
+        lo = np.searchsorted(ordered, road, "left")
+        count = np.searchsorted(ordered, road, "right") - lo
+        ends = np.cumsum(count)
+        rows.append(np.repeat(np.arange(len(road)), count))
+        cols.append(order[np.repeat(lo - ends + count, count)
+                          + np.arange(ends[-1] if len(ends) else 0)])
+    i, j = np.concatenate(rows), np.concatenate(cols)
+    if not len(i):
+        return
+    via, start, end = index.direct(origins.edge[i], origins.fraction[i], t_edge[j],
+                                   targets.fraction[j])
+    span, at = end - start, np.maximum(via, 0)
+    drive = np.where(via >= 0, span * times[at], np.inf)
+    better = drive < seconds[i, j]  # ties keep the path through the junctions
+    i, j, span, at = i[better], j[better], span[better], at[better]
+    seconds[i, j] = drive[better]
+    meters[i, j] = span * lengths[at]
 
 
 def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
@@ -225,30 +250,33 @@ def od_matrix(network: RoadNetwork, origins, destinations, profile: str = "car",
     d_sites = as_sites(destinations, geocoder, "destination")
     if not o_sites or not d_sites:
         raise InputError("an OD matrix needs at least one origin and one destination")
-    network.travel_time(profile)  # fail early on a missing profile
-    o_snap = snap_places(network, [s.name for s in o_sites], [s.lon for s in o_sites],
-                         [s.lat for s in o_sites], settings.max_snap_m, "origin")
-    d_snap = snap_places(network, [s.name for s in d_sites], [s.lon for s in d_sites],
-                         [s.lat for s in d_sites], settings.max_snap_m, "destination")
+    if profile not in network.profiles:  # fail early (od_arrays checks the times' values)
+        network.travel_time(profile)
+    k, m = len(o_sites), len(d_sites)
+    places = o_sites + d_sites  # one snapping query for both sides
+    snaps = snap_places(network, [s.name for s in places], [s.lon for s in places],
+                        [s.lat for s in places], settings.max_snap_m,
+                        ["origin"] * k + ["destination"] * m)
+    o_snap = PointSnaps(snaps.edge[:k], snaps.fraction[:k], snaps.distance_m[:k])
+    d_snap = PointSnaps(snaps.edge[k:], snaps.fraction[k:], snaps.distance_m[k:])
     seconds, meters = od_arrays(network, o_snap, d_snap, profile, engine)
-    k, m = seconds.shape
     ok = np.isfinite(seconds).ravel()
     row, col = np.repeat(np.arange(k), m), np.tile(np.arange(m), k)
 
-    def texts(values: list[str], at: np.ndarray) -> pd.Index:
-        return pd.Index(values).take(at)  # k + m strings converted, not k × m
-
+    # Each side's ids and names are converted to pandas' text type once, then repeated.
+    o_text = pd.Index([s.id for s in o_sites] + [s.name for s in o_sites]).array
+    d_text = pd.Index([s.id for s in d_sites] + [s.name for s in d_sites]).array
     frame = pd.DataFrame({
-        "origin_id": texts([s.id for s in o_sites], row),
-        "origin_name": texts([s.name for s in o_sites], row),
-        "destination_id": texts([s.id for s in d_sites], col),
-        "destination_name": texts([s.name for s in d_sites], col),
+        "origin_id": o_text.take(row),
+        "origin_name": o_text.take(row + k),
+        "destination_id": d_text.take(col),
+        "destination_name": d_text.take(col + m),
         "minutes": np.where(ok, seconds.ravel() / 60, np.nan),
         "km": np.where(ok, meters.ravel() / 1000, np.nan),
         "reachable": ok,
         "origin_snap_m": np.repeat(o_snap.distance_m, m),
         "destination_snap_m": np.tile(d_snap.distance_m, k),
-    })
+    }, copy=False)
     frame.attrs.update(profile=profile, attribution=str(network.meta.get("attribution", "")))
     return frame
 

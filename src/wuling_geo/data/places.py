@@ -19,6 +19,7 @@ one of these alone, or a list of them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -129,7 +130,7 @@ def _is_single(item: Any) -> bool:
     if not isinstance(item, Sequence) or isinstance(item, str):
         return False
     n = len(item)
-    if n < 2 or n > 4 or not all(_is_number(v) for v in item[-2:]):
+    if n < 2 or n > 4 or not (_is_number(item[-2]) and _is_number(item[-1])):
         return False
     return all(isinstance(v, str) for v in item[:-2])
 
@@ -197,7 +198,7 @@ def _one(item: Any, geocoder: _LazyGeocoder, what: str, require_in_district: boo
     else:
         raise InputError(f"cannot use {item!r} as a {what}: give a name, id or \"lon,lat\", a "
                          "geocoder Resolution, (lon, lat), (id, name, lon, lat) or a Point")
-    if not (np.isfinite(site.lon) and np.isfinite(site.lat)):
+    if not (math.isfinite(site.lon) and math.isfinite(site.lat)):  # scalars: math is quicker
         raise InputError(f"{what} {site.name} has no finite lon,lat")
     return site
 

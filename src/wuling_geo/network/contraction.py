@@ -46,21 +46,20 @@ FORMAT = 1
 WITNESS_SETTLED = 60
 #: Weight of a node's depth in the contraction order (Geisberger et al.'s hierarchy depth).
 LEVEL_WEIGHT = 1
-#: Origins whose upward searches run together.
+#: Points whose upward searches run together.
 CHUNK = 128
-#: Stall on demand from this many origin × destination-node pairs (below, the join of the
-#: unpruned search spaces costs less than pruning them).
+#: Stall on demand from this many origin × target pairs (below, the join of the unpruned
+#: search spaces costs less than pruning them).
 STALL_PAIRS = 20_000
-#: A matrix with at most this many origins or targets, or with this many times more on one
-#: side than on the other, is swept from the smaller side (cost: its size × the larger
-#: side's search spaces); others join search spaces (cost: both sides' search spaces and
-#: their many meetings).
-SWEEP_FEW = 128
-SWEEP_RATIO = 5
+#: A matrix with this many times more origins than targets, or the other way round, is
+#: swept from the smaller side (cost: its size × the larger side's search spaces); others
+#: join both sides' search spaces (cost: the search spaces and their meetings). Measured on
+#: the SYNTHETIC 100,000-node benchmark network (join vs sweep): 30×30 4.7 vs 6.3 ms,
+#: 200×200 55 vs 79 ms, 30×90 8.5 vs 11.4 ms, 100×300 48 ms both; 30×150 13.9 vs 10.2 ms,
+#: 100×500 80 vs 57 ms, 2000×50 250 vs 57 ms.
+SWEEP_RATIO = 4
 #: Points of the smaller side swept together (memory: rows × nodes × 16 bytes).
 SWEEP_ROWS = 128
-#: Origins whose joined times are read off per target at a time (memory).
-JOIN_ROWS = 1024
 _MIN = 1e-9  # csgraph drops explicit zeros: keep zero-time arcs as in RoadNetwork.csr
 
 
@@ -88,6 +87,16 @@ class Hierarchy:
     def stall_backward(self) -> sp.csr_matrix:
         """Arcs y→x with ``rank[y] < rank[x]`` walked backwards (x→y)."""
         return self.up.T.tocsr()
+
+    @cached_property
+    def up_reach(self) -> sweep.Reach:
+        """The nodes reachable upwards (along ``up``) from any set of nodes."""
+        return sweep.Reach(self.up)
+
+    @cached_property
+    def down_reach(self) -> sweep.Reach:
+        """The nodes reachable upwards backwards (along ``down``) from any set of nodes."""
+        return sweep.Reach(self.down)
 
     @cached_property
     def up_layer(self) -> np.ndarray:
@@ -327,130 +336,6 @@ def hierarchy(network: RoadNetwork, profile: str = "car", store: bool = True) ->
 
 
 # ------------------------------------------------------------------ queries
-def _upward(graph: sp.csr_matrix, metres: np.ndarray, sources: np.ndarray,
-            stall: sp.csr_matrix | None) -> tuple[np.ndarray, ...]:
-    """Return the upward search spaces of ``sources`` as flat (row, node, seconds, metres).
-
-    ``metres`` are the road metres of ``graph``'s arcs in its data order; ``graph`` may
-    carry virtual source nodes past the hierarchy's own. Each chunk of sources searches
-    only the nodes it can reach at all (found by one multi-source search), so the cost
-    follows the small upward search spaces, not the network's size.
-
-    Entries are dropped as a search would stall on demand: when a higher node found
-    reaches them faster over a downward arc (``stall``: x→y, ``rank[x] > rank[y]``, in the
-    search's direction). Their time is not the fastest, so no fastest path meets there.
-    ``stall=None`` keeps them (cheaper when the join is small anyway).
-    """
-    rows, nodes, secs, mets = [], [], [], []
-    where = np.full(graph.shape[0], -1, dtype=np.int64)
-    for start in range(0, len(sources), CHUNK):
-        idx = sources[start:start + CHUNK]
-        reach = csgraph.dijkstra(graph, directed=True, indices=idx, min_only=True)
-        keep = np.flatnonzero(np.isfinite(reach))
-        sub, sub_metres = _restrict(graph, metres, keep)
-        local = np.searchsorted(keep, idx)
-        dist, pred = csgraph.dijkstra(sub, directed=True, indices=local,
-                                      return_predecessors=True)
-        r, c = np.nonzero(np.isfinite(dist))
-        p = pred[r, c]
-        has = p >= 0
-        # The metres of arc p→c: its position in the CSR row of p.
-        step = np.zeros(len(r))
-        pp, cc = p[has], c[has]
-        size = len(keep)
-        arc_keys = np.repeat(np.arange(size, dtype=np.int64), np.diff(sub.indptr)) * size
-        arc_keys += sub.indices  # sorted: CSR order is (row, column)
-        step[has] = sub_metres[np.searchsorted(arc_keys, pp.astype(np.int64) * size + cc)]
-        # Pointer jumping over the search trees: entries are in (row, node) order.
-        keys = r.astype(np.int64) * size + c
-        parent = np.full(len(r), -1, dtype=np.int64)
-        parent[has] = np.searchsorted(keys, r[has].astype(np.int64) * size + pp)
-        total = tree_lengths(parent, step)
-        ok = np.ones(len(r), dtype=bool)
-        if stall is not None:
-            # Stall on demand, with the chunk's dense distances as the lookup table: the stall
-            # arcs between reached nodes, then each entry's arcs among them.
-            where[keep] = np.arange(size)
-            rows_s, cols_s, w_s = _within(stall, keep, where)
-            where[keep] = -1
-            deg = np.bincount(rows_s, minlength=size)
-            first = np.concatenate([[0], np.cumsum(deg)])
-            src = np.repeat(np.arange(len(c)), deg[c])
-            arc = np.repeat(first[c] - np.cumsum(deg[c]) + deg[c], deg[c]) + np.arange(len(src))
-            flat = dist.ravel()
-            here = r.astype(np.int64) * size + c
-            there = r[src].astype(np.int64) * size + cols_s[arc]
-            faster = flat[here[src]] + w_s[arc] < flat[there]
-            gone = np.zeros(len(idx) * size, dtype=bool)
-            gone[there[faster]] = True
-            ok = ~gone[here]
-        rows.append(r[ok] + start)
-        nodes.append(keep[c[ok]])
-        secs.append(dist[r[ok], c[ok]])
-        mets.append(total[ok])
-    return (np.concatenate(rows), np.concatenate(nodes), np.concatenate(secs),
-            np.concatenate(mets))
-
-
-def _within(arcs: sp.csr_matrix, keep: np.ndarray,
-            where: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the arcs between nodes of ``keep`` as local (row, column, seconds), row-sorted.
-
-    ``where`` maps a node to its position in ``keep`` (-1 outside); nodes past ``arcs``'s
-    size (virtual ones) have no arcs.
-    """
-    inside = keep[keep < arcs.shape[0]]
-    lo, hi = arcs.indptr[inside], arcs.indptr[inside + 1]
-    width = hi - lo
-    pos = np.repeat(lo - np.cumsum(width) + width, width) + np.arange(width.sum())
-    row = np.repeat(where[inside], width)
-    col = where[arcs.indices[pos]]
-    ok = col >= 0
-    return row[ok], col[ok], arcs.data[pos[ok]]
-
-
-def _restrict(graph: sp.csr_matrix, metres: np.ndarray,
-              keep: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Return the subgraph on ``keep`` (sorted, closed under the arcs) and its arcs' metres."""
-    lo, hi = graph.indptr[keep], graph.indptr[keep + 1]
-    width = hi - lo
-    indptr = np.concatenate([[0], np.cumsum(width)])
-    pos = np.repeat(lo - indptr[:-1], width) + np.arange(indptr[-1])
-    local = np.searchsorted(keep, graph.indices[pos])
-    sub = sp.csr_matrix((graph.data[pos], local, indptr), shape=(len(keep), len(keep)))
-    return sub, metres[pos]
-
-
-def many_to_many(h: Hierarchy, forward: tuple[np.ndarray, ...], backward: tuple[np.ndarray, ...],
-                 k: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """Join search spaces on their common nodes: (seconds, metres), ``k × m``, inf unreachable."""
-    n = h.n
-    bcount = np.bincount(backward[1], minlength=n)
-    meets = bcount[forward[1]] > 0  # forward entries on a node some backward space holds
-    fr, fn, fs, fm = (a[meets] for a in forward)
-    bo = np.argsort(backward[1], kind="stable")
-    br, bs, bm = backward[0][bo], backward[2][bo], backward[3][bo]
-    bstart = np.cumsum(bcount) - bcount
-    # For every forward entry, every backward entry on the same node: forward values are
-    # repeated (sequential), backward ones gathered (a small, cache-resident table).
-    per = bcount[fn]
-    ends = np.cumsum(per)
-    kind = np.int64 if k * m >= 2**31 or ends[-1:].sum() >= 2**31 else np.int32
-    bi = (np.repeat((bstart[fn] - ends + per).astype(kind), per)
-          + np.arange(ends[-1] if len(ends) else 0, dtype=kind))
-    secs = np.repeat(fs, per)
-    secs += bs[bi]
-    key = np.repeat((fr * m).astype(kind), per)
-    key += br[bi].astype(kind)
-    best = np.full(k * m, np.inf)
-    np.minimum.at(best, key, secs)
-    win = np.flatnonzero(secs == best[key])
-    fi = np.searchsorted(ends, win, side="right")  # the forward entry of each winner
-    metres = np.full(k * m, np.inf)
-    metres[key[win]] = fm[fi] + bm[bi[win]]
-    return best.reshape(k, m), metres.reshape(k, m)
-
-
 @dataclass(frozen=True)
 class Links:
     """How snapped points join the network: arcs ``point`` ↔ ``node`` (seconds, metres).
@@ -494,12 +379,6 @@ def links(network: RoadNetwork, snaps: PointSnaps, times: np.ndarray, lengths: n
     return Links(point[first], at[first], secs[first], metres[first])
 
 
-def _closure(graph: sp.csr_matrix, starts: np.ndarray) -> np.ndarray:
-    """Return the nodes reachable from ``starts`` along ``graph``'s arcs (sorted, with them)."""
-    reach = csgraph.dijkstra(graph, directed=True, indices=np.unique(starts), min_only=True)
-    return np.flatnonzero(np.isfinite(reach))
-
-
 def _per_point(values: np.ndarray, ends: Links, count: int) -> np.ndarray:
     """Return, per point of ``ends``, the best of ``values`` (rows × its links) plus the link."""
     out = np.full((values.shape[0], count), sweep.NONE)
@@ -507,6 +386,142 @@ def _per_point(values: np.ndarray, ends: Links, count: int) -> np.ndarray:
     starts = np.searchsorted(ends.point, np.flatnonzero(has))
     out[:, has] = np.minimum.reduceat(values + ends.cost, starts, axis=1)
     return out
+
+
+def _upward(graph: sp.csr_matrix, metres: np.ndarray, reach: sweep.Reach, ends: Links,
+            count: int, stall: sp.csr_matrix | None) -> tuple[np.ndarray, ...]:
+    """Return the upward search spaces of ``count`` points as flat (point, node, seconds, metres).
+
+    ``ends`` are the points' links to the network (seconds and metres from each point to a
+    node, or from a node to it for a backward search on ``down``); ``metres`` are the road
+    metres of ``graph``'s arcs in its data order (its rows sorted by column, as
+    :func:`_csr` writes them). Each chunk of points searches only the nodes it can reach
+    at all (``reach``: :class:`~wuling_geo.network.sweep.Reach` of ``graph``) plus one
+    virtual node per point, so the cost follows the small upward search spaces, not the
+    network's size. Entries come sorted by node within each chunk of points.
+
+    Entries are dropped as a search would stall on demand: when a higher node found
+    reaches them faster over a downward arc (``stall``: x→y, ``rank[x] > rank[y]``, in the
+    search's direction). Their time is not the fastest, so no fastest path meets there.
+    ``stall=None`` keeps them (cheaper when the join is small anyway).
+    """
+    rows, nodes, secs, mets = [], [], [], []
+    for lo in range(0, count, CHUNK):
+        hi = min(lo + CHUNK, count)
+        part = slice(*np.searchsorted(ends.point, [lo, hi]))
+        keep = reach(ends.node[part])
+        size, rows_here = len(keep), hi - lo
+        # Local ids; the set is closed under the arcs, so only stalling reads ids outside it.
+        # (In the graph's index type: scipy takes such arrays as they are.)
+        kind = graph.indices.dtype
+        where = np.empty(graph.shape[0], dtype=kind)
+        if stall is not None:
+            where.fill(-1)
+        where[keep] = np.arange(size, dtype=kind)
+        # The arcs among the reached nodes (all of theirs: the set is closed under them),
+        # then one row per point (virtual nodes size, size + 1, …) with its links.
+        pos = sweep.arc_positions(graph.indptr, keep)
+        indptr = np.concatenate([
+            [0], np.cumsum(graph.indptr[keep + 1] - graph.indptr[keep]),
+            len(pos) + np.cumsum(np.bincount(ends.point[part] - lo, minlength=rows_here))
+        ]).astype(kind)
+        cols = np.concatenate([where[graph.indices[pos]], where[ends.node[part]]])
+        arc_metres = np.concatenate([metres[pos], ends.metres[part]])
+        total_nodes = size + rows_here
+        sub = sp.csr_matrix((np.concatenate([graph.data[pos],
+                                             np.maximum(ends.seconds[part], _MIN)]),
+                             cols, indptr), shape=(total_nodes, total_nodes))
+        dist, pred = csgraph.dijkstra(sub, directed=True, indices=size + np.arange(rows_here),
+                                      return_predecessors=True)
+        c, r = np.nonzero(np.isfinite(dist[:, :size].T))  # by node: the join groups by node
+        p = pred[r, c].astype(np.int64)
+        # The metres of arc p→c: its position in the CSR (rows sorted by column).
+        arc_keys = np.repeat(np.arange(total_nodes, dtype=np.int64) * total_nodes,
+                             np.diff(indptr)) + cols
+        step = arc_metres[np.searchsorted(arc_keys, p * total_nodes + c)]
+        # Pointer jumping over the search trees (a parent past ``size`` is the point's own
+        # virtual node, the tree's root: no entry).
+        here = r.astype(np.int64) * total_nodes + c
+        entry = np.full(rows_here * total_nodes, -1, dtype=np.int64)
+        entry[here] = np.arange(len(r))
+        total = tree_lengths(entry[here - c + p], step)
+        ok = slice(None)
+        if stall is not None:
+            # Stall on demand, with the chunk's dense distances as the lookup table: the stall
+            # arcs between reached nodes, then each entry's arcs among them.
+            rows_s, cols_s, w_s = _within(stall, keep, where)
+            deg = np.bincount(rows_s, minlength=size)
+            first = np.concatenate([[0], np.cumsum(deg)])
+            src = np.repeat(np.arange(len(c)), deg[c])
+            arc = np.repeat(first[c] - np.cumsum(deg[c]) + deg[c], deg[c]) + np.arange(len(src))
+            flat = dist.ravel()
+            there = r[src].astype(np.int64) * total_nodes + cols_s[arc]
+            faster = flat[here[src]] + w_s[arc] < flat[there]
+            gone = np.zeros(rows_here * total_nodes, dtype=bool)
+            gone[there[faster]] = True
+            ok = ~gone[here]
+        rows.append(r[ok] + lo)
+        nodes.append(keep[c[ok]])
+        secs.append(dist[r[ok], c[ok]])
+        mets.append(total[ok])
+    return (np.concatenate(rows), np.concatenate(nodes), np.concatenate(secs),
+            np.concatenate(mets))
+
+
+def _within(arcs: sp.csr_matrix, keep: np.ndarray,
+            where: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the arcs between nodes of ``keep`` as local (row, column, seconds), row-sorted.
+
+    ``where`` maps a node to its position in ``keep`` (-1 outside).
+    """
+    lo, hi = arcs.indptr[keep], arcs.indptr[keep + 1]
+    width = hi - lo
+    pos = np.repeat(lo - np.cumsum(width) + width, width) + np.arange(width.sum())
+    row = np.repeat(where[keep], width)
+    col = where[arcs.indices[pos]]
+    ok = col >= 0
+    return row[ok], col[ok], arcs.data[pos[ok]]
+
+
+def many_to_many(forward: tuple[np.ndarray, ...], backward: tuple[np.ndarray, ...],
+                 k: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Join search spaces on their common nodes: (seconds, metres), ``k × m``, inf unreachable.
+
+    ``forward`` holds the origins' entries (origin, node, seconds, metres), ``backward`` the
+    targets' (target, node, …); the fastest meeting of each pair is its fastest path.
+    """
+    best, metres = np.full(k * m, np.inf), np.full(k * m, np.inf)
+    if not len(backward[1]):
+        return best.reshape(k, m), metres.reshape(k, m)
+    br, bn, bs, bm = backward
+    if not (bn[1:] >= bn[:-1]).all():  # one chunk of targets comes sorted by node
+        bo = np.argsort(bn, kind="stable")
+        br, bn, bs, bm = br[bo], bn[bo], bs[bo], bm[bo]
+    # The backward entries on node[j] are bstart[j]:bstart[j] + bcount[j] of the sorted ones.
+    first = np.ones(len(bn), dtype=bool)
+    first[1:] = bn[1:] != bn[:-1]
+    bstart = np.flatnonzero(first)
+    node = bn[bstart]
+    bcount = np.diff(np.append(bstart, len(bn)))
+    at = np.minimum(np.searchsorted(node, forward[1]), len(node) - 1)
+    meets = node[at] == forward[1]  # forward entries on a node some backward space holds
+    fr, fs, fm, at = forward[0][meets], forward[2][meets], forward[3][meets], at[meets]
+    # For every forward entry, every backward entry on the same node: forward values are
+    # repeated (sequential), backward ones gathered (a small, cache-resident table).
+    per = bcount[at]
+    ends = np.cumsum(per)
+    kind = np.int64 if k * m >= 2**31 or ends[-1:].sum() >= 2**31 else np.int32
+    bi = (np.repeat((bstart[at] - ends + per).astype(kind), per)
+          + np.arange(ends[-1] if len(ends) else 0, dtype=kind))
+    secs = np.repeat(fs, per)
+    secs += bs[bi]
+    key = np.repeat((fr * m).astype(kind), per)
+    key += br[bi].astype(kind)
+    np.minimum.at(best, key, secs)
+    win = np.flatnonzero(secs == best[key])
+    fi = np.searchsorted(ends, win, side="right")  # the forward entry of each winner
+    metres[key[win]] = fm[fi] + bm[bi[win]]
+    return best.reshape(k, m), metres.reshape(k, m)
 
 
 def swept_matrix(h: Hierarchy, origins: Links, targets: Links, k: int,
@@ -521,14 +536,14 @@ def swept_matrix(h: Hierarchy, origins: Links, targets: Links, k: int,
     """
     if k <= m:  # up from the origins, down to the targets
         few, many, rows = origins, targets, k
-        climb_g, (climb_in, climb_m), climb_l = h.up, h.up_in, h.up_layer
-        fall_g, fall_m, fall_l = h.down, h.down_metres, h.down_layer
+        climb_r, (climb_in, climb_m), climb_l = h.up_reach, h.up_in, h.up_layer
+        fall_g, fall_m, fall_l, fall_r = h.down, h.down_metres, h.down_layer, h.down_reach
     else:  # up from the targets and down to the origins, both walking the roads backwards
         few, many, rows = targets, origins, m
-        climb_g, (climb_in, climb_m), climb_l = h.down, h.down_in, h.down_layer
-        fall_g, fall_m, fall_l = h.up, h.up_metres, h.up_layer
-    climb = sweep.Sweep(_closure(climb_g, few.node), climb_in, climb_m, climb_l, False)
-    fall = sweep.Sweep(_closure(fall_g, many.node), fall_g, fall_m, fall_l, True)
+        climb_r, (climb_in, climb_m), climb_l = h.down_reach, h.down_in, h.down_layer
+        fall_g, fall_m, fall_l, fall_r = h.up, h.up_metres, h.up_layer, h.up_reach
+    climb = sweep.Sweep(climb_r(few.node), climb_in, climb_m, climb_l, False)
+    fall = sweep.Sweep(fall_r(many.node), fall_g, fall_m, fall_l, True)
     at = climb.columns(fall.nodes)
     shared = at >= 0
     ends = fall.columns(many.node)
@@ -548,32 +563,6 @@ def swept_matrix(h: Hierarchy, origins: Links, targets: Links, k: int,
     return np.ascontiguousarray(result.real), np.ascontiguousarray(result.imag)
 
 
-def node_matrix(network: RoadNetwork, origins: Links, nodes: np.ndarray,
-                profile: str = "car") -> tuple[np.ndarray, np.ndarray]:
-    """Return (seconds, metres) from each origin (by its links) to each node of ``nodes``.
-
-    Joins the origins' and the nodes' upward search spaces; unreachable pairs are ``inf``.
-    """
-    h = hierarchy(network, profile)
-    n, k = h.n, int(origins.point[-1]) + 1 if len(origins.point) else 0
-    nodes = np.asarray(nodes, dtype=np.int64)
-    vi, vn, vm = origins.point, origins.node, origins.metres
-    vt = np.maximum(origins.seconds, _MIN)
-    # Upward graph grown by k virtual rows (virtual nodes rank lowest: all arcs go up).
-    up = h.up
-    counts = np.bincount(vi, minlength=k)
-    indptr = np.concatenate([up.indptr, up.nnz + np.cumsum(counts)])
-    graph = sp.csr_matrix((np.concatenate([up.data, vt]),
-                           np.concatenate([up.indices, vn]), indptr), shape=(n + k, n + k))
-    metres = np.concatenate([h.up_metres, vm])
-    stall = len(nodes) * k >= STALL_PAIRS
-    forward = _upward(graph, metres, n + np.arange(k), h.stall_forward if stall else None)
-    real = forward[1] < n  # drop the virtual start nodes themselves
-    forward = tuple(a[real] for a in forward)
-    backward = _upward(h.down, h.down_metres, nodes, h.stall_backward if stall else None)
-    return many_to_many(h, forward, backward, k, len(nodes))
-
-
 def point_matrix(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
                  times: np.ndarray, lengths: np.ndarray, profile: str = "car"
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -582,25 +571,20 @@ def point_matrix(network: RoadNetwork, origins: PointSnaps, targets: PointSnaps,
     Equal to a Dijkstra search from each origin's point on its road (the same links as
     :func:`wuling_geo.network.routing.search_graph`) to each target's point, except the
     drive along a road both lie on (:meth:`~wuling_geo.network.index.NetworkIndex.direct`);
-    unreachable pairs are ``inf``. A matrix with few origins or targets (see
-    :data:`SWEEP_FEW`) is swept from that side (:func:`swept_matrix`), others join search
-    spaces (:func:`node_matrix`). ``times`` and ``lengths`` are the edges' seconds for
+    unreachable pairs are ``inf``. A lopsided matrix (see :data:`SWEEP_RATIO`) is swept
+    from its smaller side (:func:`swept_matrix`); others join the origins' and targets'
+    upward search spaces (:func:`many_to_many`). ``times`` and ``lengths`` are the edges' seconds for
     ``profile`` and metres, as the caller read (and checked) them.
     """
     h = hierarchy(network, profile)
     k, m = len(origins), len(targets)
     leave = links(network, origins, times, lengths, leave=True)
     enter = links(network, targets, times, lengths, leave=False)
-    if min(k, m) <= SWEEP_FEW or max(k, m) >= SWEEP_RATIO * min(k, m):
+    if max(k, m) >= SWEEP_RATIO * min(k, m):
         return swept_matrix(h, leave, enter, k, m)
-    needed = np.unique(enter.node)
-    secs, metres = node_matrix(network, leave, needed, profile)
-    at = np.searchsorted(needed, enter.node)
-    out_s, out_m = np.empty((k, m)), np.empty((k, m))
-    for start in range(0, k, JOIN_ROWS):
-        rows = slice(start, start + JOIN_ROWS)
-        values = np.empty((len(secs[rows]), len(at)), dtype=complex)
-        values.real, values.imag = secs[rows][:, at], metres[rows][:, at]
-        best = _per_point(values, enter, m)
-        out_s[rows], out_m[rows] = best.real, best.imag
-    return out_s, out_m
+    stall = k * m >= STALL_PAIRS
+    forward = _upward(h.up, h.up_metres, h.up_reach, leave, k,
+                      h.stall_forward if stall else None)
+    backward = _upward(h.down, h.down_metres, h.down_reach, enter, m,
+                       h.stall_backward if stall else None)
+    return many_to_many(forward, backward, k, m)

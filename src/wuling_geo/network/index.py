@@ -134,9 +134,20 @@ class NetworkIndex:
         return self.network.edges.geometry.to_crs(self.crs).values
 
     @cached_property
+    def tree_edges(self) -> np.ndarray:
+        """The edges in :attr:`tree`: each road once.
+
+        A two-way road is there as the lower-numbered of its twins: the other runs along the
+        same line, so indexing it too doubled the tree and the snapping time and only ever
+        offered the same distance again.
+        """
+        twin = self.twin
+        return np.flatnonzero((twin < 0) | (np.arange(len(twin)) < twin))
+
+    @cached_property
     def tree(self) -> shapely.STRtree:
-        """A spatial index over :attr:`edges_metric`."""
-        return shapely.STRtree(self.edges_metric)
+        """A spatial index over the geometries (:attr:`edges_metric`) of :attr:`tree_edges`."""
+        return shapely.STRtree(np.asarray(self.edges_metric)[self.tree_edges])
 
     @cached_property
     def node_xy(self) -> np.ndarray:
@@ -263,6 +274,9 @@ class NetworkIndex:
     def snap_points(self, lon, lat) -> PointSnaps:
         """Snap WGS-84 points to their nearest edges in one vectorised query.
 
+        On a two-way road the edge is the lower-numbered twin (:attr:`tree_edges`); the
+        point rule leaves and enters it both ways.
+
         Raises
         ------
         NetworkError
@@ -280,13 +294,15 @@ class NetworkIndex:
         if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
             raise InputError("a point has no finite lon,lat: give WGS-84 coordinates")
         pts = shapely.points(*self.to_metric.transform(lon, lat))
-        which, edge = self.tree.query_nearest(pts, all_matches=False)
+        (which, item), distance = self.tree.query_nearest(pts, all_matches=False,
+                                                          return_distance=True)
         order = np.argsort(which, kind="stable")
-        edge = edge[order].astype(np.int64)
-        lines = self.edges_metric[edge]
+        item = item[order]
+        edge = self.tree_edges[item].astype(np.int64)
+        lines = self.tree.geometries[item]  # an ndarray: no pandas dispatch per call
         frac = shapely.line_locate_point(lines, pts, normalized=True)
         frac = np.clip(np.nan_to_num(frac, nan=0.0), 0.0, 1.0)
-        return PointSnaps(edge, frac, shapely.distance(lines, pts))
+        return PointSnaps(edge, frac, distance[order])
 
     def to_snaps(self, snaps: PointSnaps) -> list[Snap]:
         """Return :class:`Snap` objects, with their WGS-84 points."""

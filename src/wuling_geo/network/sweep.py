@@ -16,8 +16,11 @@ together with the metres of the path that gives it (of equally fast paths, the s
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 #: Candidate values (rows × arcs) computed in one vectorised step at most.
 STEP_CELLS = 1 << 22
@@ -67,6 +70,47 @@ def transposed(graph: sp.csr_matrix, metres: np.ndarray) -> tuple[sp.csr_matrix,
     perm = order.data.astype(np.int64)
     flipped = sp.csr_matrix((graph.data[perm], order.indices, order.indptr), shape=graph.shape)
     return flipped, metres[perm]
+
+
+class Reach:
+    """The nodes reachable from a set of starts in one graph, by one breadth-first search.
+
+    The search starts from an extra node whose arcs lead to the starts. The graph is copied
+    once with that node's arcs at the end of its arrays, so that a query builds nothing of
+    the graph's size (a multi-source ``csgraph.dijkstra`` sets up a heap entry for every
+    node on every call): it writes the starts there, and the extra node's unused arcs loop
+    back to itself. A lock guards the shared arcs.
+    """
+
+    def __init__(self, graph: sp.csr_matrix) -> None:
+        self._n, self._nnz = graph.shape[0], graph.nnz
+        self._lock = threading.Lock()
+        self._graph = self._extended(graph.indices, graph.indptr, 1024)
+
+    def _extended(self, indices: np.ndarray, indptr: np.ndarray, room: int) -> sp.csr_matrix:
+        """Return the graph plus the extra node ``n`` with ``room`` arcs, all to itself."""
+        kind = np.result_type(indices.dtype, indptr.dtype, np.int32)
+        arcs = np.concatenate([indices[:self._nnz], np.full(room, self._n)]).astype(kind)
+        ends = np.append(indptr, self._nnz + room).astype(kind)
+        return sp.csr_matrix((np.ones(len(arcs)), arcs, ends),
+                             shape=(self._n + 1, self._n + 1))
+
+    def __call__(self, starts: np.ndarray) -> np.ndarray:
+        """Return the nodes reachable from ``starts`` (sorted, the starts included)."""
+        count = len(starts)
+        with self._lock:
+            graph = self._graph
+            if count > graph.nnz - self._nnz:
+                graph = self._graph = self._extended(graph.indices, graph.indptr[:-1],
+                                                     2 * count)
+            room = graph.indices[self._nnz:]
+            room[:count] = starts
+            try:
+                order = csgraph.breadth_first_order(graph, self._n, directed=True,
+                                                    return_predecessors=False)
+            finally:
+                room[:count] = self._n
+        return np.sort(order[1:])
 
 
 class Sweep:

@@ -54,7 +54,7 @@ def _describe(network: RoadNetwork, what: str, name: str, lon: float, lat: float
 
 
 def find_off_network(network: RoadNetwork, names: Sequence[str], lon, lat,
-                     max_snap_m: float | None, what: str = "place"
+                     max_snap_m: float | None, what: str | Sequence[str] = "place"
                      ) -> tuple[PointSnaps, list[OffNetwork]]:
     """Snap places and return those farther than ``max_snap_m`` from every road, with why.
 
@@ -70,7 +70,8 @@ def find_off_network(network: RoadNetwork, names: Sequence[str], lon, lat,
         Snapping distance (m); ``None`` accepts any distance (only coordinates that are not
         valid WGS-84 and swapped lat/lon are reported).
     what
-        What the places are ("origin", "stop", "facility"), for messages.
+        What the places are ("origin", "stop", "facility"), for messages: one for all, or
+        one per place (places of several kinds snapped in one query).
 
     Returns
     -------
@@ -85,14 +86,16 @@ def find_off_network(network: RoadNetwork, names: Sequence[str], lon, lat,
     """
     lon = np.asarray(lon, dtype=float).reshape(-1)
     lat = np.asarray(lat, dtype=float).reshape(-1)
+    kinds = [what] * len(lon) if isinstance(what, str) else list(what)
     ok = _valid_lonlat(lon, lat)
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
         if np.isfinite(lon[i]) and np.isfinite(lat[i]) and abs(lat[i]) > 90 >= abs(lon[i]):
-            raise InputError(f"{what} {names[i]} ({lon[i]:g},{lat[i]:g}) is not a valid lon,lat; "
-                             f"its lat and lon look swapped: give it as {lat[i]:g},{lon[i]:g}")
-        raise InputError(f"{what} {names[i]} has no valid WGS-84 lon,lat ({lon[i]},{lat[i]}): "
-                         "give LON,LAT with -180 <= lon <= 180 and -90 <= lat <= 90")
+            raise InputError(f"{kinds[i]} {names[i]} ({lon[i]:g},{lat[i]:g}) is not a valid "
+                             f"lon,lat; its lat and lon look swapped: give it as "
+                             f"{lat[i]:g},{lon[i]:g}")
+        raise InputError(f"{kinds[i]} {names[i]} has no valid WGS-84 lon,lat ({lon[i]},"
+                         f"{lat[i]}): give LON,LAT with -180 <= lon <= 180 and -90 <= lat <= 90")
     snaps = snap_points(network, lon, lat)
     limit = np.inf if max_snap_m is None else float(max_snap_m)
     # Swapped lat/lon is checked for every place off the network (beyond the limit, or
@@ -111,14 +114,14 @@ def find_off_network(network: RoadNetwork, names: Sequence[str], lon, lat,
         for k, i in enumerate(idx.tolist()):
             if not swapped[k] and snaps.distance_m[i] <= limit:
                 continue
-            message = _describe(network, what, names[i], lon[i], lat[i], snaps.distance_m[i],
-                                max_snap_m, bool(swapped[k]))
+            message = _describe(network, kinds[i], names[i], lon[i], lat[i],
+                                snaps.distance_m[i], max_snap_m, bool(swapped[k]))
             off.append(OffNetwork(int(i), names[i], float(snaps.distance_m[i]), message))
     return snaps, off
 
 
 def snap_places(network: RoadNetwork, names: Sequence[str], lon, lat,
-                max_snap_m: float | None, what: str = "place") -> PointSnaps:
+                max_snap_m: float | None, what: str | Sequence[str] = "place") -> PointSnaps:
     """Snap places to the network; raise :class:`InputError` for the first one off it.
 
     See :func:`find_off_network` for the parameters and the rules.
