@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import shapely
 from benchmarks.synthetic_roads import road_network
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.test_catchments_analytic import RING, STRAIGHT, TO_M, X0, at, to_metric
@@ -115,6 +115,7 @@ NET = road_network(600, seed=5)  # SYNTHETIC
        minutes=st.lists(st.floats(0.5, 20), min_size=2, max_size=5, unique=True),
        cell=st.sampled_from([10.0, 25.0, 60.0]), simplify=st.sampled_from([0.0, 25.0, 80.0]),
        direction=st.sampled_from(["from", "to"]))
+@example(node=208, minutes=[1.0, 11.0, 12.0], cell=60.0, simplify=0.0, direction="from")
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_bands_nest_by_construction(node, minutes, cell, simplify, direction):
     x, y = NET.nodes[["x", "y"]].to_numpy()[node]
@@ -122,7 +123,9 @@ def test_bands_nest_by_construction(node, minutes, cell, simplify, direction):
                      simplify_m=simplify, direction=direction)
     polys = list(got.geometry)
     for inner, outer in itertools.pairwise(polys):
-        assert shapely.area(shapely.difference(inner, outer)) <= 1e-14  # deg²: ~0.1 m²
+        # covers is exact; GEOS's difference may leave a sliver of rounding (0.03 m² seen
+        # where both bands hold one hole, run the other way round)
+        assert outer.covers(inner) or shapely.area(shapely.difference(inner, outer)) <= 1e-14
         assert inner.area <= outer.area * (1 + 1e-12)  # the union may round
 
 
