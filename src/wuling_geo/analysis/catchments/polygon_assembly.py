@@ -232,20 +232,27 @@ def apart_and_nested(rings: np.ndarray, poly_of: np.ndarray, polys: np.ndarray) 
         shapely.prepare(outline)
         if not shapely.contains_xy(outline[poly_of[hole]], xy[hole, 0], xy[hole, 1]).all():
             return False
-        # holes of one polygon apart: only those whose box holds another's vertex are filled
-        point, box = shapely.STRtree(rings[hole]).query(shapely.points(xy[hole]))
-        near = (point != box) & (poly_of[hole[point]] == poly_of[hole[box]])
-        point, box = hole[point[near]], hole[box[near]]
-        if shapely.contains_xy(shapely.polygons(rings[box]), xy[point, 0], xy[point, 1]).any():
+        # holes of one polygon apart: only a hole whose box holds another's is filled
+        inner, outer = _boxed(rings[hole])
+        same = poly_of[hole[inner]] == poly_of[hole[outer]]
+        inner, outer = hole[inner[same]], hole[outer[same]]
+        if shapely.contains_xy(shapely.polygons(rings[outer]), xy[inner, 0], xy[inner, 1]).any():
             return False
-    if len(shell) > 1:
+    if len(shell) > 1:  # each shell in no other polygon
+        inner, outer = _boxed(rings[shell])
         shapely.prepare(polys)
-        point, part = shapely.STRtree(polys).query(shapely.points(xy[shell]))
-        other = point != part
-        point, part = point[other], part[other]
-        if shapely.contains_xy(polys[part], xy[shell[point], 0], xy[shell[point], 1]).any():
+        if shapely.contains_xy(polys[outer], xy[shell[inner], 0], xy[shell[inner], 1]).any():
             return False
     return True
+
+
+def _boxed(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the pairs (inner, outer) of ``geoms`` whose bounding boxes nest, inner ≠ outer."""
+    inner, outer = shapely.STRtree(geoms).query(geoms)
+    box = shapely.bounds(geoms)
+    a, b = box[inner], box[outer]
+    nest = (inner != outer) & (a[:, :2] >= b[:, :2]).all(axis=1) & (a[:, 2:] <= b[:, 2:]).all(axis=1)
+    return inner[nest], outer[nest]
 
 
 def _to(geom: shapely.Geometry, fn: XY | None) -> shapely.Geometry:
