@@ -363,6 +363,19 @@ BOXES_JS = """() => {
 }"""
 
 
+def _settled_boxes(page) -> list[dict]:
+    """Return the controls' boxes once two reads 150 ms apart agree (a loaded machine may
+    still be laying the page out when the map reports itself loaded)."""
+    boxes = page.evaluate(BOXES_JS)
+    for _ in range(30):
+        page.wait_for_timeout(150)
+        again = page.evaluate(BOXES_JS)
+        if again == boxes:
+            break
+        boxes = again
+    return boxes
+
+
 def _overlap(a: dict, b: dict) -> bool:
     return (a["x"] < b["x"] + b["w"] - 0.5 and b["x"] < a["x"] + a["w"] - 0.5
             and a["y"] < b["y"] + b["h"] - 0.5 and b["y"] < a["y"] + a["h"] - 0.5)
@@ -444,7 +457,7 @@ def test_the_itinerary_page_fits_a_phone_with_no_network(visit, kinds):
 def test_nothing_overlaps_the_title_and_popups_open_clear_of_the_controls(visit, pages, size):
     v = visit(pages["full"], **SIZES[size])
     page = v.page
-    boxes = page.evaluate(BOXES_JS)
+    boxes = _settled_boxes(page)
     header = next(b for b in boxes if b["name"] == "header")
     assert [b["name"] for b in boxes if b["name"] != "header" and _overlap(b, header)] == []
     layers = next(b for b in boxes if b["name"] == "leaflet-control-layers")
@@ -457,7 +470,7 @@ def test_nothing_overlaps_the_title_and_popups_open_clear_of_the_controls(visit,
         wrapper.wait_for()
         page.wait_for_timeout(500)  # the map pans the popup into view
         pop = _box(wrapper)
-        boxes = page.evaluate(BOXES_JS)
+        boxes = _settled_boxes(page)
         assert [b["name"] for b in boxes if _overlap(b, pop)] == [], title
         assert pop["x"] >= 0 and pop["x"] + pop["w"] <= page.viewport_size["width"]
         assert pop["y"] >= header["y"] + header["h"]
@@ -501,7 +514,7 @@ def test_legend_fits_with_the_colour_key_first(visit, pages, size):
     assert ramp_box["y"] + ramp_box["h"] <= legend_box["y"] + legend_box["h"]  # seen unscrolled
     if size == "desktop":  # all of it without scrolling
         assert legend.evaluate("d => d.scrollHeight <= d.clientHeight + 1")
-    boxes = page.evaluate(BOXES_JS)
+    boxes = _settled_boxes(page)
     me = next(b for b in boxes if b["name"] == "wg-panel" and _overlap(b, legend_box))
     assert [b["name"] for b in boxes if b is not me and _overlap(b, me)] == []
 
