@@ -14,13 +14,14 @@ import tempfile
 import pytest
 
 import wuling_geo as wg
+from wuling_geo._util.spans import spans
 from wuling_geo.data import places
 from wuling_geo.network import synthetic
 
 #: The documented entry points whose examples must run.
 MAIN = (wg.geocode, wg.load_network, wg.catchments, wg.od_matrix, wg.accessibility_surface,
         wg.reach, wg.plan_itinerary, wg.render_map, wg.write_itinerary, wg.summarize_network)
-OTHERS = (places.Site, places.as_site, places.as_sites, synthetic.grid_network)
+OTHERS = (places.Site, places.as_site, places.as_sites, synthetic.grid_network, spans)
 
 
 @pytest.mark.parametrize("func", MAIN + OTHERS, ids=lambda f: f.__qualname__)

@@ -19,6 +19,7 @@ from scipy.sparse import csgraph
 from wuling_geo import settings
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.progress import bar
+from wuling_geo._util.spans import spans
 from wuling_geo._util.trees import tree_lengths
 from wuling_geo.data.geocode.geocoder import Geocoder
 from wuling_geo.data.places import as_sites
@@ -180,10 +181,8 @@ def _along_shared_roads(network: RoadNetwork, origins: PointSnaps, targets: Poin
     for road in (origins.edge, index.twin[origins.edge]):  # no twin: -1, matching no edge
         lo = np.searchsorted(ordered, road, "left")
         count = np.searchsorted(ordered, road, "right") - lo
-        ends = np.cumsum(count)
         rows.append(np.repeat(np.arange(len(road)), count))
-        cols.append(order[np.repeat(lo - ends + count, count)
-                          + np.arange(ends[-1] if len(ends) else 0)])
+        cols.append(order[spans(lo, count)])
     i, j = np.concatenate(rows), np.concatenate(cols)
     if not len(i):
         return

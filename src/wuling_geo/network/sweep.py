@@ -22,6 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from wuling_geo._util.spans import spans
+
 #: Candidate values (rows × arcs) computed in one vectorised step at most.
 STEP_CELLS = 1 << 22
 #: No value: unreachable (seconds and metres infinite).
@@ -57,10 +59,7 @@ def layers(graph: sp.csr_matrix) -> np.ndarray:
 
 def arc_positions(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Return the positions of the arcs of ``rows`` in a CSR, row by row."""
-    lo, hi = indptr[rows], indptr[rows + 1]
-    width = hi - lo
-    ends = np.cumsum(width)
-    return np.repeat(lo - ends + width, width) + np.arange(ends[-1] if len(ends) else 0)
+    return spans(indptr[rows], indptr[rows + 1] - indptr[rows])
 
 
 def transposed(graph: sp.csr_matrix, metres: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:

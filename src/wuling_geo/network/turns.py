@@ -47,6 +47,7 @@ from pyproj import Geod
 from scipy.sparse import csgraph
 
 from wuling_geo._util.errors import InputError
+from wuling_geo._util.spans import spans
 from wuling_geo.network import turn_compact
 from wuling_geo.network.model import RoadNetwork, Snap
 from wuling_geo.network.truck_limits import (
@@ -321,8 +322,7 @@ def _build_turn_graph(network: RoadNetwork, profile: str) -> TurnGraph:
     order, start = _out_edges(network)
     count = (start[1:] - start[:-1])[network.edge_v]
     rows = np.repeat(np.arange(m, dtype=np.int64), count)
-    offset = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
-    cols = order[start[network.edge_v][rows] + offset].astype(np.int64)
+    cols = order[spans(start[network.edge_v], count)].astype(np.int64)
     if len(rule.banned):
         keep = ~np.isin(rows * m + cols, rule.banned)
         rows, cols = rows[keep], cols[keep]
@@ -425,8 +425,7 @@ def _positions(start: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.nd
     """
     lo = start[groups]
     count = start[groups + 1] - lo
-    which = np.repeat(np.arange(len(groups)), count)
-    return np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count) + lo[which], which
+    return spans(lo, count), np.repeat(np.arange(len(groups)), count)
 
 
 def _in_edges(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
