@@ -188,22 +188,37 @@ def test_a_collapsed_island_between_others_keeps_its_contoured_ring():
     assert got.area == pytest.approx(2 * 1000 * 1000 + 10 * 10)
 
 
-def test_a_hole_simplified_out_of_its_shell_keeps_its_course(monkeypatch):
-    """A shell bulging 20 m out (simplified away at 25 m) around a small hole in the bulge:
-    simplified, the hole would lie outside its shell. Both keep their contoured course, so
-    the band is the contoured one, valid, without the slow repair of the whole band."""
+def test_a_hole_narrower_than_twice_the_tolerance_goes(monkeypatch):
+    """A shell bulging 20 m out (simplified away at 25 m) around an 8 m hole in the bulge:
+    simplified, the hole collapses (it lies within a strip 2 × 25 m wide), so it goes, as
+    GEOS's polygon simplifier drops collapsed holes; no point of the band moves farther than
+    the tolerance. A hole away from it is simplified as usual; without simplifying, both stay."""
     from wuling_geo.analysis.catchments import contours as c
 
     shell = np.array([[0, 0], [500, -20], [1000, 0], [1000, 1000], [0, 1000], [0, 0]], float)
     hole = square(496, 8, y0=-16)[::-1]
-    far = square(200, 300, y0=300)[::-1]  # a hole away from it: simplified as usual
+    far = square(200, 300, y0=300)[::-1]
     points = [np.concatenate([shell, hole, far])]
     offsets = [np.array([0, 6, 11, 16])]
     raw = c._polygons(points, offsets)
-    assert raw.is_valid
+    assert raw.is_valid and len(raw.interiors) == 2
     monkeypatch.setattr(c.shapely, "make_valid", lambda *a, **k: pytest.fail("repaired"))
     got = c._delivered((points, offsets), 25.0)
-    assert got.is_valid and got.equals(raw)
+    assert got.is_valid and len(got.interiors) == 1
+    assert got.interiors[0].equals(shapely.LinearRing(far))
+    assert got.hausdorff_distance(raw) <= 25.0
+    assert c._delivered((points, offsets), 0.0).equals(raw)
+
+
+def test_rings_that_meet_and_a_hole_out_of_its_shell_are_spoilt():
+    """``_spoilt`` marks the rings that keep their contoured course: two rings that cross,
+    and a hole outside its shell (with that shell); a ring apart from all is not."""
+    from wuling_geo.analysis.catchments import contours as c
+
+    rings = shapely.linearrings([square(0, 100), square(50, 100, y0=50), square(500, 100),
+                                 square(300, 10)[::-1], square(1000, 100)])
+    poly_of = np.array([0, 1, 2, 2, 3])  # the third polygon's hole lies outside it
+    assert list(c._spoilt(rings, poly_of)) == [True, True, True, True, False]
 
 
 @pytest.mark.parametrize("direction", ["from", "to"])

@@ -25,7 +25,8 @@ one works like the isochrone services (Valhalla, GraphHopper): per origin (or or
    hole no new road comes near is the same ring, vertex for vertex, in both bands.
 4. The polygons are simplified to the tolerance ring by ring (vectorised Douglas–Peucker;
    GEOS's polygon simplifier re-nodes every band, which cost more than the contouring);
-   a ring that would cross another keeps its contoured course (:func:`_delivered`).
+   a ring that would cross another keeps its contoured course, a hole that collapses goes
+   (:func:`_delivered`).
    Delivered in WGS-84, band ``k + 1`` is unioned with band ``k``, so the bands nest
    exactly as delivered, whatever the simplification moved; the holes the two share
    (most of them) are kept out of that overlay
@@ -452,9 +453,13 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
 
     GEOS's polygon simplifier re-nodes its result (a buffer by 0) and repairing a band
     with thousands of holes is slow, so the rings are simplified one by one (vectorised
-    Douglas–Peucker). A ring that collapses or crosses itself keeps its contoured course,
-    and so do rings that meet another ring after simplifying or a hole that left its
-    shell (with that shell), until the band is valid: the contoured rings are, so this
+    Douglas–Peucker). A hole that collapses (it lies within a strip twice the tolerance
+    wide, so filling it moves no point farther than the tolerance) goes, as GEOS's polygon
+    simplifier drops collapsed holes: half the rings of a 60-minute band of the 100k
+    SYNTHETIC grid, 0.03 % of its area, and the dearest half to carry through the checks
+    and overlays. A shell that collapses or a ring that crosses itself keeps its contoured
+    course, and so do rings that meet another ring after simplifying or a hole that left
+    its shell (with that shell), until the band is valid: the contoured rings are, so this
     ends. Validity is first shown by the quick test of
     :func:`~wuling_geo.analysis.catchments.polygon_assembly.apart_and_nested` (no two rings
     meet), GEOS's full check only where that fails. Identical contoured rings (a hole two
@@ -467,6 +472,9 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
     raw, poly_of = _rings(*rings)
     simple = shapely.simplify(raw, tolerance, preserve_topology=False) if tolerance > 0 else raw
     usable = (shapely.get_type_id(simple) == 2) & (shapely.get_num_coordinates(simple) >= 4)
+    kept = usable | np.r_[True, poly_of[1:] != poly_of[:-1]]  # collapsed holes go
+    if not kept.all():
+        raw, simple, usable, poly_of = raw[kept], simple[kept], usable[kept], poly_of[kept]
     crossing_checked = False
     while True:
         chosen = np.where(usable, simple, raw)
