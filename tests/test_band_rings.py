@@ -5,6 +5,7 @@ a plain union of buffers, and results that do not depend on the number of thread
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from wuling_geo.analysis.catchments.polygon_assembly import (
     apart_and_nested,
     nested_polygons,
     polygon_from_rings,
+    ring_keys,
     union_sharing_holes,
 )
 from wuling_geo.analysis.catchments.polygons import cell_index, reference_polygon
@@ -73,19 +75,19 @@ def _holed(outline: shapely.Geometry, holes: list[shapely.Geometry]) -> shapely.
 
 @given(st.lists(st.tuples(st.integers(0, 15), st.integers(0, 15), st.sampled_from([1, 2, 3]),
                           st.sampled_from(["both", "a", "b"])), max_size=25),
-       st.integers(6, 16), st.booleans())
+       st.integers(6, 16), st.sampled_from(["none", "apart", "in a hole"]))
 def test_union_sharing_holes_is_the_union(holes, reach, island):
     """Random holes, shared by both polygons or in one only, some crossing the smaller
-    polygon's outline or each other; the smaller polygon may be an island apart: the
-    result equals GEOS's union and is valid."""
-    big = box(0, 0, 20, 20)
-    small = box(2, 2, reach, reach)
+    polygon's outline or each other; the smaller polygon may have an island apart, or one
+    inside a hole of the larger polygon: the result equals GEOS's union and is valid."""
+    big = _holed(box(0, 0, 20, 20), [box(16.5, 1.5, 19.5, 4.5)] if island == "in a hole" else [])
+    small = box(2, 6, reach, reach + 4)
     squares = {k: [box(x + 0.5, y + 0.5, x + 0.5 + s, y + 0.5 + s) for x, y, s, who in holes
                    if who in (k, "both")] for k in ("a", "b")}
     a = _holed(big, squares["a"])
     b = _holed(small, squares["b"])
-    if island:
-        b = shapely.union(b, box(30, 30, 31, 31))
+    if island != "none":
+        b = shapely.union(b, box(30, 30, 31, 31) if island == "apart" else box(17.5, 2.5, 18.5, 3.5))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_band_rings, "_FEW_RINGS", 0)  # sort the rings out however few
         got = union_sharing_holes(a, b)
@@ -104,6 +106,27 @@ def test_union_sharing_holes_keeps_a_shared_hole_out_of_the_overlay(monkeypatch)
     got = union_sharing_holes(a, b)
     assert got.equals(shapely.union(a, b))
     assert all(len(shapely.get_rings(g)) == 1 for pair in seen for g in pair)  # shells only
+
+
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=3, max_size=9,
+                unique=True).flatmap(lambda p: st.tuples(st.just(p), st.permutations(p))),
+       st.integers(0, 20), st.booleans())
+def test_ring_keys_are_equal_exactly_for_the_same_ring(pair, shift, backwards):
+    """A ring, the same ring started elsewhere and run either way (equal keys), the same
+    vertices joined in another order (equal keys only when the edges are the same), and a
+    ring one coordinate bit away (another key)."""
+    points, shuffled = pair
+    turned = points[shift % len(points):] + points[:shift % len(points)]
+    turned = turned[::-1] if backwards else turned
+    moved = [(points[0][0] + 1e-9, points[0][1]), *points[1:]]
+    keys = ring_keys(shapely.linearrings([points, turned, moved, shuffled]))
+
+    def edges(ring):
+        return Counter(frozenset(e) for e in zip(ring, ring[1:] + ring[:1], strict=True))
+
+    assert keys[0] == keys[1]
+    assert keys[0] != keys[2]
+    assert (keys[0] == keys[3]) == (edges(points) == edges(shuffled))
 
 
 _SQUARE = st.tuples(st.integers(-2, 20), st.integers(-2, 20), st.integers(1, 6))

@@ -15,13 +15,15 @@ import pytest
 
 import wuling_geo as wg
 from wuling_geo._util.spans import spans
+from wuling_geo.analysis.catchments.polygon_assembly import ring_keys
 from wuling_geo.data import places
 from wuling_geo.network import synthetic
 
 #: The documented entry points whose examples must run.
 MAIN = (wg.geocode, wg.load_network, wg.catchments, wg.od_matrix, wg.accessibility_surface,
         wg.reach, wg.plan_itinerary, wg.render_map, wg.write_itinerary, wg.summarize_network)
-OTHERS = (places.Site, places.as_site, places.as_sites, synthetic.grid_network, spans)
+OTHERS = (places.Site, places.as_site, places.as_sites, synthetic.grid_network, spans,
+          ring_keys)
 
 
 @pytest.mark.parametrize("func", MAIN + OTHERS, ids=lambda f: f.__qualname__)

@@ -284,13 +284,11 @@ def union_sharing_holes(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geo
     if len(ra.rings) + len(rb.rings) < _FEW_RINGS:  # sorting them out costs more than it saves
         return _union(a, b)
     # a ring's key whatever vertex it starts at and whichever way it runs (overlays reorder)
-    ka = shapely.to_wkb(shapely.normalize(ra.rings[ra.hole])).tolist()
-    kb = shapely.to_wkb(shapely.normalize(rb.rings[rb.hole])).tolist()
-    shared = set(ka) & set(kb)
+    ka, kb = ring_keys(ra.rings[ra.hole]), ring_keys(rb.rings[rb.hole])
     both = np.zeros(len(ra.rings), dtype=bool)
-    both[ra.hole] = [k in shared for k in ka]
+    both[ra.hole] = np.isin(ka, kb)
     twin = np.zeros(len(rb.rings), dtype=bool)
-    twin[rb.hole] = [k in shared for k in kb]  # the same holes, kept from ``a``
+    twin[rb.hole] = np.isin(kb, ka)  # the same holes, kept from ``a``
     keep_a, fill_a = _apart(ra, ra.hole & ~both, rb.rings, b)
     keep_b, fill_b = _apart(rb, rb.hole & ~twin, ra.rings, a)
     merged = _union(ra.polygon(~(both | keep_a | fill_a)), rb.polygon(~(twin | keep_b | fill_b)))
@@ -328,17 +326,66 @@ class _PartRings:
 
 def _apart(rings: _PartRings, holes: np.ndarray, other: np.ndarray, other_geom: shapely.Geometry
            ) -> tuple[np.ndarray, np.ndarray]:
-    """Return the ``holes`` (mask) that no ring of ``other`` meets: outside it, and inside it."""
+    """Return the ``holes`` (mask) that no ring of ``other`` meets: outside it, and inside it.
+
+    A ring of ``other`` meets a hole when it crosses or touches the hole's ring, or lies
+    inside the hole (its box inside the hole's box, and one vertex inside the hole).
+    """
     keep, fill = np.zeros(len(rings.rings), dtype=bool), np.zeros(len(rings.rings), dtype=bool)
     idx = np.nonzero(holes)[0]
     if not len(idx):
         return keep, fill
-    tree = shapely.STRtree(shapely.polygons(rings.rings[idx]))
+    hole_rings = rings.rings[idx]
+    tree = shapely.STRtree(hole_rings)  # the rings themselves: no polygon made of each hole
     met = np.zeros(len(idx), dtype=bool)
     met[tree.query(other, predicate="intersects")[1]] = True
+    inner, outer = tree.query(other)  # boxes that meet: is a ring of ``other`` in a hole?
+    box_in, box_out = shapely.bounds(other)[inner], shapely.bounds(hole_rings)[outer]
+    boxed = (box_in[:, :2] >= box_out[:, :2]).all(axis=1) & (box_in[:, 2:] <= box_out[:, 2:]).all(axis=1)
+    inner, outer = inner[boxed], outer[boxed]
+    if len(inner):
+        vertex = shapely.get_coordinates(shapely.get_point(other[inner], 0))
+        inside = shapely.contains_xy(shapely.polygons(hole_rings[outer]), vertex[:, 0], vertex[:, 1])
+        met[outer[inside]] = True
     alone = idx[~met]
     probe = shapely.get_coordinates(shapely.get_point(rings.rings[alone], 0))
     inside = shapely.contains_xy(other_geom, probe[:, 0], probe[:, 1])
     keep[alone[~inside]] = True
     fill[alone[inside]] = True
     return keep, fill
+
+
+def ring_keys(rings: np.ndarray) -> np.ndarray:
+    """Return a key for each ring, equal for equal rings whatever vertex they start at or way they run.
+
+    The count of vertices and two sums of 64-bit hashes of the ring's edges (each edge's
+    two end points' coordinate bits, in either order), as a void array for
+    :func:`numpy.isin`: a simple ring is the cycle of its edges, so two different rings
+    share a key only by a hash collision (a chance of about 2⁻¹²⁸).
+
+    >>> sq = [(0, 0), (1, 0), (1, 1), (0, 1)]
+    >>> bow = [(0, 0), (1, 1), (1, 0), (0, 1)]  # the same corners joined otherwise
+    >>> k = ring_keys(shapely.linearrings([sq, sq[2:] + sq[:2], sq[::-1], bow]))
+    >>> bool(k[0] == k[1] == k[2]), bool(k[0] == k[3])
+    (True, False)
+    """
+    if not len(rings):
+        return np.zeros(0, dtype=np.dtype((np.void, 24)))
+    xy, of = shapely.get_coordinates(rings, return_index=True)
+    bits = np.ascontiguousarray(xy).view(np.uint64)
+    h = _mixed(bits[:, 0] ^ _mixed(bits[:, 1]))  # a hash of each vertex
+    lo, hi = np.minimum(h[:-1], h[1:]), np.maximum(h[:-1], h[1:])
+    edge = np.r_[_mixed(lo ^ _mixed(hi ^ np.uint64(0x9E3779B97F4A7C15))), np.uint64(0)]
+    edge[:-1][of[1:] != of[:-1]] = 0  # from a ring's closing vertex to the next ring's first
+    start = np.r_[0, np.nonzero(np.diff(of))[0] + 1]
+    keys = np.column_stack([np.diff(np.r_[start, len(of)]).astype(np.uint64),
+                            np.add.reduceat(edge, start),
+                            np.add.reduceat(_mixed(edge ^ np.uint64(0xD1B54A32D192ED03)), start)])
+    return keys.view(np.dtype((np.void, 24))).ravel()
+
+
+def _mixed(x: np.ndarray) -> np.ndarray:
+    """Return SplitMix64's finaliser of each 64-bit word (wrapping arithmetic)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
