@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from wuling_geo import settings
+from wuling_geo._util.collector import collector_paused
 from wuling_geo._util.errors import InputError
 from wuling_geo._util.progress import bar
 from wuling_geo._util.threads import ordered_map, worker_count
@@ -198,18 +199,20 @@ def catchments(network: RoadNetwork, origins: Any, minutes: Iterable[float] = (1
         sets = [(list(range(len(points))), node_time, which)]
         outers = [got[2]] if by_edge else None
     rows = []
-    if engine == "exact":
-        cells = cell_index(network, road_groups(network), access, settings.catchment_quad_segs,
-                           tolerance)
-        producer = _set_bands(network, cells, snaps, times, direction, sets, bands, outers)
-    else:
-        producer = contour_bands(network, snaps, times, direction, sets, bands, access,
-                                 tolerance, cell_m, outers)
-    with (closing(producer) as done,
-          bar("catchments", total=len(sets) * len(bands), unit="band") as progress):
-        for (members, d, which), (reaches, polygons) in zip(sets, done, strict=False):
-            progress.update(len(bands))
-            rows.extend(context.rows(mode, members, bands, polygons, reaches, d, which, group))
+    with collector_paused():  # the bands' rings would set off full collections of the network
+        if engine == "exact":
+            cells = cell_index(network, road_groups(network), access,
+                               settings.catchment_quad_segs, tolerance)
+            producer = _set_bands(network, cells, snaps, times, direction, sets, bands, outers)
+        else:
+            producer = contour_bands(network, snaps, times, direction, sets, bands, access,
+                                     tolerance, cell_m, outers)
+        with (closing(producer) as done,
+              bar("catchments", total=len(sets) * len(bands), unit="band") as progress):
+            for (members, d, which), (reaches, polygons) in zip(sets, done, strict=False):
+                progress.update(len(bands))
+                rows.extend(context.rows(mode, members, bands, polygons, reaches, d, which,
+                                         group))
     return context.frame(rows)
 
 
