@@ -349,6 +349,7 @@ def _apart(rings: _PartRings, holes: np.ndarray, other: np.ndarray, other_geom: 
         met[outer[inside]] = True
     alone = idx[~met]
     probe = shapely.get_coordinates(shapely.get_point(rings.rings[alone], 0))
+    shapely.prepare(other_geom)  # one point-in-polygon index for all the probes
     inside = shapely.contains_xy(other_geom, probe[:, 0], probe[:, 1])
     keep[alone[~inside]] = True
     fill[alone[inside]] = True
