@@ -160,8 +160,8 @@ def test_network_grid_surface_matches_binning_the_reached_points():
     # the same window from the reached samples alone (the engine passes the touched roads')
     sub = np.nonzero(np.isfinite(t[grid.order]))[0]
     part = c._grid_surface(grid, t[grid.order][sub], limits, 200.0, ends, sub)
-    assert part is not None and part[3] == window[3]
-    for a, b in zip(part[:3], window[:3], strict=True):
+    assert part is not None and part[2] == window[2]
+    for a, b in zip(part[:2], window[:2], strict=True):
         np.testing.assert_array_equal(a, b)
     got = [c._polygons(*r) for r in c._window_bands(*window, limits, 200.0, ends)]
     reached = t <= limits[-1]
@@ -287,7 +287,8 @@ def test_nearest_road_cell_is_the_exact_one_or_a_near_tie(seed, density, shape):
     # road points at the cell centres: the distance is then the one between centres
     cy, cx = np.indices(shape) + 0.5
     px, py = (cx * cell).astype(np.float32), (cy * cell).astype(np.float32)
-    (r0, c0), got = c._distances(road, px, py, c._Window(0.0, 0.0, cell, shape), 200.0)
+    win = c._Window(0.0, 0.0, cell, shape)
+    (r0, c0), got = c._distances(road, (px + 1j * py).astype(np.complex64), win, 200.0)
     exact = ndimage.distance_transform_edt(~road) * cell
     exact = exact[r0:r0 + got.shape[0], c0:c0 + got.shape[1]]
     assert got.shape == exact.shape
@@ -296,7 +297,7 @@ def test_nearest_road_cell_is_the_exact_one_or_a_near_tie(seed, density, shape):
     assert (got >= exact - 1e-3).all() and (got <= exact * 1.04 + 1e-3).all()
     # off-centre road points: measured to the point itself
     px += rng.uniform(-0.5, 0.5, shape).astype(np.float32) * cell
-    _, moved = c._distances(road, px, py, c._Window(0.0, 0.0, cell, shape), 200.0)
+    _, moved = c._distances(road, (px + 1j * py).astype(np.complex64), win, 200.0)
     on = np.nonzero(road[r0:, c0:])
     np.testing.assert_allclose(moved[on], np.abs(px[r0:, c0:][on] - cx[r0:, c0:][on] * cell),
                                atol=1e-3)

@@ -285,19 +285,19 @@ def surface_bands(xy: np.ndarray, t: np.ndarray, limits: list[float], access: fl
     surface: np.ndarray = np.full(win.shape[0] * win.shape[1], np.inf)
     np.minimum.at(surface, flat, t)
     best = np.nonzero(t == surface[flat])[0]
-    px: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
-    py: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
-    px[flat[best]] = xy[best, 0] - win.x0
-    py[flat[best]] = xy[best, 1] - win.y0
-    rings = _window_bands(surface.reshape(win.shape), px.reshape(win.shape),
-                          py.reshape(win.shape), win, limits, access, ends)
+    point = np.zeros(surface.shape, dtype=np.complex64)
+    point[flat[best]] = _complex(xy[best], win)
+    rings = _window_bands(surface.reshape(win.shape), point.reshape(win.shape), win, limits,
+                          access, ends)
     return [shapely.Polygon() if r is None else _polygons(*r) for r in rings]
 
 
-def _window_bands(surface: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window,
-                  limits: list[float], access: float, ends: list[np.ndarray] | None
-                  ) -> list[tuple[list, list] | None]:
+def _window_bands(surface: np.ndarray, point: np.ndarray, win: _Window, limits: list[float],
+                  access: float, ends: list[np.ndarray] | None) -> list[tuple[list, list] | None]:
     """Return the bands of a window's road cells (earliest time and point per cell).
+
+    ``point`` holds each road cell's point as ``x + iy`` from the window's corner (complex64:
+    one gather moves both coordinates).
 
     Each band as contourpy's rings (see :func:`_contour`), ``None`` where nothing is reached.
     Band ``k``'s distances are the smaller of its own and band ``k - 1``'s (whose road,
@@ -314,10 +314,10 @@ def _window_bands(surface: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Win
         end = ends[k] if ends is not None else np.empty((0, 2))
         at = (((end[:, 1] - win.y0) / win.cell).astype(np.int64) * win.shape[1]
               + ((end[:, 0] - win.x0) / win.cell).astype(np.int64))
-        kept = px.flat[at], py.flat[at]
-        px.flat[at], py.flat[at] = end[:, 0] - win.x0, end[:, 1] - win.y0
-        (r0, c0), dist = _distances(road, px, py, win, access)
-        px.flat[at], py.flat[at] = kept
+        kept = point.flat[at]
+        point.flat[at] = _complex(end, win)
+        (r0, c0), dist = _distances(road, point, win, access)
+        point.flat[at] = kept
         if field is None:
             field = np.full(road.shape, np.inf, dtype=np.float32)
         sub = field[r0:r0 + dist.shape[0], c0:c0 + dist.shape[1]]
@@ -328,8 +328,10 @@ def _window_bands(surface: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Win
 
 def _grid_surface(grid: _CellGrid, t: np.ndarray, limits: list[float],
                   access: float, ends: list[np.ndarray], sub: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Window] | None:
-    """Return the window (surface, px, py, window) of sample times ``t`` (in grid order).
+                  ) -> tuple[np.ndarray, np.ndarray, _Window] | None:
+    """Return the window (surface, point, window) of sample times ``t`` (in grid order).
+
+    ``point`` as for :func:`_window_bands`.
 
     ``t`` holds the times of the samples at grid positions ``sub`` (ascending; default:
     every sample), the others being unreached. The window spans the cells reached by the
@@ -364,19 +366,26 @@ def _grid_surface(grid: _CellGrid, t: np.ndarray, limits: list[float],
     surface: np.ndarray = np.full(shape[0] * shape[1], np.inf)
     surface[flat_hit] = first[reached]
     xy = grid.xy[earliest if sub is None else sub[earliest]]  # ascending: read in sequence
-    px: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
-    py: np.ndarray = np.zeros(surface.shape, dtype=np.float32)
-    px[flat], py[flat] = xy[:, 0] - win.x0, xy[:, 1] - win.y0
+    point = np.zeros(surface.shape, dtype=np.complex64)
+    point[flat] = _complex(xy, win)
     for end, t_end in zip(ends, limits, strict=True):  # cut points, reached at their limit
         at = (((end[:, 1] - win.y0) // grid.cell).astype(np.int64) * shape[1]
               + ((end[:, 0] - win.x0) // grid.cell).astype(np.int64))
         earlier = t_end < surface[at]
         at, end = at[earlier], end[earlier]
-        surface[at], px[at], py[at] = t_end, end[:, 0] - win.x0, end[:, 1] - win.y0
-    return surface.reshape(shape), px.reshape(shape), py.reshape(shape), win
+        surface[at], point[at] = t_end, _complex(end, win)
+    return surface.reshape(shape), point.reshape(shape), win
 
 
-def _distances(road: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window, access: float
+def _complex(xy: np.ndarray, win: _Window) -> np.ndarray:
+    """Return points (metres) as ``x + iy`` from the window's lower-left corner."""
+    out = np.empty(len(xy), dtype=np.complex64)
+    out.real = xy[:, 0] - win.x0
+    out.imag = xy[:, 1] - win.y0
+    return out
+
+
+def _distances(road: np.ndarray, point: np.ndarray, win: _Window, access: float
                ) -> tuple[tuple[int, int], np.ndarray]:
     """Return the distance from each cell centre to the road point of its nearest road cell.
 
@@ -398,20 +407,12 @@ def _distances(road: np.ndarray, px: np.ndarray, py: np.ndarray, win: _Window, a
                                                labelType=cv2.DIST_LABEL_PIXEL)
     # every road cell has a label of its own: its road point, by label
     own = label[sub]
-    rx = np.zeros(len(own) + 1, dtype=np.float32)
-    ry = np.zeros(len(own) + 1, dtype=np.float32)
-    rx[own] = px[r0:r1, c0:c1][sub]
-    ry[own] = py[r0:r1, c0:c1][sub]
-    xs = ((np.arange(c0, c1) + 0.5) * win.cell).astype(np.float32)
-    ys = ((np.arange(r0, r1) + 0.5) * win.cell).astype(np.float32)
-    dx = rx[label]
-    dx -= xs[None, :]
-    dx *= dx
-    dy = ry[label]
-    dy -= ys[:, None]
-    dy *= dy
-    dx += dy
-    return (int(r0), int(c0)), np.sqrt(dx, out=dx)
+    road_point = np.zeros(len(own) + 1, dtype=np.complex64)
+    road_point[own] = point[r0:r1, c0:c1][sub]
+    offset = road_point[label]  # from each cell's centre to its road point, once centred:
+    offset.real -= ((np.arange(c0, c1) + 0.5) * win.cell).astype(np.float32)
+    offset.imag -= ((np.arange(r0, r1) + 0.5) * win.cell).astype(np.float32)[:, None]
+    return (int(r0), int(c0)), np.abs(offset)
 
 
 def _contour(dist: np.ndarray, r0: int, c0: int, win: _Window, access: float
