@@ -60,7 +60,11 @@ import numpy as np
 import shapely
 
 from wuling_geo._util.threads import ordered_map
-from wuling_geo.analysis.catchments.polygon_assembly import apart_and_nested, union_sharing_holes
+from wuling_geo.analysis.catchments.polygon_assembly import (
+    apart_and_nested,
+    polygons_of,
+    union_sharing_holes,
+)
 from wuling_geo.analysis.catchments.road_reach import (
     RoadGroups,
     RoadReach,
@@ -441,10 +445,6 @@ def _rings(points: list[np.ndarray], offsets: list[np.ndarray]) -> tuple[np.ndar
     return rings, np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
 
 
-def _assembled(rings: np.ndarray, poly_of: np.ndarray) -> shapely.Geometry:
-    return _collected(shapely.polygons(rings, indices=poly_of))
-
-
 def _collected(polys: np.ndarray) -> shapely.Geometry:
     return shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
 
@@ -453,7 +453,7 @@ def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Ge
     """Return contourpy's filled polygons as one geometry, as contoured."""
     if not points:
         return shapely.Polygon()
-    return _assembled(*_rings(points, offsets))
+    return _collected(polygons_of(*_rings(points, offsets)))
 
 
 def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geometry:
@@ -486,7 +486,7 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
     crossing_checked = False
     while True:
         chosen = np.where(usable, simple, raw)
-        polys = shapely.polygons(chosen, indices=poly_of)
+        polys = polygons_of(chosen, poly_of)
         out = _collected(polys)
         # the quick sufficient test (the usual case), GEOS's full one only where it fails
         if apart_and_nested(chosen, poly_of, polys):
