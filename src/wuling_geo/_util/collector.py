@@ -5,7 +5,9 @@ tracked by the collector. A computation that makes many short-lived geometries (
 of catchment bands) sets off full collections, each of which walks all of them while
 holding the GIL: on the 100k SYNTHETIC benchmark network (850,000 tracked objects), two
 full collections in one 30-origin catchments call took 0.33 s of its 6.4 s, with both
-threads stopped. Paused, the cycles made meanwhile are collected when the pause ends.
+threads stopped. Paused, the cycles made meanwhile are collected when the pause ends. The
+pause is process-wide (Python has one collector): the caller's other threads go without
+cyclic collection meanwhile too.
 """
 
 from __future__ import annotations
