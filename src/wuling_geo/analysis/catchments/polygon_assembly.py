@@ -391,16 +391,16 @@ def ring_keys(rings: np.ndarray) -> np.ndarray:
     """
     if not len(rings):
         return np.zeros(0, dtype=np.dtype((np.void, 24)))
-    xy, of = shapely.get_coordinates(rings, return_index=True)
+    xy, start = ring_coordinates(rings)
     bits = np.ascontiguousarray(xy).view(np.uint64)
     h = _mixed(bits[:, 0] ^ _mixed(bits[:, 1]))  # a hash of each vertex
     lo, hi = np.minimum(h[:-1], h[1:]), np.maximum(h[:-1], h[1:])
     edge = np.r_[_mixed(lo ^ _mixed(hi ^ np.uint64(0x9E3779B97F4A7C15))), np.uint64(0)]
-    edge[:-1][of[1:] != of[:-1]] = 0  # from a ring's closing vertex to the next ring's first
-    start = np.r_[0, np.nonzero(np.diff(of))[0] + 1]
-    keys = np.column_stack([np.diff(np.r_[start, len(of)]).astype(np.uint64),
-                            np.add.reduceat(edge, start),
-                            np.add.reduceat(_mixed(edge ^ np.uint64(0xD1B54A32D192ED03)), start)])
+    edge[start[1:-1] - 1] = 0  # from a ring's closing vertex to the next ring's first
+    keys = np.column_stack([np.diff(start).astype(np.uint64),
+                            np.add.reduceat(edge, start[:-1]),
+                            np.add.reduceat(_mixed(edge ^ np.uint64(0xD1B54A32D192ED03)),
+                                            start[:-1])])
     return keys.view(np.dtype((np.void, 24))).ravel()
 
 
