@@ -268,6 +268,35 @@ def test_contours_on_one_thread_that_lets_go_of_the_gil_are_the_serial_ones():
         np.testing.assert_array_equal(a, b)
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), density=st.floats(0.0005, 0.5),
+       shape=st.tuples(st.integers(1, 90), st.integers(1, 90)))
+def test_label_points_in_opencvs_numbering_and_any_other(seed, density, shape):
+    """OpenCV numbers the road cells in raster order, which the road points are taken in
+    as they are; labels numbered any other way are read from the labels."""
+    import cv2
+
+    from wuling_geo.analysis.catchments import contours as c
+
+    rng = np.random.default_rng(seed)
+    road = rng.random(shape) < density
+    road.flat[rng.integers(road.size)] = True
+    _, label = cv2.distanceTransformWithLabels((~road).view(np.uint8), cv2.DIST_L2,
+                                               cv2.DIST_MASK_5, labelType=cv2.DIST_LABEL_PIXEL)
+    n = int(road.sum())
+    np.testing.assert_array_equal(label[road], np.arange(1, n + 1))
+    points = (rng.random(n) + 1j * rng.random(n)).astype(np.complex64)
+    want = np.r_[0, points].astype(np.complex64)
+    np.testing.assert_array_equal(c._label_points(label, road, points), want)
+    if n > 1:  # the same cells numbered in another order
+        order = rng.permutation(n) + 1
+        while order[0] == 1 and order[-1] == n:
+            order = rng.permutation(n) + 1
+        shuffled = label.copy()
+        shuffled[road] = order
+        np.testing.assert_array_equal(c._label_points(shuffled, road, points)[order], points)
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), density=st.floats(0.0005, 0.3),
        shape=st.tuples(st.integers(1, 120), st.integers(1, 120)))

@@ -410,13 +410,31 @@ def _distances(road: np.ndarray, point: np.ndarray, win: _Window, access: float
     _, label = cv2.distanceTransformWithLabels((~sub).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5,
                                                labelType=cv2.DIST_LABEL_PIXEL)
     # every road cell has a label of its own: its road point, by label
-    own = label[sub]
-    road_point = np.zeros(len(own) + 1, dtype=np.complex64)
-    road_point[own] = point[r0:r1, c0:c1][sub]
+    road_point = _label_points(label, sub, point[r0:r1, c0:c1][sub])
     offset = road_point[label]  # from each cell's centre to its road point, once centred:
     offset.real -= ((np.arange(c0, c1) + 0.5) * win.cell).astype(np.float32)
     offset.imag -= ((np.arange(r0, r1) + 0.5) * win.cell).astype(np.float32)[:, None]
     return (int(r0), int(c0)), np.abs(offset)
+
+
+def _label_points(label: np.ndarray, road: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Return the road point of each label of OpenCV's transform (index 0 unused).
+
+    ``points`` are the ``road`` cells' points in raster order. OpenCV numbers the road
+    cells 1, 2, … in that order (``DIST_LABEL_PIXEL``; the tests hold it to that), so they
+    are the table as they are: no pass over the labels of the whole window (a quarter of
+    the distances' own time on the 100k benchmark). The first and the last road cell are
+    checked, and labels numbered otherwise are read from the labels themselves.
+    """
+    out = np.zeros(len(points) + 1, dtype=np.complex64)
+    rows = np.nonzero(road.any(axis=1))[0]
+    first = (rows[0], int(np.argmax(road[rows[0]])))
+    last = (rows[-1], road.shape[1] - 1 - int(np.argmax(road[rows[-1], ::-1])))
+    if label[first] == 1 and label[last] == len(points):
+        out[1:] = points
+    else:
+        out[label[road]] = points
+    return out
 
 
 def _contour(dist: np.ndarray, r0: int, c0: int, win: _Window, access: float
