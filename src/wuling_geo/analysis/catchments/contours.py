@@ -200,9 +200,10 @@ class _CellGrid:
 
     ``order`` sorts the samples by cell; the samples of occupied cell ``i`` are
     ``order[start[i]:start[i + 1]]``, in grid row ``row[i]`` and column ``col[i]``;
-    ``group``/``frac``/``cell_of``/``xy`` are the samples' road, fraction, occupied cell
-    and point in that order (so an origin reads them in sequence, not scattered),
-    ``where`` the position of each sample in it.
+    ``group``/``frac``/``cell_of``/``point`` are the samples' road, fraction, occupied cell
+    and point (``x + iy``, complex128: one gather moves both coordinates) in that order (so
+    an origin reads them in sequence, not scattered), ``where`` the position of each sample
+    in it.
     """
 
     x0: float
@@ -216,7 +217,7 @@ class _CellGrid:
     frac: np.ndarray
     where: np.ndarray
     cell_of: np.ndarray
-    xy: np.ndarray
+    point: np.ndarray
 
 
 def _cell_grid(network: RoadNetwork, samples: RoadSamples, cell: float) -> _CellGrid:
@@ -231,9 +232,10 @@ def _cell_grid(network: RoadNetwork, samples: RoadSamples, cell: float) -> _Cell
         where = np.empty_like(order)
         where[order] = np.arange(len(order))
         cell_of = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(order)]))
+        xy = samples.xy[order]
         return _CellGrid(float(x0), float(y0), cell, order, start, row[order][start],
                          col[order][start], samples.group[order], samples.frac[order], where,
-                         cell_of, samples.xy[order])
+                         cell_of, xy[:, 0] + 1j * xy[:, 1])
     return network.index.memo(("contour_grid", float(samples.spacing), float(cell)), build)
 
 
@@ -369,9 +371,10 @@ def _grid_surface(grid: _CellGrid, t: np.ndarray, limits: list[float],
     flat = (grid.row[cell_of] - r0) * shape[1] + (grid.col[cell_of] - c0)
     surface: np.ndarray = np.full(shape[0] * shape[1], np.inf)
     surface[flat_hit] = first[reached]
-    xy = grid.xy[earliest if sub is None else sub[earliest]]  # ascending: read in sequence
+    # ascending: read in sequence; from the window's corner as _complex() has it
+    at = grid.point[earliest if sub is None else sub[earliest]] - complex(win.x0, win.y0)
     point = np.zeros(surface.shape, dtype=np.complex64)
-    point[flat] = _complex(xy, win)
+    point[flat] = at
     for end, t_end in zip(ends, limits, strict=True):  # cut points, reached at their limit
         at = (((end[:, 1] - win.y0) // grid.cell).astype(np.int64) * shape[1]
               + ((end[:, 0] - win.x0) // grid.cell).astype(np.int64))
