@@ -37,7 +37,7 @@ from wuling_geo.analysis.catchments.stats import (
     BandStats,
     as_layer_frames,
     band_stats,
-    farthest_point,
+    farthest_points,
     metric_points,
 )
 from wuling_geo.data.geocode.geocoder import Geocoder, Resolution
@@ -293,8 +293,9 @@ class _Context:
             origin_id, origin_name, lon, lat = p.id, p.label, p.lon, p.lat
         metric = metric_bands(self.network, polygons)
         out = []
-        for band, poly, poly_ll, r in zip(bands, metric, polygons, reaches, strict=True):
-            farthest = farthest_point(self.network, r, d, which, members, origins_xy)
+        for band, poly, poly_ll, r, farthest in zip(
+                bands, metric, polygons, reaches,
+                farthest_points(self.network, reaches, d, which, members, origins_xy), strict=True):
             st: BandStats = band_stats(self.network, poly, poly_ll, r, self.stats, self.layers)
             out.append({
                 "origin_id": origin_id, "origin_name": origin_name, "mode": mode,

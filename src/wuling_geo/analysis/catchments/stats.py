@@ -36,30 +36,44 @@ def metric_points(network: RoadNetwork, points: list[shapely.Point]) -> np.ndarr
     return np.column_stack(network.index.to_metric.transform(xy[:, 0], xy[:, 1]))
 
 
-def farthest_point(network: RoadNetwork, r: RoadReach, node_time: np.ndarray, which: np.ndarray,
-                   members: list[int], origins_xy: np.ndarray) -> tuple[float, float, float]:
-    """Return (lon, lat, minutes) of the reached road point farthest in a straight line from its origin.
+def farthest_points(network: RoadNetwork, reaches: list[RoadReach], node_time: np.ndarray,
+                    which: np.ndarray, members: list[int], origins_xy: np.ndarray
+                    ) -> list[tuple[float, float, float]]:
+    """Return (lon, lat, minutes) of each band's reached road point farthest from its origin.
 
-    Candidates are the reached junctions and the cut points, where the band's limit falls
-    inside a road. In ``nearest`` mode each point is measured from the origin that reaches
-    it first (``which``, an index into ``members``).
+    Farthest in a straight line. ``reaches`` are one origin's (or set's) bands, in
+    ascending limits. Candidates are the reached junctions and the cut points, where the
+    band's limit falls inside a road. In ``nearest`` mode each point is measured from the
+    origin that reaches it first (``which``, an index into ``members``). The junctions'
+    distances are measured once for all the bands; of equally far points the first
+    junction (by position), then the first cut point, is taken.
     """
-    nodes = np.nonzero(node_time <= r.limit)[0]
-    g, _, src = r.cut_points()
-    cut_xy = r.cut_xy()
+    nodes = np.nonzero(node_time <= reaches[-1].limit)[0] if reaches else np.empty(0, int)
+    last = len(origins_xy) - 1
+    node_dist = np.hypot(*(network.index.node_xy[nodes]
+                           - origins_xy[np.clip(which[nodes], 0, last)]).T)
+    node_t = node_time[nodes]
     member_pos = np.asarray(members)
-    cut_origin = np.where(src >= 0, which[np.maximum(src, 0)],
-                          np.searchsorted(member_pos, -(src + 1)))
-    xy = np.concatenate([network.index.node_xy[nodes], cut_xy.reshape(-1, 2)])
-    origin = np.concatenate([which[nodes], cut_origin]).astype(np.int64)
-    minutes = np.concatenate([node_time[nodes], np.full(len(g), r.limit)]) / 60.0
-    if len(xy) == 0:
-        return float("nan"), float("nan"), float("nan")
-    origin = np.clip(origin, 0, len(origins_xy) - 1)
-    dist = np.hypot(*(xy - origins_xy[origin]).T)
-    best = int(np.argmax(dist))
-    lon, lat = network.index.to_lonlat.transform(xy[best, 0], xy[best, 1])
-    return round(float(lon), 6), round(float(lat), 6), round(float(minutes[best]), 2)
+    out = []
+    for r in reaches:
+        g, _, src = r.cut_points()
+        cut_xy = r.cut_xy().reshape(-1, 2)
+        cut_origin = np.where(src >= 0, which[np.maximum(src, 0)],
+                              np.searchsorted(member_pos, -(src + 1)))
+        cut_dist = np.hypot(*(cut_xy - origins_xy[np.clip(cut_origin, 0, last)]).T)
+        dist = np.where(node_t <= r.limit, node_dist, -np.inf)
+        node = int(np.argmax(dist)) if len(dist) else -1
+        cut = int(np.argmax(cut_dist)) if len(g) else -1
+        if cut >= 0 and (node < 0 or dist[node] < 0 or cut_dist[cut] > dist[node]):
+            xy, minutes = cut_xy[cut], r.limit / 60.0
+        elif node >= 0 and dist[node] >= 0:
+            xy, minutes = network.index.node_xy[nodes[node]], node_t[node] / 60.0
+        else:
+            out.append((float("nan"), float("nan"), float("nan")))
+            continue
+        lon, lat = network.index.to_lonlat.transform(xy[0], xy[1])
+        out.append((round(float(lon), 6), round(float(lat), 6), round(float(minutes), 2)))
+    return out
 
 
 @lru_cache(maxsize=8)
