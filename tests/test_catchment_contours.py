@@ -210,6 +210,26 @@ def test_a_hole_narrower_than_twice_the_tolerance_goes(monkeypatch):
     assert c._delivered((points, offsets), 0.0).equals(raw)
 
 
+@pytest.mark.parametrize("second", [square(2000, 1000), square(1000, 1000, y0=1000)],
+                         ids=["apart", "touching"])
+def test_a_band_delivered_in_another_crs_is_the_band_transformed(second):
+    """A band delivered in another CRS is made there from its rings' coordinates: the band
+    transformed, part for part, both when the quick test shows it valid (parts apart) and
+    when GEOS's check does (parts touching at a corner)."""
+    from wuling_geo.analysis.catchments import contours as c
+
+    def shift(xy):
+        return xy * 1e-5 + [108.7, 29.4]
+
+    hole = square(300, 200, y0=300)[::-1]
+    points = [np.concatenate([square(0, 1000), hole]), second]
+    offsets = [np.array([0, 5, 10]), np.array([0, 5])]
+    want = shapely.transform(c._delivered((points, offsets), 25.0), shift)
+    got = c._delivered((points, offsets), 25.0, shift)
+    assert got.geom_type == "MultiPolygon" and len(got.geoms) == 2
+    assert got.wkb == want.wkb
+
+
 def test_rings_that_meet_and_a_hole_out_of_its_shell_are_spoilt():
     """``_spoilt`` marks the rings that keep their contoured course: two rings that cross,
     and a hole outside its shell (with that shell); a ring apart from all is not."""

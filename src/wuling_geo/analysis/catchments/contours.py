@@ -61,8 +61,13 @@ import shapely
 
 from wuling_geo._util.threads import ordered_map
 from wuling_geo.analysis.catchments.polygon_assembly import (
+    XY,
     apart_and_nested,
+    geometry_from,
+    polygons_from,
     polygons_of,
+    ring_coordinates,
+    transformed,
     union_sharing_holes,
 )
 from wuling_geo.analysis.catchments.road_reach import (
@@ -483,8 +488,12 @@ def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Ge
     return _collected(polygons_of(*_rings(points, offsets)))
 
 
-def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geometry:
+def _delivered(rings: tuple[list, list] | None, tolerance: float, to_out: XY | None = None
+               ) -> shapely.Geometry:
     """Return a contoured band (contourpy's rings) simplified to ``tolerance`` and valid.
+
+    ``to_out`` maps its coordinates to the CRS it is delivered in (default: kept as they
+    are); the band is made there from the valid rings' coordinates, not copied.
 
     GEOS's polygon simplifier re-nodes its result (a buffer by 0) and repairing a band
     with thousands of holes is slow, so the rings are simplified one by one (vectorised
@@ -513,11 +522,12 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
     crossing_checked = False
     while True:
         chosen = np.where(usable, simple, raw)
-        polys = polygons_of(chosen, poly_of)
-        out = _collected(polys)
+        coords, start = ring_coordinates(chosen)
+        polys = polygons_from(coords, start, poly_of)
         # the quick sufficient test (the usual case), GEOS's full one only where it fails
-        if apart_and_nested(chosen, poly_of, polys):
-            return out
+        if apart_and_nested(chosen, poly_of, polys, (coords, start)):
+            return geometry_from(coords if to_out is None else to_out(coords), start, poly_of)
+        out = _collected(polys)
         if not crossing_checked:  # rings that cross themselves keep their course first
             crossing_checked = True
             crossed = usable & ~shapely.is_simple(simple)
@@ -525,10 +535,11 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float) -> shapely.Geo
                 usable &= ~crossed
                 continue
         if out.is_valid:
-            return out
+            return transformed(out, to_out)
         spoilt = _spoilt(chosen, poly_of) & usable
         if not spoilt.any():
-            return shapely.make_valid(out, method="structure")
+            out = shapely.make_valid(out, method="structure")
+            return transformed(out, to_out)
         usable &= ~spoilt
 
 
@@ -609,8 +620,7 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
         polys = _window_bands(*window, limits, access, ends)
         shown, previous = [], None
         for poly in polys:
-            p = _delivered(poly, tolerance)
-            p = p if p.is_empty else shapely.transform(p, to_ll)
+            p = _delivered(poly, tolerance, to_ll)
             if previous is not None and not previous.is_empty:
                 p = union_sharing_holes(p, previous) if not p.is_empty else previous
             shown.append(p)
