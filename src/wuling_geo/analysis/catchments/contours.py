@@ -573,7 +573,10 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
     cell = DEFAULT_CELL_M if cell_m is None else float(cell_m)
     groups = road_groups(network)
     reverse_edges(network)
-    bounds = network.index.memo("road_bounds", lambda: shapely.bounds(groups.geometry))
+    # each road's box as four contiguous columns (xmin, ymin, xmax, ymax): the touched roads'
+    # extent is then four masked reductions, not a gather of (n, 4) rows reduced across them
+    bounds = network.index.memo("road_bound_columns",
+                                lambda: np.ascontiguousarray(shapely.bounds(groups.geometry).T))
     fwd = network.index.to_lonlat
     limits = [b * 60.0 for b in bands]
 
@@ -595,8 +598,10 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
         touched[[int(groups.of_edge[s.edge]) for s in mine]] = True
         if not touched.any():
             return reaches, [shapely.Polygon() for _ in limits]
-        box = bounds[touched]  # the reached roads' extent sets the cell (MAX_CELLS)
-        extent = np.array([box[:, :2].min(axis=0), box[:, 2:].max(axis=0)])
+        # the reached roads' extent sets the cell (MAX_CELLS)
+        low = [np.min(b, where=touched, initial=np.inf) for b in bounds[:2]]
+        high = [np.max(b, where=touched, initial=-np.inf) for b in bounds[2:]]
+        extent = np.array([low, high])
         grid_cell = _quantised(cell_for(extent, access, cell), cell)
         samples = road_samples(network, groups, grid_cell / _PER_CELL)
         grid = _cell_grid(network, samples, grid_cell)
