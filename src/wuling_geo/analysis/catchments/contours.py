@@ -586,14 +586,14 @@ def contour_bands(network: RoadNetwork, snaps: list[Snap], times: np.ndarray, di
     def one(k: int) -> tuple[list[RoadReach], list]:
         members, d, _ = sets[k]
         mine = [snaps[i] for i in members]
+        # when each edge is left: the same for every band (worked out once, not per band)
+        outer = outers[k] if outers else outer_times(network, d, direction)
         reaches = []
         for limit in limits:
             pieces = origin_pieces(network, groups, mine, times, limit, direction)
             reaches.append(reach(network, groups, d, limit, direction, times,
-                                 [(g, s, e, members[o]) for g, s, e, o in pieces],
-                                 outers[k] if outers else None))
-        head, tail, a0, a1 = _group_times(network, groups, d, times, direction,
-                                          outers[k] if outers else None)
+                                 [(g, s, e, members[o]) for g, s, e, o in pieces], outer))
+        head, tail, a0, a1 = _group_times(network, groups, d, times, direction, outer)
         touched = np.minimum(head, tail) <= limits[-1]
         touched[[int(groups.of_edge[s.edge]) for s in mine]] = True
         if not touched.any():
