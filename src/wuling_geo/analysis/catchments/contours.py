@@ -538,8 +538,7 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float, to_out: XY | N
             return transformed(out, to_out)
         spoilt = _spoilt(chosen, poly_of) & usable
         if not spoilt.any():
-            out = shapely.make_valid(out, method="structure")
-            return transformed(out, to_out)
+            return transformed(shapely.make_valid(out, method="structure"), to_out)
         usable &= ~spoilt
 
 

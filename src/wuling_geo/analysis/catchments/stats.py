@@ -61,14 +61,16 @@ def farthest_points(network: RoadNetwork, reaches: list[RoadReach], node_time: n
         cut_origin = np.where(src >= 0, which[np.maximum(src, 0)],
                               np.searchsorted(member_pos, -(src + 1)))
         cut_dist = np.hypot(*(cut_xy - origins_xy[np.clip(cut_origin, 0, last)]).T)
-        dist = np.where(node_t <= r.limit, node_dist, -np.inf)
+        dist = np.where(node_t <= r.limit, node_dist, -np.inf)  # -inf: not in this band
         node = int(np.argmax(dist)) if len(dist) else -1
         cut = int(np.argmax(cut_dist)) if len(g) else -1
-        if cut >= 0 and (node < 0 or dist[node] < 0 or cut_dist[cut] > dist[node]):
+        node_far = dist[node] if node >= 0 else -np.inf
+        cut_far = cut_dist[cut] if cut >= 0 else -np.inf
+        if cut_far > node_far:
             xy, minutes = cut_xy[cut], r.limit / 60.0
-        elif node >= 0 and dist[node] >= 0:
+        elif node_far > -np.inf:
             xy, minutes = network.index.node_xy[nodes[node]], node_t[node] / 60.0
-        else:
+        else:  # nothing reached
             out.append((float("nan"), float("nan"), float("nan")))
             continue
         lon, lat = network.index.to_lonlat.transform(xy[0], xy[1])
