@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 from wuling_geo import settings as wg_settings
@@ -129,6 +131,52 @@ def one_way_loop():
 
 
 HALF = 2 * float(np.hypot(500, 300)) / 10.0  # seconds per half of the loop
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_reversed_alike_is_geos_equals_exact_of_the_reverse(seed):
+    """The twin test settles pairs whose coordinates match reversed to the bit itself and
+    leaves the rest to GEOS: together the same answer as ``equals_exact`` of ``a`` and ``b``
+    reversed, for exact reverses, reverses moved within and beyond the tolerance, the same
+    direction, another vertex count and empty lines."""
+    from wuling_geo.network.index import _reversed_alike
+
+    rng = np.random.default_rng(seed)
+    a, b = [], []
+    for kind in rng.integers(0, 6, 40):
+        xy = rng.uniform(0, 5000, (int(rng.integers(2, 7)), 2))
+        a.append(shapely.LineString(xy))
+        back = xy[::-1].copy()
+        if kind == 1:  # within the tolerance, or just beyond it
+            back[int(rng.integers(len(back)))] += rng.choice([0.004, 0.02])
+        elif kind == 2:
+            back = xy
+        elif kind == 3:
+            back = np.vstack([back, back[-1:] + 1.0])
+        elif kind == 4:
+            a[-1], back = shapely.LineString(), np.empty((0, 2))
+        b.append(shapely.LineString(back))
+    a, b = np.array(a, dtype=object), np.array(b, dtype=object)
+    want = shapely.equals_exact(a, shapely.reverse(b), tolerance=0.01)
+    np.testing.assert_array_equal(_reversed_alike(a, b, 0.01), want)
+    assert want.any() and not want.all()
+
+
+def test_reversed_alike_leaves_exact_reverses_to_no_geos_copy(monkeypatch):
+    """Pairs whose coordinates match reversed to the bit (the two directions of an imported
+    road) are settled without a reversed copy; only the others go to GEOS."""
+    from wuling_geo.network import index
+
+    asked = []
+    real = shapely.reverse
+    monkeypatch.setattr(index.shapely, "reverse", lambda g: asked.append(len(g)) or real(g))
+    xy = np.array([[0.0, 0.0], [10.0, 5.0], [20.0, 0.0]])
+    a = np.array([shapely.LineString(xy)] * 3, dtype=object)
+    b = np.array([shapely.LineString(xy[::-1]), shapely.LineString(xy[::-1] + 0.004),
+                  shapely.LineString(xy)], dtype=object)
+    assert list(index._reversed_alike(a, b, 0.01)) == [True, True, False]
+    assert asked == [2]
 
 
 def test_halves_of_a_one_way_loop_are_not_twins():
