@@ -2,10 +2,10 @@
 
 GEOS's operations and predicates (through shapely), OpenCV, contourpy's threaded generator
 and numpy's loops over large arrays release it. Making shapely geometries, scipy's
-Dijkstra and plain Python code hold it: on the 100k SYNTHETIC catchments benchmark, two
-threads give about 1.7×, while two processes running the 30 origins on one thread each,
-side by side, took 14.4 and 14.8 s against 13.6 s for one alone (so memory bandwidth is
-not what holds the threads back).
+Dijkstra and plain Python code hold it (as does contourpy's constructor): on the 100k
+SYNTHETIC catchments benchmark, two threads give 1.5–1.7×, while two processes running the
+30 origins on one thread each, side by side, took 14.4 and 14.8 s against 13.6 s for one
+alone (so memory bandwidth is not what holds the threads back).
 """
 
 from __future__ import annotations
