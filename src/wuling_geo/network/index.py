@@ -411,8 +411,9 @@ def _reversed_alike(a: np.ndarray, b: np.ndarray, tolerance: float) -> np.ndarra
 
     As :func:`shapely.equals_exact` of ``a`` and ``b`` reversed, to within ``tolerance``.
     The two directions of a road almost always carry the same coordinates to the bit, so
-    those pairs are settled by comparing the coordinates (no reversed copy of every edge,
-    0.2 s of a 100k network's first index build); GEOS decides only the rest.
+    those pairs are settled by comparing the coordinates, with no reversed copy of every
+    edge (the twins of the 100k SYNTHETIC grid: 0.17 s against 0.28 s); GEOS decides only
+    the rest.
     """
     xa, ia = shapely.get_coordinates(a, return_index=True)
     xb, ib = shapely.get_coordinates(b, return_index=True)
@@ -428,4 +429,3 @@ def _reversed_alike(a: np.ndarray, b: np.ndarray, tolerance: float) -> np.ndarra
     rest = np.nonzero(differs)[0]
     same[rest] = shapely.equals_exact(a[rest], shapely.reverse(b[rest]), tolerance=tolerance)
     return same
-
