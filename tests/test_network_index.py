@@ -319,3 +319,35 @@ def test_snapping_indexes_each_road_once_and_finds_the_nearest():
     np.testing.assert_allclose(snaps.distance_m, every[np.arange(len(pts)), snaps.edge],
                                atol=1e-6)
     assert ((twin[snaps.edge] < 0) | (snaps.edge < twin[snaps.edge])).all()
+
+
+def test_a_memo_is_built_once_while_threads_wait_for_it():
+    """Regression: two threads asking for a value not yet built each built it (the two
+    catchment threads each sampled the 100k network's roads on a first call). Now one
+    builds and the other waits for that value; a build that fails leaves nothing behind."""
+    import threading
+    import time
+
+    index = grid_network(3, 3).index
+    built = []
+
+    def build():
+        built.append(threading.current_thread().name)
+        time.sleep(0.2)
+        return object()
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(index.memo("slow", build)))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 1 and len(got) == 3 and got[0] is got[1] is got[2]
+
+    def broken():
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        index.memo("flaky", broken)
+    assert not index.has_memo("flaky") and index.memo("flaky", lambda: 7) == 7

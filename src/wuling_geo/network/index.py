@@ -121,6 +121,7 @@ class NetworkIndex:
         self._pairs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._memo: dict[Hashable, Any] = {}
         self._lock = threading.Lock()
+        self._building: dict[Hashable, threading.Lock] = {}  # one per memo key being built
 
     # ------------------------------------------------------------ metric copy, spatial index
     @property
@@ -391,11 +392,21 @@ class NetworkIndex:
             self._memo.pop(key, None)
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
-        """Return the value kept under ``key``, building it on first use (e.g. catchment cells)."""
-        if key not in self._memo:
-            value = build()
-            with self._lock:
-                self._memo.setdefault(key, value)
+        """Return the value kept under ``key``, building it on first use (e.g. catchment cells).
+
+        A value is built once: threads asking for it meanwhile wait for that build rather
+        than make their own (two catchment threads each built the 100k network's road
+        samples and grid on a first call). A build may ask for other keys, never its own.
+        """
+        if key in self._memo:
+            return self._memo[key]
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            if key not in self._memo:
+                value = build()
+                with self._lock:
+                    self._memo[key] = value
         return self._memo[key]
 
 
