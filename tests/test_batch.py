@@ -54,12 +54,35 @@ def _assert_same(got, ref):
     pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(ref), check_dtype=False)
 
 
+def _slow_chunks(seconds):
+    """Make this worker's chunks take ``seconds`` longer (``0``: as they were)."""
+    import time
+
+    from wuling_geo.analysis import batch
+
+    real = getattr(batch.compute_chunk, "real", batch.compute_chunk)
+    if not seconds:
+        batch.compute_chunk = real
+        return
+
+    def slowed(spec):
+        time.sleep(seconds)
+        return real(spec)
+
+    slowed.real = real
+    batch.compute_chunk = slowed
+
+
 def test_matrix_survives_a_killed_worker(cluster, net_dir, tmp_path):
     cl, client = cluster
     origins = _origins(net_dir, step=2)
     targets = origins[::5]
     job = BatchJob("matrix", str(net_dir), origins, targets=targets, chunk_size=5)
     killed = []
+    # The chunks of this small network took milliseconds: once they got faster, every one
+    # could be done before the first was reported, leaving no busy worker to kill. Slowed,
+    # the other worker is always in the middle of one when the first is reported.
+    client.run(_slow_chunks, 0.5)
 
     def kill_a_busy_worker(index, client):
         if killed:
@@ -72,7 +95,10 @@ def test_matrix_survives_a_killed_worker(cluster, net_dir, tmp_path):
                 return
 
     out = tmp_path / "od.parquet"
-    report = run_batch(job, out, client=client, on_chunk=kill_a_busy_worker)
+    try:
+        report = run_batch(job, out, client=client, on_chunk=kill_a_busy_worker)
+    finally:
+        client.run(_slow_chunks, 0)  # the worker that took the killed one's place is not slowed
     assert killed, "no worker was busy to be killed"
     assert report.computed == job.n_chunks == 10
     # The plain single-process call, all origins at once, row for row.
