@@ -64,8 +64,8 @@ from wuling_geo.analysis.catchments.polygon_assembly import (
     XY,
     apart_and_nested,
     geometry_from,
+    geometry_of,
     polygons_from,
-    polygons_of,
     ring_coordinates,
     transformed,
     union_sharing_holes,
@@ -477,15 +477,11 @@ def _rings(points: list[np.ndarray], offsets: list[np.ndarray]) -> tuple[np.ndar
     return rings, np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
 
 
-def _collected(polys: np.ndarray) -> shapely.Geometry:
-    return shapely.multipolygons(polys) if len(polys) > 1 else polys[0]
-
-
 def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Geometry:
     """Return contourpy's filled polygons as one geometry, as contoured."""
     if not points:
         return shapely.Polygon()
-    return _collected(polygons_of(*_rings(points, offsets)))
+    return geometry_of(*_rings(points, offsets))
 
 
 def _delivered(rings: tuple[list, list] | None, tolerance: float, to_out: XY | None = None
@@ -527,7 +523,7 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float, to_out: XY | N
         # the quick sufficient test (the usual case), GEOS's full one only where it fails
         if apart_and_nested(chosen, poly_of, polys, (coords, start)):
             return geometry_from(coords if to_out is None else to_out(coords), start, poly_of)
-        out = _collected(polys)
+        out = geometry_from(coords, start, poly_of)
         if not crossing_checked:  # rings that cross themselves keep their course first
             crossing_checked = True
             crossed = usable & ~shapely.is_simple(simple)

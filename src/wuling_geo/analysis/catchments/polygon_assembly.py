@@ -115,8 +115,7 @@ def polygon_from_rings(rings: Rings) -> shapely.Geometry:
     index = np.concatenate([np.arange(len(shells)), owner])
     order = np.lexsort((np.r_[np.zeros(len(shells)), np.ones(len(owner))], index))
     ring_list = np.concatenate([shapely.get_exterior_ring(shells), holes])
-    polys = polygons_of(ring_list[order], index[order])
-    return polys[0] if len(polys) == 1 else shapely.multipolygons(polys)
+    return geometry_of(ring_list[order], index[order])
 
 
 def assemble(cells: CellIndex, full: np.ndarray, outline: shapely.Geometry, own: Rings,
@@ -257,19 +256,20 @@ def ring_coordinates(rings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return coords, np.r_[0, np.cumsum(np.bincount(of_ring, minlength=len(rings)))]
 
 
-def polygons_of(rings: np.ndarray, poly_of: np.ndarray) -> np.ndarray:
-    """Return the polygons of ``rings``: each polygon's shell then its holes, ``poly_of`` 0, 1, ….
-
-    Made in C from the rings' coordinates (:func:`shapely.from_ragged_array`), a third less
-    time holding the GIL than :func:`shapely.polygons` with indices on the 100k benchmark.
-    """
-    return polygons_from(*ring_coordinates(rings), poly_of)
-
-
 def polygons_from(coords: np.ndarray, start: np.ndarray, poly_of: np.ndarray) -> np.ndarray:
-    """Return the polygons of rings given as :func:`ring_coordinates` (see :func:`polygons_of`)."""
+    """Return the polygons of rings given as :func:`ring_coordinates`.
+
+    Each polygon's shell then its holes, ``poly_of`` 0, 1, …. Made in C from the
+    coordinates (:func:`shapely.from_ragged_array`), a third less time holding the GIL than
+    :func:`shapely.polygons` with indices on the 100k benchmark.
+    """
     return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords,
                                      (start, np.r_[0, np.cumsum(np.bincount(poly_of))]))
+
+
+def geometry_of(rings: np.ndarray, poly_of: np.ndarray) -> shapely.Geometry:
+    """Return one Polygon, or a MultiPolygon of several, of ``rings`` (as :func:`polygons_from`)."""
+    return geometry_from(*ring_coordinates(rings), poly_of)
 
 
 def geometry_from(coords: np.ndarray, start: np.ndarray, poly_of: np.ndarray) -> shapely.Geometry:
@@ -335,8 +335,8 @@ def union_sharing_holes(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geo
     parts = shapely.get_parts(merged)
     if len(parts) == 1:  # one shell: every hole is its
         own = shapely.get_rings(parts[0])
-        return polygons_of(np.concatenate([own, holes]),
-                           np.zeros(len(own) + len(holes), dtype=np.int64))[0]
+        return geometry_of(np.concatenate([own, holes]),
+                           np.zeros(len(own) + len(holes), dtype=np.int64))
     probe = shapely.get_coordinates(shapely.get_point(holes, 0))
     return polygon_from_rings(Rings.concat([Rings.of(merged), Rings(
         holes, np.zeros(len(holes), dtype=bool), probe)]))
@@ -358,8 +358,7 @@ class _PartRings:
     def polygon(self, which: np.ndarray) -> shapely.Geometry:
         """Return the polygon of the rings selected (every shell must be among them)."""
         part = self.part[which]
-        polys = polygons_of(self.rings[which], np.cumsum(np.r_[True, part[1:] != part[:-1]]) - 1)
-        return polys[0] if len(polys) == 1 else shapely.multipolygons(polys)
+        return geometry_of(self.rings[which], np.cumsum(np.r_[True, part[1:] != part[:-1]]) - 1)
 
 
 def _apart(rings: _PartRings, holes: np.ndarray, other: np.ndarray, other_geom: shapely.Geometry
