@@ -210,6 +210,30 @@ def test_a_hole_narrower_than_twice_the_tolerance_goes(monkeypatch):
     assert c._delivered((points, offsets), 0.0).equals(raw)
 
 
+def test_a_long_hole_at_most_twice_the_tolerance_wide_goes_a_wider_one_stays():
+    """A 40 m × 600 m hole, which Douglas–Peucker at 25 m keeps whole (its corners are 40 m
+    off its diagonals), lies within 20 m of its ring: it goes, moving no point of the band
+    farther than the tolerance. A 60 m wide one stays, and without simplifying both do."""
+    from wuling_geo.analysis.catchments import contours as c
+
+    def hole(y0: float, width: float) -> np.ndarray:
+        return np.array([[100, y0], [100, y0 + width], [700, y0 + width], [700, y0],
+                         [100, y0]], dtype=float)
+
+    narrow, wide = hole(100, 40), hole(400, 60)
+    points = [np.concatenate([square(0, 1000), narrow, wide])]
+    offsets = [np.array([0, 5, 10, 15])]
+    raw = c._polygons(points, offsets)
+    assert raw.is_valid and len(raw.interiors) == 2
+    got = c._delivered((points, offsets), 25.0)
+    assert got.is_valid and len(got.interiors) == 1
+    assert got.interiors[0].equals(shapely.LinearRing(wide))
+    # only the narrow hole filled, and no point of it farther than 20 m from the raw band
+    assert shapely.difference(got, raw).equals(shapely.Polygon(narrow))
+    assert raw.buffer(20.0 + 1e-6).covers(got) and not raw.buffer(19.0).covers(got)
+    assert c._delivered((points, offsets), 0.0).equals(raw)
+
+
 @pytest.mark.parametrize("second", [square(2000, 1000), square(1000, 1000, y0=1000)],
                          ids=["apart", "touching"])
 def test_a_band_delivered_in_another_crs_is_the_band_transformed(second):

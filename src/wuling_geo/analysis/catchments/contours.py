@@ -25,8 +25,9 @@ one works like the isochrone services (Valhalla, GraphHopper): per origin (or or
    hole no new road comes near is the same ring, vertex for vertex, in both bands.
 4. The polygons are simplified to the tolerance ring by ring (vectorised Douglas–Peucker;
    GEOS's polygon simplifier re-nodes every band, which cost more than the contouring);
-   a ring that would cross another keeps its contoured course, a hole that collapses goes
-   (:func:`_delivered`).
+   a ring that would cross another keeps its contoured course, a hole that collapses goes,
+   and so does a hole whose box is at most twice the tolerance wide, before any geometry
+   is made of it (:func:`_delivered`).
    Delivered in WGS-84, band ``k + 1`` is unioned with band ``k``, so the bands nest
    exactly as delivered, whatever the simplification moved; the holes the two share
    (most of them) are kept out of that overlay
@@ -469,12 +470,26 @@ def _contour(dist: np.ndarray, r0: int, c0: int, win: _Window, access: float
     return points, offsets
 
 
-def _rings(points: list[np.ndarray], offsets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Return contourpy's filled polygons' rings (outer ring, then its holes) and their polygon."""
+def _rings(points: list[np.ndarray], offsets: list[np.ndarray], thin: float = 0.0
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Return contourpy's filled polygons' rings (outer ring, then its holes) and their polygon.
+
+    Holes whose box is ``thin`` wide or less (its smaller side) are left out: every point of
+    such a hole lies within ``thin / 2`` of its ring (the line through it along the box's
+    smaller side leaves the hole within the box), so filling it moves no point of the band
+    farther than that. They are told from the coordinates, before any geometry is made.
+    """
     xy = np.concatenate(points)
-    ring_sizes = np.concatenate([np.diff(o) for o in offsets])
+    ring_sizes = np.concatenate([np.diff(o) for o in offsets]).astype(np.int64)
+    poly_of = np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
+    if thin > 0:
+        start = np.cumsum(ring_sizes) - ring_sizes
+        width = (np.maximum.reduceat(xy, start) - np.minimum.reduceat(xy, start)).min(axis=1)
+        keep = (width > thin) | np.r_[True, poly_of[1:] != poly_of[:-1]]  # shells stay
+        if not keep.all():
+            xy, ring_sizes, poly_of = xy[np.repeat(keep, ring_sizes)], ring_sizes[keep], poly_of[keep]
     rings = shapely.linearrings(xy, indices=np.repeat(np.arange(len(ring_sizes)), ring_sizes))
-    return rings, np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
+    return rings, poly_of
 
 
 def _polygons(points: list[np.ndarray], offsets: list[np.ndarray]) -> shapely.Geometry:
@@ -497,19 +512,21 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float, to_out: XY | N
     wide, so filling it moves no point farther than the tolerance) goes, as GEOS's polygon
     simplifier drops collapsed holes: half the rings of a 60-minute band of the 100k
     SYNTHETIC grid, 0.03 % of its area, and the dearest half to carry through the checks
-    and overlays. A shell that collapses or a ring that crosses itself keeps its contoured
-    course, and so do rings that meet another ring after simplifying or a hole that left
-    its shell (with that shell), until the band is valid: the contoured rings are, so this
-    ends. Validity is first shown by the quick test of
-    :func:`~wuling_geo.analysis.catchments.polygon_assembly.apart_and_nested` (no two rings
-    meet), GEOS's full check only where that fails. Identical contoured rings (a hole two
-    bands share) come out identical. Only if
-    the band is still invalid is it repaired by :func:`shapely.make_valid` (``structure``:
-    shells united, holes cut out).
+    and overlays. Holes whose box is at most twice the tolerance wide go for the same
+    reason before any ring is made (:func:`_rings`): 59 % of the holes contoured on the
+    100k grid, the collapsing ones and some long and narrow ones (the bands' vertices 9 %
+    fewer, 0.01 % of their area), and 7 % of the time of a call. A shell that collapses or
+    a ring that crosses itself keeps its contoured course, and so do rings that meet
+    another ring after simplifying or a hole that left its shell (with that shell), until
+    the band is valid: the contoured rings are, so this ends. Validity is first shown by
+    the quick test of :func:`~wuling_geo.analysis.catchments.polygon_assembly.apart_and_nested`
+    (no two rings meet), GEOS's full check only where that fails. Identical contoured rings
+    (a hole two bands share) come out identical. Only if the band is still invalid is it
+    repaired by :func:`shapely.make_valid` (``structure``: shells united, holes cut out).
     """
     if rings is None or not rings[0]:
         return shapely.Polygon()
-    raw, poly_of = _rings(*rings)
+    raw, poly_of = _rings(*rings, 2 * tolerance)
     simple = shapely.simplify(raw, tolerance, preserve_topology=False) if tolerance > 0 else raw
     usable = (shapely.get_type_id(simple) == 2) & (shapely.get_num_coordinates(simple) >= 4)
     kept = usable | np.r_[True, poly_of[1:] != poly_of[:-1]]  # collapsed holes go
