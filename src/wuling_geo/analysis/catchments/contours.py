@@ -68,6 +68,7 @@ from wuling_geo.analysis.catchments.polygon_assembly import (
     geometry_of,
     polygons_from,
     ring_coordinates,
+    shells_of,
     transformed,
     union_sharing_holes,
 )
@@ -485,7 +486,7 @@ def _rings(points: list[np.ndarray], offsets: list[np.ndarray], thin: float = 0.
     if thin > 0:
         start = np.cumsum(ring_sizes) - ring_sizes
         width = (np.maximum.reduceat(xy, start) - np.minimum.reduceat(xy, start)).min(axis=1)
-        keep = (width > thin) | np.r_[True, poly_of[1:] != poly_of[:-1]]  # shells stay
+        keep = (width > thin) | shells_of(poly_of)
         if not keep.all():
             xy, ring_sizes, poly_of = xy[np.repeat(keep, ring_sizes)], ring_sizes[keep], poly_of[keep]
     rings = shapely.linearrings(xy, indices=np.repeat(np.arange(len(ring_sizes)), ring_sizes))
@@ -529,7 +530,7 @@ def _delivered(rings: tuple[list, list] | None, tolerance: float, to_out: XY | N
     raw, poly_of = _rings(*rings, 2 * tolerance)
     simple = shapely.simplify(raw, tolerance, preserve_topology=False) if tolerance > 0 else raw
     usable = (shapely.get_type_id(simple) == 2) & (shapely.get_num_coordinates(simple) >= 4)
-    kept = usable | np.r_[True, poly_of[1:] != poly_of[:-1]]  # collapsed holes go
+    kept = usable | shells_of(poly_of)  # collapsed holes go
     if not kept.all():
         raw, simple, usable, poly_of = raw[kept], simple[kept], usable[kept], poly_of[kept]
     crossing_checked = False
@@ -560,7 +561,7 @@ def _spoilt(rings: np.ndarray, poly_of: np.ndarray) -> np.ndarray:
     a, b = shapely.STRtree(rings).query(rings, predicate="intersects")
     out = np.zeros(len(rings), dtype=bool)
     out[a[a != b]] = True
-    shell = np.nonzero(np.r_[True, poly_of[1:] != poly_of[:-1]])[0]
+    shell = np.nonzero(shells_of(poly_of))[0]
     hole = np.setdiff1d(np.arange(len(rings)), shell)
     shells = shapely.polygons(rings[shell])
     shapely.prepare(shells)

@@ -67,7 +67,7 @@ class Rings:
             return EMPTY, np.empty(0, dtype=np.int64)
         rings, part = shapely.get_rings(parts[keep], return_index=True)
         part = keep[part]
-        exterior = np.r_[True, part[1:] != part[:-1]]
+        exterior = shells_of(part)
         probe = shapely.get_coordinates(shapely.get_point(rings, 0))
         return cls(rings, exterior != flip, probe), part
 
@@ -90,6 +90,14 @@ class Rings:
 
 
 EMPTY = Rings(np.empty(0, dtype=object), np.empty(0, dtype=bool), np.empty((0, 2)))
+
+
+def shells_of(poly_of: np.ndarray) -> np.ndarray:
+    """Return which rings are shells, for rings listed polygon by polygon (shell, then holes).
+
+    ``poly_of`` gives each ring's polygon (or part); the first ring of each is its shell.
+    """
+    return np.r_[True, poly_of[1:] != poly_of[:-1]][: len(poly_of)]
 
 
 def polygon_from_rings(rings: Rings) -> shapely.Geometry:
@@ -229,7 +237,7 @@ def apart_and_nested(rings: np.ndarray, poly_of: np.ndarray, polys: np.ndarray,
     if not shapely.is_simple(lines):
         return False
     xy = coords[offsets[:-1]]  # each ring's first vertex
-    is_shell = np.r_[True, poly_of[1:] != poly_of[:-1]]
+    is_shell = shells_of(poly_of)
     shell, hole = np.nonzero(is_shell)[0], np.nonzero(~is_shell)[0]
     if len(hole):
         outline = shapely.polygons(rings[shell])
@@ -353,12 +361,12 @@ class _PartRings:
     @classmethod
     def of(cls, geom: shapely.Geometry) -> _PartRings:
         rings, part = shapely.get_rings(shapely.get_parts(geom), return_index=True)
-        return cls(rings, part, np.r_[False, part[1:] == part[:-1]])
+        return cls(rings, part, ~shells_of(part))
 
     def polygon(self, which: np.ndarray) -> shapely.Geometry:
         """Return the polygon of the rings selected (every shell must be among them)."""
         part = self.part[which]
-        return geometry_of(self.rings[which], np.cumsum(np.r_[True, part[1:] != part[:-1]]) - 1)
+        return geometry_of(self.rings[which], np.cumsum(shells_of(part)) - 1)
 
 
 def _apart(rings: _PartRings, holes: np.ndarray, other: np.ndarray, other_geom: shapely.Geometry

@@ -14,6 +14,7 @@ import shapely
 from pyproj import CRS
 
 from wuling_geo import settings
+from wuling_geo.analysis.catchments.polygon_assembly import shells_of
 from wuling_geo.analysis.catchments.road_reach import RoadReach
 from wuling_geo.data import boundary
 from wuling_geo.network.model import RoadNetwork
@@ -141,7 +142,7 @@ def area_within(polygon: shapely.Geometry, region: shapely.Geometry) -> float:
     """
     parts = shapely.get_parts(polygon)
     rings, part = shapely.get_rings(parts, return_index=True)
-    exterior = np.r_[True, part[1:] != part[:-1]]
+    exterior = shells_of(part)
     shapes = shapely.polygons(rings)
     inside = shapely.contains(region, shapes)
     cross = ~inside & shapely.intersects(region, shapes)
